@@ -1,0 +1,482 @@
+
+/*
+ * Copyright (C) ngx_http_faas_module authors
+ *
+ * Directives and module wiring only: the work is done in src/.
+ */
+
+
+#include "src/ngx_http_faas.h"
+
+
+static void *ngx_http_faas_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_faas_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_http_faas_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_faas_init_process(ngx_cycle_t *cycle);
+static char *ngx_http_faas_invoke(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_faas_resolve_invokes(ngx_conf_t *cf,
+    ngx_http_faas_main_conf_t *fmcf);
+static ngx_int_t ngx_http_faas_token_ssl(ngx_conf_t *cf,
+    ngx_http_faas_main_conf_t *fmcf);
+
+
+static ngx_command_t  ngx_http_faas_commands[] = {
+
+    { ngx_string("faas_credentials"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_BLOCK|NGX_CONF_TAKE1,
+      ngx_http_faas_cred_block,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("faas_invoke"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_faas_invoke,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("faas_user_id"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, user_id),
+      NULL },
+
+    { ngx_string("faas_ssl_trusted_certificate"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, ssl_trusted_certificate),
+      NULL },
+
+    { ngx_string("faas_ssl_verify"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, ssl_verify),
+      NULL },
+
+    { ngx_string("faas_connect_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, upstream.connect_timeout),
+      NULL },
+
+    { ngx_string("faas_send_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, upstream.send_timeout),
+      NULL },
+
+    { ngx_string("faas_read_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, upstream.read_timeout),
+      NULL },
+
+    { ngx_string("faas_buffer_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, upstream.buffer_size),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_faas_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_http_faas_init,                    /* postconfiguration */
+
+    ngx_http_faas_create_main_conf,        /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_faas_create_loc_conf,         /* create location configuration */
+    ngx_http_faas_merge_loc_conf           /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_faas_module = {
+    NGX_MODULE_V1,
+    &ngx_http_faas_module_ctx,             /* module context */
+    ngx_http_faas_commands,                /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_http_faas_init_process,            /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static void *
+ngx_http_faas_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_faas_main_conf_t  *fmcf;
+
+    fmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_faas_main_conf_t));
+    if (fmcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&fmcf->creds, cf->pool, 2,
+                       sizeof(ngx_http_faas_cred_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    if (ngx_array_init(&fmcf->invokes, cf->pool, 4,
+                       sizeof(ngx_http_faas_loc_conf_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    if (ngx_array_init(&fmcf->ssl, cf->pool, 2, sizeof(ngx_http_faas_ssl_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    fmcf->request_id_index = NGX_ERROR;
+
+    return fmcf;
+}
+
+
+static void *
+ngx_http_faas_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_faas_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_faas_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->lambda = NULL;
+     *     conf->cred = NULL;
+     *     conf->ssl_trusted_certificate = { 0, NULL };
+     *     conf->upstream.bufs.num = 0;
+     *     conf->upstream.next_upstream = 0;
+     */
+
+    conf->user_id = NGX_CONF_UNSET_PTR;
+    conf->ssl_verify = NGX_CONF_UNSET;
+    conf->ssl_trusted_certificate.data = NULL;
+
+    conf->upstream.local = NGX_CONF_UNSET_PTR;
+    conf->upstream.socket_keepalive = NGX_CONF_UNSET;
+    conf->upstream.next_upstream_tries = NGX_CONF_UNSET_UINT;
+    conf->upstream.connect_timeout = NGX_CONF_UNSET_MSEC;
+    conf->upstream.send_timeout = NGX_CONF_UNSET_MSEC;
+    conf->upstream.read_timeout = NGX_CONF_UNSET_MSEC;
+    conf->upstream.next_upstream_timeout = NGX_CONF_UNSET_MSEC;
+    conf->upstream.buffer_size = NGX_CONF_UNSET_SIZE;
+
+    /* the gateway's answer streams to the client as it comes */
+    conf->upstream.buffering = 0;
+    conf->upstream.ignore_client_abort = 0;
+    conf->upstream.intercept_errors = 0;
+    conf->upstream.pass_request_headers = 0;
+    conf->upstream.pass_request_body = 0;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_faas_loc_conf_t *prev = parent;
+    ngx_http_faas_loc_conf_t *conf = child;
+
+    ngx_http_compile_complex_value_t   ccv;
+    static ngx_str_t                   default_user = ngx_string("nginx");
+
+    ngx_conf_merge_ptr_value(conf->user_id, prev->user_id, NULL);
+
+    if (conf->user_id == NULL) {
+        conf->user_id = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
+        if (conf->user_id == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+        ccv.cf = cf;
+        ccv.value = &default_user;
+        ccv.complex_value = conf->user_id;
+
+        if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    ngx_conf_merge_str_value(conf->ssl_trusted_certificate,
+                             prev->ssl_trusted_certificate, "");
+    ngx_conf_merge_value(conf->ssl_verify, prev->ssl_verify, 1);
+
+    ngx_conf_merge_ptr_value(conf->upstream.local, prev->upstream.local,
+                             NULL);
+    ngx_conf_merge_value(conf->upstream.socket_keepalive,
+                         prev->upstream.socket_keepalive, 0);
+    ngx_conf_merge_uint_value(conf->upstream.next_upstream_tries,
+                              prev->upstream.next_upstream_tries, 0);
+    ngx_conf_merge_msec_value(conf->upstream.connect_timeout,
+                              prev->upstream.connect_timeout, 5000);
+    ngx_conf_merge_msec_value(conf->upstream.send_timeout,
+                              prev->upstream.send_timeout, 30000);
+
+    /* functions time out after 30 s on the platform */
+    ngx_conf_merge_msec_value(conf->upstream.read_timeout,
+                              prev->upstream.read_timeout, 35000);
+    ngx_conf_merge_msec_value(conf->upstream.next_upstream_timeout,
+                              prev->upstream.next_upstream_timeout, 0);
+    ngx_conf_merge_size_value(conf->upstream.buffer_size,
+                              prev->upstream.buffer_size,
+                              (size_t) ngx_pagesize);
+
+    /* an invoke is not idempotent: try another server only before sending */
+    conf->upstream.next_upstream = NGX_CONF_BITMASK_SET
+                                   |NGX_HTTP_UPSTREAM_FT_ERROR
+                                   |NGX_HTTP_UPSTREAM_FT_TIMEOUT;
+
+    if (conf->lambda == NULL) {
+        return NGX_CONF_OK;
+    }
+
+    conf->upstream.ssl_verify = conf->ssl_verify;
+    conf->upstream.ssl_server_name = 1;
+    conf->upstream.ssl_session_reuse = 1;
+    conf->upstream.ssl = ngx_http_faas_ssl_get(cf,
+                                               &conf->ssl_trusted_certificate,
+                                               conf->ssl_verify);
+    if (conf->upstream.ssl == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_faas_invoke(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_faas_loc_conf_t *flcf = conf;
+
+    ngx_str_t                         *value;
+    ngx_http_core_loc_conf_t          *clcf;
+    ngx_http_faas_loc_conf_t         **invoke;
+    ngx_http_faas_main_conf_t         *fmcf;
+    ngx_http_compile_complex_value_t   ccv;
+
+    if (flcf->lambda != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"faas_invoke\" needs a lambda UUID");
+        return NGX_CONF_ERROR;
+    }
+
+    flcf->lambda = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
+    if (flcf->lambda == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = &value[1];
+    ccv.complex_value = flcf->lambda;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (cf->args->nelts == 3) {
+        if (ngx_strncmp(value[2].data, "credentials=", 12) != 0
+            || value[2].len == 12)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"faas_invoke\": invalid parameter \"%V\", "
+                               "expected \"credentials=NAME\"", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+
+        flcf->cred_name.len = value[2].len - 12;
+        flcf->cred_name.data = value[2].data + 12;
+    }
+
+    /* credentials may be defined later in the file: resolved at the end */
+    flcf->conf_file = cf->conf_file->file.name.data;
+    flcf->conf_line = cf->conf_file->line;
+
+    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_faas_module);
+
+    invoke = ngx_array_push(&fmcf->invokes);
+    if (invoke == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *invoke = flcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_faas_invoke_handler;
+
+    if (clcf->name.len && clcf->name.data[clcf->name.len - 1] == '/') {
+        clcf->auto_redirect = 1;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_faas_init(ngx_conf_t *cf)
+{
+    ngx_str_t                   name = ngx_string("request_id");
+    ngx_http_faas_main_conf_t  *fmcf;
+
+    if (ngx_http_faas_error_filter_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_faas_module);
+
+    if (fmcf->creds.nelts == 0 && fmcf->invokes.nelts == 0) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_faas_resolve_invokes(cf, fmcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_faas_token_ssl(cf, fmcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_faas_cred_init(cf, fmcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    fmcf->request_id_index = ngx_http_get_variable_index(cf, &name);
+    if (fmcf->request_id_index == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_faas_zone_add(cf, fmcf);
+}
+
+
+static ngx_int_t
+ngx_http_faas_resolve_invokes(ngx_conf_t *cf,
+    ngx_http_faas_main_conf_t *fmcf)
+{
+    ngx_uint_t                  i;
+    ngx_http_faas_cred_t      **creds;
+    ngx_http_faas_loc_conf_t  **invokes, *flcf;
+
+    invokes = fmcf->invokes.elts;
+    creds = fmcf->creds.elts;
+
+    for (i = 0; i < fmcf->invokes.nelts; i++) {
+        flcf = invokes[i];
+
+        if (flcf->cred_name.len) {
+            flcf->cred = ngx_http_faas_cred_find(fmcf, &flcf->cred_name);
+
+            if (flcf->cred == NULL) {
+                ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                              "\"faas_invoke\" names unknown credentials "
+                              "\"%V\" in %s:%ui", &flcf->cred_name,
+                              flcf->conf_file, flcf->conf_line);
+                return NGX_ERROR;
+            }
+
+        } else if (fmcf->creds.nelts == 1) {
+            flcf->cred = creds[0];
+
+        } else {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"faas_invoke\" needs \"credentials=NAME\" "
+                          "when %ui \"faas_credentials\" sets are defined "
+                          "in %s:%ui", fmcf->creds.nelts,
+                          flcf->conf_file, flcf->conf_line);
+            return NGX_ERROR;
+        }
+
+        flcf->upstream.upstream = flcf->cred->upstream;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_faas_token_ssl(ngx_conf_t *cf, ngx_http_faas_main_conf_t *fmcf)
+{
+    ngx_str_t                  trusted;
+    ngx_flag_t                 verify;
+    ngx_http_faas_loc_conf_t  *flcf;
+
+    if (fmcf->creds.nelts == 0) {
+        return NGX_OK;
+    }
+
+    /* the token is fetched with the http{} level TLS settings */
+    flcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_faas_module);
+
+    trusted = flcf->ssl_trusted_certificate;
+    if (trusted.data == NULL) {
+        ngx_str_set(&trusted, "");
+    }
+
+    verify = (flcf->ssl_verify == NGX_CONF_UNSET) ? 1 : flcf->ssl_verify;
+
+    fmcf->token_ssl = ngx_http_faas_ssl_get(cf, &trusted, verify);
+    if (fmcf->token_ssl == NULL) {
+        return NGX_ERROR;
+    }
+
+    fmcf->token_ssl_verify = verify;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_faas_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_faas_main_conf_t  *fmcf;
+
+    fmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_faas_module);
+
+    if (fmcf == NULL || fmcf->creds.nelts == 0) {
+        return NGX_OK;
+    }
+
+    return ngx_http_faas_token_init_process(cycle, fmcf);
+}

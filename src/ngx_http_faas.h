@@ -1,0 +1,312 @@
+
+/*
+ * Copyright (C) ngx_http_faas_module authors
+ */
+
+
+#ifndef _NGX_HTTP_FAAS_H_INCLUDED_
+#define _NGX_HTTP_FAAS_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+
+#if !(NGX_HTTP_SSL)
+#error ngx_http_faas_module needs nginx built with --with-http_ssl_module
+#endif
+
+
+#define NGX_HTTP_FAAS_KEY_LEN             32
+#define NGX_HTTP_FAAS_FINGERPRINT_LEN     8
+#define NGX_HTTP_FAAS_TOKEN_MAX           8192
+#define NGX_HTTP_FAAS_ERROR_LEN           160
+#define NGX_HTTP_FAAS_ZONE_SIZE           (1024 * 1024)
+
+#define NGX_HTTP_FAAS_REGION_US           0
+#define NGX_HTTP_FAAS_REGION_EMEA         1
+#define NGX_HTTP_FAAS_REGION_APAC         2
+
+
+typedef struct ngx_http_faas_cred_s    ngx_http_faas_cred_t;
+typedef struct ngx_http_faas_client_s  ngx_http_faas_client_t;
+typedef struct ngx_http_faas_waiter_s  ngx_http_faas_waiter_t;
+
+
+/* a token set, as it lives in the shared zone */
+typedef struct {
+    ngx_queue_t                     queue;
+    u_char                          key[NGX_HTTP_FAAS_KEY_LEN];
+    ngx_atomic_t                    generation;
+    ngx_atomic_t                    fail_generation;
+    time_t                          expires;
+    time_t                          next_attempt;
+    time_t                          fetched;
+    ngx_pid_t                       fetcher;
+    time_t                          claim_expires;
+    ngx_uint_t                      fetches;
+    ngx_uint_t                      failures;
+    ngx_uint_t                      error_status;
+    u_char                          error_code[32];
+    u_char                          error[NGX_HTTP_FAAS_ERROR_LEN];
+    size_t                          token_len;
+    u_char                         *token;
+} ngx_http_faas_token_node_t;
+
+
+typedef struct {
+    ngx_queue_t                     nodes;
+} ngx_http_faas_shctx_t;
+
+
+/* a host the module's own client talks to: token URL, later domain API */
+typedef struct {
+    ngx_str_t                       url;
+    ngx_str_t                       host;        /* Host header */
+    ngx_str_t                       sni;         /* host, null-terminated */
+    ngx_str_t                       uri;         /* path and query */
+    ngx_addr_t                     *addrs;
+    ngx_uint_t                      naddrs;
+} ngx_http_faas_endpoint_t;
+
+
+/* one faas_credentials block; the tail is per worker process state */
+struct ngx_http_faas_cred_s {
+    ngx_str_t                       name;
+    ngx_str_t                       account;
+    ngx_str_t                       client_id;
+    ngx_str_t                       client_secret;
+    ngx_str_t                       scope;
+    ngx_uint_t                      region;
+    ngx_str_t                       token_url;
+    ngx_str_t                       gateway;
+    ngx_msec_t                      token_timeout;
+    time_t                          refresh_before;
+
+    u_char                         *conf_file;
+    ngx_uint_t                      conf_line;
+
+    ngx_http_faas_endpoint_t        token;
+    ngx_str_t                       token_request;  /* whole HTTP request */
+    ngx_str_t                       gateway_host;   /* Host header */
+    ngx_str_t                       invoke_prefix;  /* /api/account/N/ */
+    ngx_http_upstream_srv_conf_t   *upstream;
+    ngx_ssl_t                      *ssl;
+    ngx_flag_t                      ssl_verify;
+    u_char                          key[NGX_HTTP_FAAS_KEY_LEN];
+
+    ngx_http_faas_token_node_t     *node;
+    ngx_slab_pool_t                *shpool;
+
+    /* per worker */
+    ngx_queue_t                     waiters;
+    ngx_event_t                     poll;
+    ngx_http_faas_client_t         *fetch;
+    ngx_atomic_uint_t               cached_generation;
+    time_t                          cached_expires;
+    time_t                          cached_refresh;
+    ngx_str_t                       cached_token;
+};
+
+
+typedef struct {
+    ngx_str_t                       trusted;
+    ngx_flag_t                      verify;
+    ngx_ssl_t                      *ssl;
+} ngx_http_faas_ssl_t;
+
+
+typedef struct {
+    ngx_array_t                     creds;      /* ngx_http_faas_cred_t * */
+    ngx_array_t                     invokes;    /* loc confs to resolve */
+    ngx_array_t                     ssl;        /* ngx_http_faas_ssl_t */
+    ngx_shm_zone_t                 *shm_zone;
+    ngx_ssl_t                      *token_ssl;
+    ngx_flag_t                      token_ssl_verify;
+    ngx_int_t                       request_id_index;
+} ngx_http_faas_main_conf_t;
+
+
+typedef struct {
+    ngx_http_upstream_conf_t        upstream;
+
+    ngx_http_complex_value_t       *lambda;
+    ngx_http_complex_value_t       *user_id;
+    ngx_str_t                       cred_name;
+    ngx_http_faas_cred_t           *cred;
+    u_char                         *conf_file;
+    ngx_uint_t                      conf_line;
+
+    ngx_str_t                       ssl_trusted_certificate;
+    ngx_flag_t                      ssl_verify;
+} ngx_http_faas_loc_conf_t;
+
+
+typedef void (*ngx_http_faas_waiter_pt)(ngx_http_faas_waiter_t *w,
+    ngx_int_t rc);
+
+struct ngx_http_faas_waiter_s {
+    ngx_queue_t                     queue;
+    ngx_http_faas_cred_t           *cred;
+    ngx_event_t                     deadline;
+    ngx_http_faas_waiter_pt         handler;
+    void                           *data;
+    ngx_uint_t                      fail_generation;
+    unsigned                        waiting:1;
+};
+
+
+typedef struct {
+    ngx_http_faas_cred_t           *cred;
+    ngx_str_t                       lambda;
+    ngx_str_t                       token;
+    ngx_chain_t                    *body;
+    off_t                           body_len;
+
+    ngx_http_faas_waiter_t          waiter;
+
+    ngx_http_status_t               status;
+    ngx_http_chunked_t              chunked;
+    off_t                           length;
+    ngx_uint_t                      gateway_status;
+    ngx_buf_t                      *error_body;
+
+    ngx_str_t                       error_code;
+    ngx_str_t                       error_message;
+
+    unsigned                        function_error:1;
+    unsigned                        chunked_body:1;
+    unsigned                        json_error:1;
+} ngx_http_faas_ctx_t;
+
+
+/* results of parsing what the authorization server said */
+typedef struct {
+    ngx_str_t                       token;
+    time_t                          expires;
+    const char                     *error;
+} ngx_http_faas_token_answer_t;
+
+
+/* a response head and body read by the module's own client */
+typedef struct {
+    ngx_uint_t                      status;
+    off_t                           content_length;
+    ngx_str_t                       body;
+    unsigned                        chunked:1;
+} ngx_http_faas_response_t;
+
+
+typedef enum {
+    NGX_HTTP_FAAS_CLIENT_OK = 0,
+    NGX_HTTP_FAAS_CLIENT_CONNECT,
+    NGX_HTTP_FAAS_CLIENT_TIMEOUT,
+    NGX_HTTP_FAAS_CLIENT_TLS,
+    NGX_HTTP_FAAS_CLIENT_BAD_RESPONSE,
+    NGX_HTTP_FAAS_CLIENT_INTERNAL
+} ngx_http_faas_client_error_e;
+
+
+typedef void (*ngx_http_faas_client_pt)(ngx_http_faas_client_t *client);
+
+struct ngx_http_faas_client_s {
+    ngx_pool_t                     *pool;
+    ngx_log_t                      *log;
+    ngx_http_faas_endpoint_t       *endpoint;
+    ngx_uint_t                      naddr;
+    ngx_ssl_t                      *ssl;
+    ngx_flag_t                      verify;
+    ngx_str_t                       request;
+    size_t                          sent;
+    ngx_buf_t                      *buffer;
+    ngx_msec_t                      timeout;
+    ngx_msec_t                      deadline;
+    ngx_peer_connection_t           peer;
+    ngx_str_t                       what;        /* for log lines */
+    u_char                          what_buf[128];
+    u_char                          error_buf[NGX_HTTP_FAAS_ERROR_LEN];
+    unsigned                        logged:1;
+
+    ngx_http_faas_response_t        response;
+    ngx_http_faas_client_error_e    error;
+    const char                     *error_text;
+
+    ngx_http_faas_client_pt         handler;
+    void                           *data;
+};
+
+
+extern ngx_module_t  ngx_http_faas_module;
+
+
+/* credentials: the faas_credentials block */
+char *ngx_http_faas_cred_block(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_faas_cred_init(ngx_conf_t *cf,
+    ngx_http_faas_main_conf_t *fmcf);
+ngx_http_faas_cred_t *ngx_http_faas_cred_find(ngx_http_faas_main_conf_t *fmcf,
+    ngx_str_t *name);
+
+/* the shared zone that holds tokens */
+ngx_int_t ngx_http_faas_zone_add(ngx_conf_t *cf,
+    ngx_http_faas_main_conf_t *fmcf);
+ngx_int_t ngx_http_faas_store_get(ngx_http_faas_cred_t *cred,
+    ngx_str_t *token, time_t *expires);
+ngx_int_t ngx_http_faas_store_claim(ngx_http_faas_cred_t *cred);
+ngx_int_t ngx_http_faas_store_save(ngx_http_faas_cred_t *cred,
+    ngx_str_t *token, time_t expires);
+void ngx_http_faas_store_fail(ngx_http_faas_cred_t *cred, ngx_uint_t status,
+    const char *code, ngx_str_t *error);
+ngx_int_t ngx_http_faas_store_error(ngx_http_faas_cred_t *cred,
+    ngx_pool_t *pool, ngx_str_t *code, ngx_str_t *error, time_t *retry);
+
+/* token: fetch, refresh and waiting */
+ngx_int_t ngx_http_faas_token_init_process(ngx_cycle_t *cycle,
+    ngx_http_faas_main_conf_t *fmcf);
+ngx_int_t ngx_http_faas_token_get(ngx_http_faas_cred_t *cred,
+    ngx_str_t *token);
+void ngx_http_faas_token_wait(ngx_http_faas_waiter_t *w);
+void ngx_http_faas_token_unwait(ngx_http_faas_waiter_t *w);
+void ngx_http_faas_token_fingerprint(ngx_str_t *token, u_char *out);
+
+/* the module's own small HTTPS client */
+ngx_http_faas_client_t *ngx_http_faas_client_create(ngx_log_t *log,
+    ngx_http_faas_endpoint_t *endpoint);
+void ngx_http_faas_client_start(ngx_http_faas_client_t *client);
+void ngx_http_faas_client_close(ngx_http_faas_client_t *client);
+ngx_int_t ngx_http_faas_endpoint_parse(ngx_conf_t *cf, ngx_str_t *url,
+    ngx_http_faas_endpoint_t *ep, const char *directive);
+
+/* TLS contexts */
+ngx_ssl_t *ngx_http_faas_ssl_get(ngx_conf_t *cf, ngx_str_t *trusted,
+    ngx_flag_t verify);
+
+/* pure parsing and building, no nginx request involved */
+ngx_int_t ngx_http_faas_parse_response(u_char *data, size_t len,
+    ngx_uint_t eof, ngx_http_faas_response_t *res);
+ngx_int_t ngx_http_faas_json_token(ngx_pool_t *pool, u_char *data,
+    size_t len, time_t now, ngx_http_faas_token_answer_t *answer);
+ngx_int_t ngx_http_faas_jwt_exp(u_char *token, size_t len, time_t *exp);
+ngx_int_t ngx_http_faas_json_validate(u_char *data, size_t len,
+    const char **error);
+ngx_int_t ngx_http_faas_json_gateway_error(ngx_pool_t *pool, u_char *data,
+    size_t len, ngx_str_t *code, ngx_str_t *message);
+u_char *ngx_http_faas_json_error(ngx_pool_t *pool, ngx_str_t *code,
+    ngx_str_t *message, ngx_str_t *gw_code, ngx_str_t *gw_message,
+    size_t *len);
+size_t ngx_http_faas_form_escape(u_char *dst, ngx_str_t *src);
+
+/* invoke: the faas_invoke content handler and its upstream */
+ngx_int_t ngx_http_faas_invoke_handler(ngx_http_request_t *r);
+
+/* errors: JSON error bodies for everything a faas location answers */
+ngx_int_t ngx_http_faas_error(ngx_http_request_t *r, ngx_int_t status,
+    const char *code, const char *fmt, ...);
+ngx_int_t ngx_http_faas_error_filter_init(ngx_conf_t *cf);
+u_char *ngx_http_faas_log_error(ngx_http_request_t *r,
+    ngx_http_request_t *sr, u_char *buf, size_t len);
+void ngx_http_faas_log_wrap(ngx_http_request_t *r);
+
+
+#endif /* _NGX_HTTP_FAAS_H_INCLUDED_ */

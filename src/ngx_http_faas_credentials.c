@@ -1,0 +1,762 @@
+
+/*
+ * Copyright (C) ngx_http_faas_module authors
+ *
+ * The faas_credentials block: an account and its OAuth client.
+ */
+
+
+#include "ngx_http_faas.h"
+
+#include <openssl/evp.h>
+
+
+#define NGX_HTTP_FAAS_SECRET_MAX  4096
+
+
+typedef struct ngx_http_faas_cred_command_s  ngx_http_faas_cred_command_t;
+
+typedef char *(*ngx_http_faas_cred_set_pt)(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value);
+
+struct ngx_http_faas_cred_command_s {
+    ngx_str_t                   name;
+    ngx_http_faas_cred_set_pt   set;
+    size_t                      offset;
+};
+
+
+static char *ngx_http_faas_cred_directive(ngx_conf_t *cf, ngx_command_t *dummy,
+    void *conf);
+static char *ngx_http_faas_cred_set_str(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value);
+static char *ngx_http_faas_cred_set_id(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value);
+static char *ngx_http_faas_cred_set_secret(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value);
+static char *ngx_http_faas_cred_set_region(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value);
+static char *ngx_http_faas_cred_set_timeout(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value);
+static char *ngx_http_faas_cred_set_refresh(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value);
+static ngx_int_t ngx_http_faas_cred_read_secret(ngx_conf_t *cf,
+    ngx_str_t *path, ngx_str_t *secret);
+static char *ngx_http_faas_cred_finish(ngx_conf_t *cf,
+    ngx_http_faas_cred_t *cred);
+static char *ngx_http_faas_cred_gateway(ngx_conf_t *cf,
+    ngx_http_faas_cred_t *cred);
+static ngx_int_t ngx_http_faas_cred_token_request(ngx_conf_t *cf,
+    ngx_http_faas_cred_t *cred);
+static ngx_int_t ngx_http_faas_cred_key(ngx_http_faas_cred_t *cred);
+
+
+static ngx_http_faas_cred_command_t  ngx_http_faas_cred_commands[] = {
+
+    { ngx_string("account"), ngx_http_faas_cred_set_id,
+      offsetof(ngx_http_faas_cred_t, account) },
+
+    { ngx_string("client_id"), ngx_http_faas_cred_set_str,
+      offsetof(ngx_http_faas_cred_t, client_id) },
+
+    { ngx_string("client_secret"), ngx_http_faas_cred_set_secret, 0 },
+
+    { ngx_string("region"), ngx_http_faas_cred_set_region, 0 },
+
+    { ngx_string("token_url"), ngx_http_faas_cred_set_str,
+      offsetof(ngx_http_faas_cred_t, token_url) },
+
+    { ngx_string("gateway"), ngx_http_faas_cred_set_str,
+      offsetof(ngx_http_faas_cred_t, gateway) },
+
+    { ngx_string("scope"), ngx_http_faas_cred_set_str,
+      offsetof(ngx_http_faas_cred_t, scope) },
+
+    { ngx_string("faas_token_timeout"), ngx_http_faas_cred_set_timeout, 0 },
+
+    { ngx_string("refresh_before"), ngx_http_faas_cred_set_refresh, 0 },
+
+    { ngx_null_string, NULL, 0 }
+};
+
+
+/* region prefixes, in the order of NGX_HTTP_FAAS_REGION_* */
+static ngx_str_t  ngx_http_faas_regions[] = {
+    ngx_string("us"),
+    ngx_string("emea"),
+    ngx_string("apac")
+};
+
+static char  *ngx_http_faas_region_hosts[] = { "va", "lo", "sy" };
+
+
+char *
+ngx_http_faas_cred_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_faas_main_conf_t *fmcf = conf;
+
+    char                   *rv;
+    ngx_str_t              *value;
+    ngx_conf_t              save;
+    ngx_http_faas_cred_t   *cred, **credp;
+
+    value = cf->args->elts;
+
+    if (ngx_http_faas_cred_find(fmcf, &value[1]) != NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"faas_credentials\" \"%V\" is duplicate",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    cred = ngx_pcalloc(cf->pool, sizeof(ngx_http_faas_cred_t));
+    if (cred == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    cred->name = value[1];
+    cred->region = NGX_CONF_UNSET_UINT;
+    cred->token_timeout = NGX_CONF_UNSET_MSEC;
+    cred->refresh_before = NGX_CONF_UNSET;
+    cred->conf_file = cf->conf_file->file.name.data;
+    cred->conf_line = cf->conf_file->line;
+
+    save = *cf;
+    cf->handler = ngx_http_faas_cred_directive;
+    cf->handler_conf = (char *) cred;
+
+    rv = ngx_conf_parse(cf, NULL);
+
+    *cf = save;
+
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    rv = ngx_http_faas_cred_finish(cf, cred);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    credp = ngx_array_push(&fmcf->creds);
+    if (credp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *credp = cred;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_faas_cred_directive(ngx_conf_t *cf, ngx_command_t *dummy, void *conf)
+{
+    ngx_http_faas_cred_t *cred = conf;
+
+    char                          *rv;
+    ngx_str_t                     *value;
+    ngx_http_faas_cred_command_t  *cmd;
+
+    value = cf->args->elts;
+
+    for (cmd = ngx_http_faas_cred_commands; cmd->name.len; cmd++) {
+
+        if (cmd->name.len != value[0].len
+            || ngx_strncmp(cmd->name.data, value[0].data, value[0].len) != 0)
+        {
+            continue;
+        }
+
+        if (cf->args->nelts != 2) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid number of arguments in \"%V\" "
+                               "of \"faas_credentials\" \"%V\"",
+                               &value[0], &cred->name);
+            return NGX_CONF_ERROR;
+        }
+
+        rv = cmd->set(cf, cmd, cred, &value[1]);
+
+        if (rv == NGX_CONF_OK) {
+            return rv;
+        }
+
+        if (rv != NGX_CONF_ERROR) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" of \"faas_credentials\" \"%V\" %s",
+                               &value[0], &cred->name, rv);
+        }
+
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "unknown directive \"%V\" in \"faas_credentials\"",
+                       &value[0]);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_faas_cred_set_str(ngx_conf_t *cf, ngx_http_faas_cred_command_t *cmd,
+    ngx_http_faas_cred_t *cred, ngx_str_t *value)
+{
+    ngx_str_t  *field;
+
+    field = (ngx_str_t *) ((u_char *) cred + cmd->offset);
+
+    if (field->data != NULL) {
+        return "is duplicate";
+    }
+
+    if (value->len == 0) {
+        return "must not be empty";
+    }
+
+    *field = *value;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_faas_cred_set_id(ngx_conf_t *cf, ngx_http_faas_cred_command_t *cmd,
+    ngx_http_faas_cred_t *cred, ngx_str_t *value)
+{
+    u_char  *p;
+
+    /* the account goes into URL paths */
+    for (p = value->data; p < value->data + value->len; p++) {
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z')
+              || (*p >= 'A' && *p <= 'Z') || *p == '-' || *p == '_'))
+        {
+            return "may hold only letters, digits, \"-\" and \"_\"";
+        }
+    }
+
+    return ngx_http_faas_cred_set_str(cf, cmd, cred, value);
+}
+
+
+static char *
+ngx_http_faas_cred_set_secret(ngx_conf_t *cf, ngx_http_faas_cred_command_t *cmd,
+    ngx_http_faas_cred_t *cred, ngx_str_t *value)
+{
+    u_char     *env;
+    ngx_str_t   path;
+
+    if (cred->client_secret.data != NULL) {
+        return "is duplicate";
+    }
+
+    if (value->len > 5 && ngx_strncmp(value->data, "file:", 5) == 0) {
+        path.len = value->len - 5;
+        path.data = value->data + 5;
+
+        if (ngx_http_faas_cred_read_secret(cf, &path, &cred->client_secret)
+            != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+
+    } else if (value->len > 4 && ngx_strncmp(value->data, "env:", 4) == 0) {
+        env = (u_char *) getenv((char *) value->data + 4);
+
+        if (env == NULL || *env == '\0') {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"client_secret\" of \"faas_credentials\" "
+                               "\"%V\": environment variable \"%s\" is "
+                               "not set or empty", &cred->name,
+                               value->data + 4);
+            return NGX_CONF_ERROR;
+        }
+
+        cred->client_secret.len = ngx_strlen(env);
+        cred->client_secret.data = ngx_pnalloc(cf->pool,
+                                               cred->client_secret.len);
+        if (cred->client_secret.data == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memcpy(cred->client_secret.data, env, cred->client_secret.len);
+
+    } else if (value->len == 0) {
+        return "must not be empty";
+
+    } else {
+        cred->client_secret = *value;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_faas_cred_read_secret(ngx_conf_t *cf, ngx_str_t *path,
+    ngx_str_t *secret)
+{
+    u_char           *p, *last;
+    ssize_t           n;
+    ngx_fd_t          fd;
+    ngx_str_t         name;
+    ngx_file_info_t   fi;
+
+    name = *path;
+
+    if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    fd = ngx_open_file(name.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"client_secret\": cannot open secret file "
+                           "\"%s\"", name.data);
+        return NGX_ERROR;
+    }
+
+    p = NULL;
+    n = NGX_ERROR;
+
+    if (ngx_fd_info(fd, &fi) != NGX_FILE_ERROR
+        && ngx_file_size(&fi) <= NGX_HTTP_FAAS_SECRET_MAX)
+    {
+        p = ngx_pnalloc(cf->pool, NGX_HTTP_FAAS_SECRET_MAX);
+        if (p != NULL) {
+            n = ngx_read_fd(fd, p, NGX_HTTP_FAAS_SECRET_MAX);
+        }
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"client_secret\": secret file \"%s\" is not "
+                           "a regular file of at most %d bytes", name.data,
+                           NGX_HTTP_FAAS_SECRET_MAX);
+        (void) ngx_close_file(fd);
+        return NGX_ERROR;
+    }
+
+    (void) ngx_close_file(fd);
+
+    if (n == NGX_ERROR || p == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"client_secret\": cannot read secret file "
+                           "\"%s\"", name.data);
+        return NGX_ERROR;
+    }
+
+    last = p + n;
+
+    while (p < last && (*p == ' ' || *p == '\t' || *p == CR || *p == LF)) {
+        p++;
+    }
+
+    while (last > p && (last[-1] == ' ' || last[-1] == '\t'
+                        || last[-1] == CR || last[-1] == LF))
+    {
+        last--;
+    }
+
+    if (p == last) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"client_secret\": secret file \"%s\" is empty",
+                           name.data);
+        return NGX_ERROR;
+    }
+
+    secret->data = p;
+    secret->len = last - p;
+
+    return NGX_OK;
+}
+
+
+static char *
+ngx_http_faas_cred_set_region(ngx_conf_t *cf, ngx_http_faas_cred_command_t *cmd,
+    ngx_http_faas_cred_t *cred, ngx_str_t *value)
+{
+    ngx_uint_t  i;
+
+    if (cred->region != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    for (i = 0; i < sizeof(ngx_http_faas_regions) / sizeof(ngx_str_t); i++) {
+        if (ngx_http_faas_regions[i].len == value->len
+            && ngx_strncasecmp(ngx_http_faas_regions[i].data, value->data,
+                               value->len) == 0)
+        {
+            cred->region = i;
+            return NGX_CONF_OK;
+        }
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"region\" of \"faas_credentials\" \"%V\": unknown "
+                       "region \"%V\", expected us, emea or apac",
+                       &cred->name, value);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_faas_cred_set_timeout(ngx_conf_t *cf, ngx_http_faas_cred_command_t *cmd,
+    ngx_http_faas_cred_t *cred, ngx_str_t *value)
+{
+    ngx_msec_t  ms;
+
+    if (cred->token_timeout != NGX_CONF_UNSET_MSEC) {
+        return "is duplicate";
+    }
+
+    ms = ngx_parse_time(value, 0);
+    if (ms == (ngx_msec_t) NGX_ERROR || ms == 0) {
+        return "has an invalid time value";
+    }
+
+    cred->token_timeout = ms;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_faas_cred_set_refresh(ngx_conf_t *cf, ngx_http_faas_cred_command_t *cmd,
+    ngx_http_faas_cred_t *cred, ngx_str_t *value)
+{
+    time_t  s;
+
+    if (cred->refresh_before != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    s = ngx_parse_time(value, 1);
+    if (s == (time_t) NGX_ERROR) {
+        return "has an invalid time value";
+    }
+
+    cred->refresh_before = s;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_faas_cred_finish(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
+{
+    u_char      *p;
+    const char  *missing;
+
+    missing = NULL;
+
+    if (cred->account.len == 0) {
+        missing = "account";
+
+    } else if (cred->client_id.len == 0) {
+        missing = "client_id";
+
+    } else if (cred->client_secret.len == 0) {
+        missing = "client_secret";
+    }
+
+    if (missing) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"faas_credentials\" \"%V\" has no \"%s\"",
+                           &cred->name, missing);
+        return NGX_CONF_ERROR;
+    }
+
+    if (cred->region == NGX_CONF_UNSET_UINT) {
+        cred->region = NGX_HTTP_FAAS_REGION_US;
+    }
+
+    if (cred->token_timeout == NGX_CONF_UNSET_MSEC) {
+        cred->token_timeout = 10000;
+    }
+
+    if (cred->token_url.len == 0) {
+        p = ngx_pnalloc(cf->pool, sizeof("https://xx.sentinel.liveperson.net"
+                                         "/sentinel/api/account/"
+                                         "/app/token?v=2.0")
+                                  + cred->account.len);
+        if (p == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        cred->token_url.data = p;
+        cred->token_url.len = ngx_sprintf(p, "https://%s.sentinel.liveperson"
+                                          ".net/sentinel/api/account/%V"
+                                          "/app/token?v=2.0",
+                                          ngx_http_faas_region_hosts[
+                                              cred->region],
+                                          &cred->account)
+                              - p;
+    }
+
+    if (ngx_http_faas_endpoint_parse(cf, &cred->token_url, &cred->token,
+                                     "token_url")
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (cred->gateway.len == 0) {
+        p = ngx_pnalloc(cf->pool, sizeof("https://xx.faasgw.liveperson.net"));
+        if (p == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        cred->gateway.data = p;
+        cred->gateway.len = ngx_sprintf(p, "https://%s.faasgw.liveperson.net",
+                                        ngx_http_faas_region_hosts[
+                                            cred->region])
+                            - p;
+    }
+
+    return ngx_http_faas_cred_gateway(cf, cred);
+}
+
+
+static char *
+ngx_http_faas_cred_gateway(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
+{
+    u_char     *p;
+    size_t      add;
+    ngx_url_t   u;
+
+    if (cred->gateway.len <= 8
+        || ngx_strncasecmp(cred->gateway.data, (u_char *) "https://", 8)
+           != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"gateway\" of \"faas_credentials\" \"%V\": "
+                           "invalid URL \"%V\", expected https://HOST[:PORT]",
+                           &cred->name, &cred->gateway);
+        return NGX_CONF_ERROR;
+    }
+
+    add = 8;
+
+    ngx_memzero(&u, sizeof(ngx_url_t));
+
+    u.url.len = cred->gateway.len - add;
+    u.url.data = cred->gateway.data + add;
+    u.default_port = 443;
+    u.uri_part = 1;
+    u.no_resolve = 1;
+
+    if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"gateway\" of \"faas_credentials\" \"%V\": "
+                           "%s in \"%V\"", &cred->name,
+                           u.err ? u.err : "invalid URL", &cred->gateway);
+        return NGX_CONF_ERROR;
+    }
+
+    if (u.uri.len > 1 || (u.uri.len == 1 && u.uri.data[0] != '/')) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"gateway\" of \"faas_credentials\" \"%V\": "
+                           "a path is not allowed in \"%V\"", &cred->name,
+                           &cred->gateway);
+        return NGX_CONF_ERROR;
+    }
+
+    /* an upstream{} block of that name is used as is, so keepalive works */
+    cred->upstream = ngx_http_upstream_add(cf, &u, 0);
+    if (cred->upstream == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (u.no_port || u.port == 443) {
+        cred->gateway_host = u.host;
+
+    } else {
+        p = ngx_pnalloc(cf->pool, u.host.len + sizeof(":65535") - 1);
+        if (p == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        cred->gateway_host.data = p;
+        cred->gateway_host.len = ngx_sprintf(p, "%V:%d", &u.host, u.port) - p;
+    }
+
+    p = ngx_pnalloc(cf->pool, sizeof("/api/account//lambdas/") - 1
+                              + cred->account.len);
+    if (p == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    cred->invoke_prefix.data = p;
+    cred->invoke_prefix.len = ngx_sprintf(p, "/api/account/%V/lambdas/",
+                                          &cred->account)
+                              - p;
+
+    return NGX_CONF_OK;
+}
+
+
+ngx_http_faas_cred_t *
+ngx_http_faas_cred_find(ngx_http_faas_main_conf_t *fmcf, ngx_str_t *name)
+{
+    ngx_uint_t              i;
+    ngx_http_faas_cred_t  **creds;
+
+    creds = fmcf->creds.elts;
+
+    for (i = 0; i < fmcf->creds.nelts; i++) {
+        if (creds[i]->name.len == name->len
+            && ngx_strncmp(creds[i]->name.data, name->data, name->len) == 0)
+        {
+            return creds[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+ngx_int_t
+ngx_http_faas_cred_init(ngx_conf_t *cf, ngx_http_faas_main_conf_t *fmcf)
+{
+    ngx_uint_t              i;
+    ngx_http_faas_cred_t  **creds, *cred;
+
+    creds = fmcf->creds.elts;
+
+    for (i = 0; i < fmcf->creds.nelts; i++) {
+        cred = creds[i];
+
+        if (ngx_http_faas_cred_token_request(cf, cred) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_http_faas_cred_key(cred) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        cred->ssl = fmcf->token_ssl;
+        cred->ssl_verify = fmcf->token_ssl_verify;
+
+        ngx_queue_init(&cred->waiters);
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_faas_cred_token_request(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
+{
+    u_char  *p, *body;
+    size_t   len, body_len;
+
+    body_len = sizeof("grant_type=client_credentials&client_id="
+                      "&client_secret=&scope=") - 1
+               + 3 * (cred->client_id.len + cred->client_secret.len
+                      + cred->scope.len);
+
+    len = sizeof("POST  HTTP/1.0" CRLF) - 1 + cred->token.uri.len
+          + sizeof("Host: " CRLF) - 1 + cred->token.host.len
+          + sizeof("Content-Type: application/x-www-form-urlencoded" CRLF)
+          - 1
+          + sizeof("Accept: application/json" CRLF) - 1
+          + sizeof("Content-Length: " CRLF) - 1 + NGX_SIZE_T_LEN
+          + sizeof(CRLF) - 1
+          + body_len;
+
+    body = ngx_pnalloc(cf->pool, body_len);
+    p = ngx_pnalloc(cf->pool, len);
+
+    if (body == NULL || p == NULL) {
+        return NGX_ERROR;
+    }
+
+    cred->token_request.data = p;
+
+    len = ngx_sprintf(body, "grant_type=client_credentials&client_id=")
+          - body;
+    len += ngx_http_faas_form_escape(body + len, &cred->client_id);
+    len = ngx_sprintf(body + len, "&client_secret=") - body;
+    len += ngx_http_faas_form_escape(body + len, &cred->client_secret);
+
+    if (cred->scope.len) {
+        len = ngx_sprintf(body + len, "&scope=") - body;
+        len += ngx_http_faas_form_escape(body + len, &cred->scope);
+    }
+
+    body_len = len;
+
+    p = ngx_sprintf(p, "POST %V HTTP/1.0" CRLF
+                    "Host: %V" CRLF
+                    "Content-Type: application/x-www-form-urlencoded" CRLF
+                    "Accept: application/json" CRLF
+                    "Content-Length: %uz" CRLF CRLF,
+                    &cred->token.uri, &cred->token.host, body_len);
+
+    p = ngx_cpymem(p, body, body_len);
+
+    cred->token_request.len = p - cred->token_request.data;
+
+    return NGX_OK;
+}
+
+
+/* everything that defines a token: a change means a new token */
+static ngx_int_t
+ngx_http_faas_cred_key(ngx_http_faas_cred_t *cred)
+{
+    ngx_int_t    rc;
+    ngx_uint_t   i;
+    ngx_str_t   *parts[5];
+    EVP_MD_CTX  *md;
+
+    parts[0] = &cred->token_url;
+    parts[1] = &cred->account;
+    parts[2] = &cred->client_id;
+    parts[3] = &cred->client_secret;
+    parts[4] = &cred->scope;
+
+    md = EVP_MD_CTX_new();
+    if (md == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = NGX_ERROR;
+
+    if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+        goto done;
+    }
+
+    for (i = 0; i < 5; i++) {
+        if (EVP_DigestUpdate(md, parts[i]->data, parts[i]->len) != 1
+            || EVP_DigestUpdate(md, "", 1) != 1)
+        {
+            goto done;
+        }
+    }
+
+    /* the client authentication method */
+    if (EVP_DigestUpdate(md, "body", 4) != 1
+        || EVP_DigestFinal_ex(md, cred->key, NULL) != 1)
+    {
+        goto done;
+    }
+
+    rc = NGX_OK;
+
+done:
+
+    EVP_MD_CTX_free(md);
+
+    return rc;
+}

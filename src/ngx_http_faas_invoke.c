@@ -1,0 +1,964 @@
+
+/*
+ * Copyright (C) ngx_http_faas_module authors
+ *
+ * faas_invoke: each request becomes a gateway invoke request, sent with
+ * nginx's upstream machinery; the gateway's answer streams back.
+ */
+
+
+#include "ngx_http_faas.h"
+
+
+#define NGX_HTTP_FAAS_LAMBDA_MAX      128
+#define NGX_HTTP_FAAS_ERROR_BODY_MAX  16384
+
+
+static void ngx_http_faas_invoke_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_faas_invoke_payload(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx);
+static void ngx_http_faas_invoke_token(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx);
+static void ngx_http_faas_invoke_token_failed(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_int_t rc);
+static void ngx_http_faas_invoke_woken(ngx_http_faas_waiter_t *w,
+    ngx_int_t rc);
+static void ngx_http_faas_invoke_cleanup(void *data);
+static ngx_int_t ngx_http_faas_invoke_create_request(ngx_http_request_t *r);
+static ngx_int_t ngx_http_faas_invoke_reinit_request(ngx_http_request_t *r);
+static ngx_int_t ngx_http_faas_invoke_process_status_line(
+    ngx_http_request_t *r);
+static ngx_int_t ngx_http_faas_invoke_process_header(ngx_http_request_t *r);
+static ngx_int_t ngx_http_faas_invoke_filter_init(void *data);
+static ngx_int_t ngx_http_faas_invoke_copy_filter(void *data, ssize_t bytes);
+static ngx_int_t ngx_http_faas_invoke_chunked_filter(void *data,
+    ssize_t bytes);
+static ngx_int_t ngx_http_faas_invoke_out(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, u_char *pos, u_char *last);
+static ngx_int_t ngx_http_faas_invoke_function_error(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx);
+static void ngx_http_faas_invoke_setup(ngx_http_request_t *r);
+static void ngx_http_faas_invoke_abort_request(ngx_http_request_t *r);
+static void ngx_http_faas_invoke_finalize_request(ngx_http_request_t *r,
+    ngx_int_t rc);
+
+
+static u_char  ngx_http_faas_empty_payload[] = "{}";
+static u_char  ngx_http_faas_body_end[] = "}";
+
+
+ngx_int_t
+ngx_http_faas_invoke_handler(ngx_http_request_t *r)
+{
+    u_char                    *p, *last;
+    ngx_int_t                  rc;
+    ngx_http_faas_ctx_t       *ctx;
+    ngx_http_faas_loc_conf_t  *flcf;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_faas_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->cred = flcf->cred;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_faas_module);
+
+    ngx_http_faas_log_wrap(r);
+
+    if (ngx_http_complex_value(r, flcf->lambda, &ctx->lambda) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    last = ctx->lambda.data + ctx->lambda.len;
+
+    for (p = ctx->lambda.data; p < last; p++) {
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z')
+              || (*p >= 'A' && *p <= 'Z') || *p == '-' || *p == '_'
+              || *p == '.'))
+        {
+            break;
+        }
+    }
+
+    if (ctx->lambda.len == 0 || ctx->lambda.len > NGX_HTTP_FAAS_LAMBDA_MAX
+        || p != last)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "faas: the lambda UUID is empty or not valid");
+        ngx_str_null(&ctx->lambda);
+
+        return ngx_http_faas_error(r, NGX_HTTP_BAD_REQUEST, "invalid_lambda",
+                                   "the lambda UUID is empty or not valid");
+    }
+
+    if (ngx_http_upstream_create(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_faas_invoke_setup(r);
+
+    /* the payload is checked as one piece of memory */
+    r->request_body_in_single_buf = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_faas_invoke_body);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_faas_invoke_body(ngx_http_request_t *r)
+{
+    ngx_int_t             rc;
+    ngx_http_faas_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+
+    rc = ngx_http_faas_invoke_payload(r, ctx);
+
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
+
+    ngx_http_faas_invoke_token(r, ctx);
+}
+
+
+static ngx_int_t
+ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
+{
+    u_char       *p, *data;
+    size_t        len, size;
+    ssize_t       n;
+    ngx_buf_t    *b;
+    const char   *error;
+    ngx_chain_t  *cl, *in;
+
+    in = r->request_body ? r->request_body->bufs : NULL;
+
+    len = 0;
+
+    for (cl = in; cl; cl = cl->next) {
+        len += ngx_buf_size(cl->buf);
+    }
+
+    if (len == 0) {
+        data = ngx_http_faas_empty_payload;
+        len = sizeof(ngx_http_faas_empty_payload) - 1;
+
+    } else if (in->next == NULL && !in->buf->in_file) {
+        data = in->buf->pos;
+
+    } else {
+        /* larger than client_body_buffer_size: it is in a file */
+        data = ngx_pnalloc(r->pool, len);
+        if (data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        p = data;
+
+        for (cl = in; cl; cl = cl->next) {
+            b = cl->buf;
+            size = ngx_buf_size(b);
+
+            if (!b->in_file) {
+                p = ngx_cpymem(p, b->pos, size);
+                continue;
+            }
+
+            n = ngx_read_file(b->file, p, size, b->file_pos);
+
+            if (n != (ssize_t) size) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            p += n;
+        }
+    }
+
+    if (data != ngx_http_faas_empty_payload
+        && ngx_http_faas_json_validate(data, len, &error) != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "faas: %s", error);
+
+        return ngx_http_faas_error(r, NGX_HTTP_BAD_REQUEST, "invalid_json",
+                                   "%s", error);
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->start = data;
+    b->pos = data;
+    b->last = data + len;
+    b->end = b->last;
+    b->memory = 1;
+
+    ctx->body = ngx_alloc_chain_link(r->pool);
+    if (ctx->body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->body->buf = b;
+    ctx->body->next = NULL;
+    ctx->body_len = len;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_faas_invoke_token(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
+{
+    ngx_int_t                rc;
+    ngx_pool_cleanup_t      *cln;
+    ngx_http_faas_waiter_t  *w;
+
+    rc = ngx_http_faas_token_get(ctx->cred, &ctx->token);
+
+    if (rc == NGX_OK) {
+        ngx_http_upstream_init(r);
+        return;
+    }
+
+    if (rc != NGX_AGAIN) {
+        ngx_http_faas_invoke_token_failed(r, ctx, rc);
+        return;
+    }
+
+    w = &ctx->waiter;
+
+    if (w->cred == NULL) {
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+        if (cln == NULL) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        cln->handler = ngx_http_faas_invoke_cleanup;
+        cln->data = w;
+
+        w->cred = ctx->cred;
+        w->handler = ngx_http_faas_invoke_woken;
+        w->data = r;
+        w->deadline.log = r->connection->log;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "faas: waiting for a token of \"%V\"", &ctx->cred->name);
+
+    ngx_http_faas_token_wait(w);
+}
+
+
+static void
+ngx_http_faas_invoke_token_failed(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_int_t rc)
+{
+    time_t            retry;
+    ngx_int_t         status;
+    ngx_str_t         code, error;
+    ngx_table_elt_t  *h;
+
+    status = ngx_http_faas_store_error(ctx->cred, r->pool, &code, &error,
+                                       &retry);
+
+    if (rc == NGX_ABORT) {
+        status = ngx_http_faas_error(r, NGX_HTTP_GATEWAY_TIME_OUT,
+                                     "auth_timeout",
+                                     "no token from the authorization "
+                                     "server in time");
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "faas: gave up waiting for a token");
+
+    } else if (rc == NGX_DECLINED) {
+        /* no valid token and fetches back off: fail fast */
+        status = ngx_http_faas_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                     "token_unavailable",
+                                     "no valid token, the next attempt is "
+                                     "in %T s; last error: %V",
+                                     retry, &error);
+
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h != NULL) {
+            h->hash = 1;
+            ngx_str_set(&h->key, "Retry-After");
+            h->value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+
+            if (h->value.data == NULL) {
+                h->hash = 0;
+
+            } else {
+                h->value.len = ngx_sprintf(h->value.data, "%T", retry)
+                               - h->value.data;
+            }
+        }
+
+    } else {
+        (void) ngx_http_faas_error(r, status, (char *) code.data, "%V",
+                                   &error);
+    }
+
+    ngx_http_finalize_request(r, status);
+}
+
+
+static void
+ngx_http_faas_invoke_woken(ngx_http_faas_waiter_t *w, ngx_int_t rc)
+{
+    ngx_connection_t     *c;
+    ngx_http_request_t   *r;
+    ngx_http_faas_ctx_t  *ctx;
+
+    r = w->data;
+    c = r->connection;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+
+    if (rc == NGX_OK) {
+        ngx_http_faas_invoke_token(r, ctx);
+
+    } else {
+        ngx_http_faas_invoke_token_failed(r, ctx, rc);
+    }
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_http_faas_invoke_cleanup(void *data)
+{
+    ngx_http_faas_waiter_t  *w = data;
+
+    ngx_http_faas_token_unwait(w);
+}
+
+
+static ngx_int_t
+ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
+{
+    u_char                     *p, *uri;
+    size_t                      len, json_len;
+    uintptr_t                   escape;
+    uint64_t                    ms;
+    ngx_buf_t                  *b, *end;
+    ngx_str_t                   user;
+    ngx_time_t                 *tp;
+    ngx_chain_t                *cl;
+    ngx_http_upstream_t        *u;
+    ngx_http_faas_ctx_t        *ctx;
+    ngx_http_faas_cred_t       *cred;
+    ngx_http_variable_value_t  *id;
+    ngx_http_faas_loc_conf_t   *flcf;
+    ngx_http_faas_main_conf_t  *fmcf;
+    u_char                      json[sizeof("{\"timestamp\":,\"headers\":[],"
+                                            "\"payload\":")
+                                     + NGX_INT64_LEN];
+
+    u = r->upstream;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
+    fmcf = ngx_http_get_module_main_conf(r, ngx_http_faas_module);
+    cred = ctx->cred;
+
+    if (ngx_http_complex_value(r, flcf->user_id, &user) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    escape = 2 * ngx_escape_uri(NULL, user.data, user.len, NGX_ESCAPE_ARGS);
+
+    id = ngx_http_get_indexed_variable(r, fmcf->request_id_index);
+    if (id == NULL || id->not_found) {
+        return NGX_ERROR;
+    }
+
+    tp = ngx_timeofday();
+    ms = (uint64_t) tp->sec * 1000 + tp->msec;
+
+    json_len = ngx_sprintf(json, "{\"timestamp\":%uL,\"headers\":[],"
+                           "\"payload\":", ms)
+               - json;
+
+    len = sizeof("POST ") - 1 + cred->invoke_prefix.len + ctx->lambda.len
+          + sizeof("/invoke?v=1&userId=") - 1 + user.len + escape
+          + sizeof(" HTTP/1.1" CRLF) - 1
+          + sizeof("Host: " CRLF) - 1 + cred->gateway_host.len
+          + sizeof("Authorization: Bearer " CRLF) - 1 + ctx->token.len
+          + sizeof("Content-Type: application/json" CRLF) - 1
+          + sizeof("Accept: application/json" CRLF) - 1
+          + sizeof("X-Request-ID: " CRLF) - 1 + id->len
+          + sizeof("Content-Length: " CRLF) - 1 + NGX_OFF_T_LEN
+          + sizeof(CRLF) - 1
+          + json_len;
+
+    b = ngx_create_temp_buf(r->pool, len);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(b->last, "POST ", sizeof("POST ") - 1);
+
+    uri = p;
+
+    p = ngx_cpymem(p, cred->invoke_prefix.data, cred->invoke_prefix.len);
+    p = ngx_cpymem(p, ctx->lambda.data, ctx->lambda.len);
+    p = ngx_cpymem(p, "/invoke?v=1&userId=",
+                   sizeof("/invoke?v=1&userId=") - 1);
+
+    if (escape) {
+        p = (u_char *) ngx_escape_uri(p, user.data, user.len,
+                                      NGX_ESCAPE_ARGS);
+
+    } else {
+        p = ngx_cpymem(p, user.data, user.len);
+    }
+
+    u->uri.data = uri;
+    u->uri.len = p - uri;
+
+    p = ngx_sprintf(p, " HTTP/1.1" CRLF
+                    "Host: %V" CRLF
+                    "Authorization: Bearer %V" CRLF
+                    "Content-Type: application/json" CRLF
+                    "Accept: application/json" CRLF
+                    "X-Request-ID: %*s" CRLF
+                    "Content-Length: %O" CRLF CRLF,
+                    &cred->gateway_host, &ctx->token,
+                    (size_t) id->len, id->data,
+                    (off_t) (json_len + ctx->body_len + 1));
+
+    p = ngx_cpymem(p, json, json_len);
+
+    b->last = p;
+
+    end = ngx_calloc_buf(r->pool);
+    if (end == NULL) {
+        return NGX_ERROR;
+    }
+
+    end->start = ngx_http_faas_body_end;
+    end->pos = end->start;
+    end->last = end->start + 1;
+    end->end = end->last;
+    end->memory = 1;
+
+    cl = ngx_alloc_chain_link(r->pool);
+    if (cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    cl->buf = b;
+    cl->next = ctx->body;
+
+    ctx->body->next = ngx_alloc_chain_link(r->pool);
+    if (ctx->body->next == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->body->next->buf = end;
+    ctx->body->next->next = NULL;
+
+    u->request_bufs = cl;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "faas: invoke \"%V\", body %O bytes", &u->uri,
+                   ctx->body_len);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_faas_invoke_reinit_request(ngx_http_request_t *r)
+{
+    ngx_http_faas_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+
+    if (ctx == NULL) {
+        return NGX_OK;
+    }
+
+    ngx_memzero(&ctx->status, sizeof(ngx_http_status_t));
+    ngx_memzero(&ctx->chunked, sizeof(ngx_http_chunked_t));
+
+    ctx->length = -1;
+    ctx->gateway_status = 0;
+    ctx->error_body = NULL;
+    ctx->function_error = 0;
+    ctx->chunked_body = 0;
+
+    r->upstream->process_header = ngx_http_faas_invoke_process_status_line;
+    r->state = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_faas_invoke_process_status_line(ngx_http_request_t *r)
+{
+    ngx_int_t             rc;
+    ngx_http_upstream_t  *u;
+    ngx_http_faas_ctx_t  *ctx;
+
+    u = r->upstream;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+
+    rc = ngx_http_parse_status_line(r, &u->buffer, &ctx->status);
+
+    if (rc == NGX_AGAIN) {
+        return rc;
+    }
+
+    if (rc == NGX_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "faas: the gateway sent no valid HTTP/1.x status line");
+        return NGX_HTTP_UPSTREAM_INVALID_HEADER;
+    }
+
+    ctx->gateway_status = ctx->status.code;
+
+    if (u->state && u->state->status == 0) {
+        u->state->status = ctx->status.code;
+    }
+
+    if (ctx->status.http_version < NGX_HTTP_VERSION_11) {
+        u->headers_in.connection_close = 1;
+    }
+
+    ctx->length = -1;
+
+    u->process_header = ngx_http_faas_invoke_process_header;
+
+    return ngx_http_faas_invoke_process_header(r);
+}
+
+
+static ngx_int_t
+ngx_http_faas_invoke_process_header(ngx_http_request_t *r)
+{
+    size_t                len;
+    u_char               *name, *value;
+    ngx_int_t             rc;
+    ngx_uint_t            status;
+    ngx_http_upstream_t  *u;
+    ngx_http_faas_ctx_t  *ctx;
+
+    u = r->upstream;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+
+    for ( ;; ) {
+
+        rc = ngx_http_parse_header_line(r, &u->buffer, 1);
+
+        if (rc == NGX_OK) {
+            name = r->header_name_start;
+            len = r->header_name_end - r->header_name_start;
+            value = r->header_start;
+
+            if (len == sizeof("Content-Length") - 1
+                && ngx_strncasecmp(name, (u_char *) "Content-Length", len)
+                   == 0)
+            {
+                ctx->length = ngx_atoof(value, r->header_end - value);
+
+                if (ctx->length == NGX_ERROR) {
+                    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                                  "faas: the gateway sent an invalid "
+                                  "\"Content-Length\"");
+                    return NGX_HTTP_UPSTREAM_INVALID_HEADER;
+                }
+
+            } else if (len == sizeof("Transfer-Encoding") - 1
+                       && ngx_strncasecmp(name,
+                                          (u_char *) "Transfer-Encoding", len)
+                          == 0)
+            {
+                if (r->header_end - value != sizeof("chunked") - 1
+                    || ngx_strncasecmp(value, (u_char *) "chunked",
+                                       sizeof("chunked") - 1)
+                       != 0)
+                {
+                    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                                  "faas: the gateway sent an unknown "
+                                  "\"Transfer-Encoding\"");
+                    return NGX_HTTP_UPSTREAM_INVALID_HEADER;
+                }
+
+                ctx->chunked_body = 1;
+
+            } else if (len == sizeof("Connection") - 1
+                       && ngx_strncasecmp(name, (u_char *) "Connection", len)
+                          == 0)
+            {
+                if (ngx_strlcasestrn(value, r->header_end,
+                                     (u_char *) "close",
+                                     sizeof("close") - 2)
+                    != NULL)
+                {
+                    u->headers_in.connection_close = 1;
+                }
+            }
+
+            continue;
+        }
+
+        if (rc == NGX_HTTP_PARSE_HEADER_DONE) {
+            break;
+        }
+
+        if (rc == NGX_AGAIN) {
+            return NGX_AGAIN;
+        }
+
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "faas: the gateway sent an invalid header");
+
+        return NGX_HTTP_UPSTREAM_INVALID_HEADER;
+    }
+
+    if (ctx->chunked_body) {
+        ctx->length = -1;
+    }
+
+    status = ctx->status.code;
+
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+
+    if (status < 100 || status > 599) {
+        /* 901: the function failed; a client never sees such a status */
+        ctx->function_error = 1;
+        u->headers_in.status_n = NGX_HTTP_BAD_GATEWAY;
+        u->headers_in.content_length_n = -1;
+        return NGX_OK;
+    }
+
+    u->headers_in.status_n = status;
+    u->headers_in.content_length_n = ctx->chunked_body ? -1 : ctx->length;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_faas_invoke_filter_init(void *data)
+{
+    ngx_http_request_t  *r = data;
+
+    ngx_http_upstream_t  *u;
+    ngx_http_faas_ctx_t  *ctx;
+
+    u = r->upstream;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+
+    if (ctx->status.code == NGX_HTTP_NO_CONTENT
+        || ctx->status.code == NGX_HTTP_NOT_MODIFIED)
+    {
+        u->length = 0;
+
+    } else if (ctx->chunked_body) {
+        u->input_filter = ngx_http_faas_invoke_chunked_filter;
+        u->length = 1;
+
+    } else {
+        u->input_filter = ngx_http_faas_invoke_copy_filter;
+        u->length = ctx->length;
+    }
+
+    if (u->length == 0) {
+        u->keepalive = !u->headers_in.connection_close;
+
+        if (ctx->function_error) {
+            return ngx_http_faas_invoke_function_error(r, ctx);
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_faas_invoke_copy_filter(void *data, ssize_t bytes)
+{
+    ngx_http_request_t  *r = data;
+
+    u_char               *pos;
+    ngx_buf_t            *b;
+    ngx_http_upstream_t  *u;
+    ngx_http_faas_ctx_t  *ctx;
+
+    u = r->upstream;
+    b = &u->buffer;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+
+    pos = b->last;
+    b->last += bytes;
+
+    if (u->length != -1) {
+        if (bytes > u->length) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "faas: the gateway sent more data than "
+                          "\"Content-Length\" said");
+            b->last = pos + u->length;
+        }
+
+        u->length -= b->last - pos;
+    }
+
+    if (ngx_http_faas_invoke_out(r, ctx, pos, b->last) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (u->length == 0) {
+        u->keepalive = !u->headers_in.connection_close;
+
+        if (ctx->function_error) {
+            return ngx_http_faas_invoke_function_error(r, ctx);
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_faas_invoke_chunked_filter(void *data, ssize_t bytes)
+{
+    ngx_http_request_t  *r = data;
+
+    u_char               *pos;
+    ngx_int_t             rc;
+    ngx_buf_t            *buf;
+    ngx_http_upstream_t  *u;
+    ngx_http_faas_ctx_t  *ctx;
+
+    u = r->upstream;
+    buf = &u->buffer;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+
+    buf->pos = buf->last;
+    buf->last += bytes;
+
+    for ( ;; ) {
+
+        rc = ngx_http_parse_chunked(r, buf, &ctx->chunked);
+
+        if (rc == NGX_OK) {
+            pos = buf->pos;
+
+            if (buf->last - buf->pos >= ctx->chunked.size) {
+                buf->pos += (size_t) ctx->chunked.size;
+                ctx->chunked.size = 0;
+
+            } else {
+                ctx->chunked.size -= buf->last - buf->pos;
+                buf->pos = buf->last;
+            }
+
+            if (ngx_http_faas_invoke_out(r, ctx, pos, buf->pos) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            continue;
+        }
+
+        if (rc == NGX_DONE) {
+            u->keepalive = !u->headers_in.connection_close;
+            u->length = 0;
+
+            if (buf->pos != buf->last) {
+                ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                              "faas: the gateway sent data after the "
+                              "final chunk");
+                u->keepalive = 0;
+            }
+
+            if (ctx->function_error) {
+                return ngx_http_faas_invoke_function_error(r, ctx);
+            }
+
+            return NGX_OK;
+        }
+
+        if (rc == NGX_AGAIN) {
+            return NGX_OK;
+        }
+
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "faas: the gateway sent an invalid chunked answer");
+
+        return NGX_ERROR;
+    }
+}
+
+
+/* a piece of the gateway's body: to the client, or kept for an error */
+
+static ngx_int_t
+ngx_http_faas_invoke_out(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
+    u_char *pos, u_char *last)
+{
+    size_t                n;
+    ngx_chain_t          *cl, **ll;
+    ngx_http_upstream_t  *u;
+
+    if (pos == last) {
+        return NGX_OK;
+    }
+
+    u = r->upstream;
+
+    if (ctx->function_error) {
+        if (ctx->error_body == NULL) {
+            ctx->error_body = ngx_create_temp_buf(r->pool,
+                                                NGX_HTTP_FAAS_ERROR_BODY_MAX);
+            if (ctx->error_body == NULL) {
+                return NGX_ERROR;
+            }
+        }
+
+        n = ngx_min((size_t) (last - pos),
+                    (size_t) (ctx->error_body->end - ctx->error_body->last));
+
+        ctx->error_body->last = ngx_cpymem(ctx->error_body->last, pos, n);
+
+        return NGX_OK;
+    }
+
+    for (cl = u->out_bufs, ll = &u->out_bufs; cl; cl = cl->next) {
+        ll = &cl->next;
+    }
+
+    cl = ngx_chain_get_free_buf(r->pool, &u->free_bufs);
+    if (cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    *ll = cl;
+
+    cl->buf->flush = 1;
+    cl->buf->memory = 1;
+    cl->buf->pos = pos;
+    cl->buf->last = last;
+    cl->buf->tag = u->output.tag;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_faas_invoke_function_error(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx)
+{
+    u_char               *body;
+    size_t                len;
+    ngx_str_t             code, message, gw_code, gw_message;
+    ngx_buf_t            *b;
+    ngx_chain_t          *cl, **ll;
+    ngx_http_upstream_t  *u;
+
+    u = r->upstream;
+
+    if (ctx->error_body != NULL) {
+        (void) ngx_http_faas_json_gateway_error(r->pool, ctx->error_body->pos,
+                                            ctx->error_body->last
+                                            - ctx->error_body->pos,
+                                            &gw_code, &gw_message);
+
+    } else {
+        ngx_str_null(&gw_code);
+        ngx_str_null(&gw_message);
+    }
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "faas: the function failed, gateway status %ui: "
+                  "\"%V\" \"%V\"", ctx->gateway_status, &gw_code,
+                  &gw_message);
+
+    ngx_str_set(&code, "function_error");
+    ngx_str_set(&message, "the function failed");
+
+    body = ngx_http_faas_json_error(r->pool, &code, &message, &gw_code,
+                                    &gw_message, &len);
+    if (body == NULL) {
+        return NGX_ERROR;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    cl = ngx_alloc_chain_link(r->pool);
+
+    if (b == NULL || cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = body;
+    b->last = body + len;
+    b->memory = 1;
+    b->flush = 1;
+    b->tag = u->output.tag;
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    for (ll = &u->out_bufs; *ll; ll = &(*ll)->next) { /* void */ }
+
+    *ll = cl;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_faas_invoke_abort_request(ngx_http_request_t *r)
+{
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "faas: abort invoke");
+}
+
+
+static void
+ngx_http_faas_invoke_finalize_request(ngx_http_request_t *r, ngx_int_t rc)
+{
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "faas: finalize invoke %i", rc);
+}
+
+
+static void
+ngx_http_faas_invoke_setup(ngx_http_request_t *r)
+{
+    ngx_http_upstream_t       *u;
+    ngx_http_faas_loc_conf_t  *flcf;
+
+    u = r->upstream;
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
+
+    ngx_str_set(&u->schema, "https://");
+    u->output.tag = (ngx_buf_tag_t) &ngx_http_faas_module;
+    u->conf = &flcf->upstream;
+    u->ssl = 1;
+
+    u->create_request = ngx_http_faas_invoke_create_request;
+    u->reinit_request = ngx_http_faas_invoke_reinit_request;
+    u->process_header = ngx_http_faas_invoke_process_status_line;
+    u->abort_request = ngx_http_faas_invoke_abort_request;
+    u->finalize_request = ngx_http_faas_invoke_finalize_request;
+    u->input_filter_init = ngx_http_faas_invoke_filter_init;
+    u->input_filter = ngx_http_faas_invoke_copy_filter;
+    u->input_filter_ctx = r;
+}

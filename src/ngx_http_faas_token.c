@@ -1,0 +1,503 @@
+
+/*
+ * Copyright (C) ngx_http_faas_module authors
+ *
+ * The client-credentials token: fetched once for all workers, refreshed
+ * ahead of expiry, waited for without blocking.
+ */
+
+
+#include "ngx_http_faas.h"
+
+#include <openssl/evp.h>
+
+
+#define NGX_HTTP_FAAS_POLL_INTERVAL  25
+
+
+static ngx_int_t ngx_http_faas_token_start(ngx_http_faas_cred_t *cred);
+static void ngx_http_faas_token_fetched(ngx_http_faas_client_t *client);
+static ngx_int_t ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
+    ngx_http_faas_client_t *client, ngx_str_t *error, const char **code,
+    ngx_uint_t *status);
+static void ngx_http_faas_token_wake(ngx_http_faas_cred_t *cred,
+    ngx_int_t rc);
+static ngx_uint_t ngx_http_faas_token_wake_failed(ngx_http_faas_cred_t *cred);
+static void ngx_http_faas_token_poll(ngx_event_t *ev);
+static void ngx_http_faas_token_timeout(ngx_event_t *ev);
+static time_t ngx_http_faas_token_refresh_at(ngx_http_faas_cred_t *cred,
+    time_t fetched, time_t expires);
+
+
+ngx_int_t
+ngx_http_faas_token_init_process(ngx_cycle_t *cycle,
+    ngx_http_faas_main_conf_t *fmcf)
+{
+    ngx_uint_t              i;
+    ngx_http_faas_cred_t  **creds, *cred;
+
+    creds = fmcf->creds.elts;
+
+    for (i = 0; i < fmcf->creds.nelts; i++) {
+        cred = creds[i];
+
+        cred->cached_token.data = ngx_alloc(NGX_HTTP_FAAS_TOKEN_MAX,
+                                            cycle->log);
+        if (cred->cached_token.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        cred->cached_token.len = 0;
+        cred->cached_expires = 0;
+        cred->fetch = NULL;
+
+        ngx_queue_init(&cred->waiters);
+
+        cred->poll.handler = ngx_http_faas_token_poll;
+        cred->poll.data = cred;
+        cred->poll.log = cycle->log;
+        cred->poll.cancelable = 1;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * NGX_OK: a valid token is in "token";
+ * NGX_AGAIN: a fetch is under way here or in another worker, wait for it;
+ * NGX_ERROR: the fetch just started here failed;
+ * NGX_DECLINED: fetches are backing off after failures, fail fast.
+ */
+
+ngx_int_t
+ngx_http_faas_token_get(ngx_http_faas_cred_t *cred, ngx_str_t *token)
+{
+    time_t     now, expires;
+    ngx_int_t  rc;
+
+    now = ngx_time();
+
+    if (cred->cached_generation != cred->node->generation
+        || now >= cred->cached_expires)
+    {
+        if (ngx_http_faas_store_get(cred, &cred->cached_token, &expires)
+            == NGX_OK)
+        {
+            cred->cached_expires = expires;
+            cred->cached_refresh = ngx_http_faas_token_refresh_at(cred,
+                                                 cred->node->fetched, expires);
+
+        } else {
+            cred->cached_expires = 0;
+        }
+    }
+
+    if (now < cred->cached_expires) {
+
+        if (now >= cred->cached_refresh && cred->fetch == NULL) {
+            /* ahead of expiry: one worker refreshes, nobody waits */
+            if (ngx_http_faas_store_claim(cred) == NGX_OK) {
+                (void) ngx_http_faas_token_start(cred);
+            }
+        }
+
+        *token = cred->cached_token;
+        return NGX_OK;
+    }
+
+    if (cred->fetch != NULL) {
+        return NGX_AGAIN;
+    }
+
+    rc = ngx_http_faas_store_claim(cred);
+
+    if (rc == NGX_BUSY) {
+        return NGX_AGAIN;
+    }
+
+    if (rc == NGX_DECLINED) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_faas_token_start(cred);
+}
+
+
+static time_t
+ngx_http_faas_token_refresh_at(ngx_http_faas_cred_t *cred, time_t fetched,
+    time_t expires)
+{
+    time_t  before, lifetime;
+
+    lifetime = expires - fetched;
+
+    if (cred->refresh_before != NGX_CONF_UNSET) {
+        before = cred->refresh_before;
+
+    } else {
+        before = ngx_min(60, lifetime / 2);
+    }
+
+    return expires - before;
+}
+
+
+/* the fetch is claimed: start it; NGX_AGAIN while it runs */
+
+static ngx_int_t
+ngx_http_faas_token_start(ngx_http_faas_cred_t *cred)
+{
+    ngx_str_t                error;
+    ngx_http_faas_client_t  *client;
+
+    client = ngx_http_faas_client_create(ngx_cycle->log, &cred->token);
+
+    if (client == NULL) {
+        ngx_str_set(&error, "out of memory");
+        ngx_http_faas_store_fail(cred, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                 "internal_error", &error);
+        return NGX_ERROR;
+    }
+
+    client->ssl = cred->ssl;
+    client->verify = cred->ssl_verify;
+    client->request = cred->token_request;
+    client->timeout = cred->token_timeout;
+    client->handler = ngx_http_faas_token_fetched;
+    client->data = cred;
+    client->what.len = ngx_sprintf(client->what.data,
+                                   "token request of credentials \"%V\"",
+                                   &cred->name)
+                       - client->what.data;
+
+    cred->fetch = client;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                   "faas: credentials \"%V\": fetching a token", &cred->name);
+
+    ngx_http_faas_client_start(client);
+
+    if (cred->fetch != NULL) {
+        return NGX_AGAIN;
+    }
+
+    /* it ended at once */
+
+    if (cred->cached_generation != cred->node->generation) {
+        return NGX_AGAIN;
+    }
+
+    return NGX_ERROR;
+}
+
+
+static void
+ngx_http_faas_token_fetched(ngx_http_faas_client_t *client)
+{
+    const char            *code;
+    ngx_uint_t             status;
+    ngx_str_t              error;
+    u_char                 buf[NGX_HTTP_FAAS_ERROR_LEN];
+    ngx_http_faas_cred_t  *cred;
+
+    cred = client->data;
+    cred->fetch = NULL;
+
+    error.data = buf;
+    error.len = 0;
+
+    if (ngx_http_faas_token_check(cred, client, &error, &code, &status)
+        == NGX_OK)
+    {
+        ngx_http_faas_client_close(client);
+        ngx_http_faas_token_wake(cred, NGX_OK);
+        return;
+    }
+
+    /* one line for each failed attempt, whatever waited for it */
+    if (!client->logged || client->error != NGX_HTTP_FAAS_CLIENT_CONNECT) {
+        ngx_log_error(NGX_LOG_ERR, client->log, 0,
+                      "faas: credentials \"%V\": token request failed: %V",
+                      &cred->name, &error);
+    }
+
+    ngx_http_faas_store_fail(cred, status, code, &error);
+
+    ngx_http_faas_client_close(client);
+
+    ngx_http_faas_token_wake(cred, NGX_ERROR);
+}
+
+
+static ngx_int_t
+ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
+    ngx_http_faas_client_t *client, ngx_str_t *error, const char **code,
+    ngx_uint_t *status)
+{
+    u_char                        *last;
+    time_t                         now;
+    ngx_http_faas_token_answer_t   answer;
+    u_char                         fp[NGX_HTTP_FAAS_FINGERPRINT_LEN];
+
+    last = error->data + NGX_HTTP_FAAS_ERROR_LEN;
+    *status = NGX_HTTP_BAD_GATEWAY;
+
+    switch (client->error) {
+
+    case NGX_HTTP_FAAS_CLIENT_OK:
+        break;
+
+    case NGX_HTTP_FAAS_CLIENT_TIMEOUT:
+        *code = "auth_timeout";
+        *status = NGX_HTTP_GATEWAY_TIME_OUT;
+        error->len = ngx_slprintf(error->data, last, "%s",
+                                  client->error_text)
+                     - error->data;
+        return NGX_ERROR;
+
+    case NGX_HTTP_FAAS_CLIENT_BAD_RESPONSE:
+        *code = "auth_bad_response";
+        error->len = ngx_slprintf(error->data, last, "%s",
+                                  client->error_text)
+                     - error->data;
+        return NGX_ERROR;
+
+    default:
+        *code = "auth_unreachable";
+        error->len = ngx_slprintf(error->data, last, "%s",
+                                  client->error_text)
+                     - error->data;
+        return NGX_ERROR;
+    }
+
+    if (client->response.status != NGX_HTTP_OK) {
+        *code = (client->response.status >= 400
+                 && client->response.status < 500)
+                ? "auth_rejected" : "auth_error";
+        error->len = ngx_slprintf(error->data, last,
+                                  "the authorization server answered "
+                                  "status %ui", client->response.status)
+                     - error->data;
+        return NGX_ERROR;
+    }
+
+    now = ngx_time();
+
+    if (ngx_http_faas_json_token(client->pool, client->response.body.data,
+                                 client->response.body.len, now, &answer)
+        != NGX_OK)
+    {
+        *code = "auth_bad_response";
+        error->len = ngx_slprintf(error->data, last,
+                                  "unusable token answer: %s", answer.error)
+                     - error->data;
+        return NGX_ERROR;
+    }
+
+    if (answer.expires <= now) {
+        *code = "auth_bad_response";
+        error->len = ngx_slprintf(error->data, last,
+                                  "the token expired on arrival")
+                     - error->data;
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_faas_store_save(cred, &answer.token, answer.expires)
+        != NGX_OK)
+    {
+        *code = "internal_error";
+        *status = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        error->len = ngx_slprintf(error->data, last,
+                                  "no room for the token in shared memory")
+                     - error->data;
+        return NGX_ERROR;
+    }
+
+    ngx_http_faas_token_fingerprint(&answer.token, fp);
+
+    ngx_log_error(NGX_LOG_INFO, client->log, 0,
+                  "faas: credentials \"%V\": new token %*s, valid for %T s",
+                  &cred->name, (size_t) NGX_HTTP_FAAS_FINGERPRINT_LEN, fp,
+                  answer.expires - now);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_faas_token_wait(ngx_http_faas_waiter_t *w)
+{
+    ngx_http_faas_cred_t  *cred;
+
+    cred = w->cred;
+
+    w->fail_generation = cred->node->fail_generation;
+    w->waiting = 1;
+
+    ngx_queue_insert_tail(&cred->waiters, &w->queue);
+
+    w->deadline.handler = ngx_http_faas_token_timeout;
+    w->deadline.data = w;
+    ngx_add_timer(&w->deadline, cred->token_timeout + 1000);
+
+    /* another worker fetches: look at the shared entry now and then */
+    if (cred->fetch == NULL && !cred->poll.timer_set) {
+        ngx_add_timer(&cred->poll, NGX_HTTP_FAAS_POLL_INTERVAL);
+    }
+}
+
+
+void
+ngx_http_faas_token_unwait(ngx_http_faas_waiter_t *w)
+{
+    if (!w->waiting) {
+        return;
+    }
+
+    w->waiting = 0;
+    ngx_queue_remove(&w->queue);
+
+    if (w->deadline.timer_set) {
+        ngx_del_timer(&w->deadline);
+    }
+}
+
+
+static void
+ngx_http_faas_token_wake(ngx_http_faas_cred_t *cred, ngx_int_t rc)
+{
+    ngx_queue_t              *q, list;
+    ngx_http_faas_waiter_t   *w;
+
+    if (ngx_queue_empty(&cred->waiters)) {
+        return;
+    }
+
+    /* handlers may wait again: work on a list of our own */
+    list = cred->waiters;
+    list.next->prev = &list;
+    list.prev->next = &list;
+    ngx_queue_init(&cred->waiters);
+
+    while (!ngx_queue_empty(&list)) {
+        q = ngx_queue_head(&list);
+        w = ngx_queue_data(q, ngx_http_faas_waiter_t, queue);
+
+        ngx_queue_remove(q);
+        w->waiting = 0;
+
+        if (w->deadline.timer_set) {
+            ngx_del_timer(&w->deadline);
+        }
+
+        w->handler(w, rc);
+    }
+
+    if (cred->poll.timer_set && ngx_queue_empty(&cred->waiters)) {
+        ngx_del_timer(&cred->poll);
+    }
+}
+
+
+/* a fetch in another worker failed after these requests began to wait */
+
+static ngx_uint_t
+ngx_http_faas_token_wake_failed(ngx_http_faas_cred_t *cred)
+{
+    ngx_uint_t               n;
+    ngx_queue_t             *q, *next;
+    ngx_http_faas_waiter_t  *w;
+
+    n = 0;
+
+    for (q = ngx_queue_head(&cred->waiters);
+         q != ngx_queue_sentinel(&cred->waiters);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        w = ngx_queue_data(q, ngx_http_faas_waiter_t, queue);
+
+        if (w->fail_generation == cred->node->fail_generation) {
+            continue;
+        }
+
+        ngx_http_faas_token_unwait(w);
+        w->handler(w, NGX_ERROR);
+        n++;
+
+        /* the handler may have changed the queue */
+        next = ngx_queue_head(&cred->waiters);
+    }
+
+    return n;
+}
+
+
+static void
+ngx_http_faas_token_poll(ngx_event_t *ev)
+{
+    ngx_int_t              rc;
+    ngx_http_faas_cred_t  *cred;
+
+    cred = ev->data;
+
+    if (ngx_queue_empty(&cred->waiters) || cred->fetch != NULL) {
+        return;
+    }
+
+    if (cred->node->generation != cred->cached_generation) {
+        ngx_http_faas_token_wake(cred, NGX_OK);
+        return;
+    }
+
+    if (ngx_http_faas_token_wake_failed(cred)) {
+        return;
+    }
+
+    /* the fetching worker may have died: its claim runs out */
+    rc = ngx_http_faas_store_claim(cred);
+
+    if (rc == NGX_OK) {
+        (void) ngx_http_faas_token_start(cred);
+        return;
+    }
+
+    if (rc == NGX_DECLINED) {
+        ngx_http_faas_token_wake(cred, NGX_DECLINED);
+        return;
+    }
+
+    ngx_add_timer(ev, NGX_HTTP_FAAS_POLL_INTERVAL);
+}
+
+
+static void
+ngx_http_faas_token_timeout(ngx_event_t *ev)
+{
+    ngx_http_faas_waiter_t  *w;
+
+    w = ev->data;
+
+    w->waiting = 0;
+    ngx_queue_remove(&w->queue);
+
+    w->handler(w, NGX_ABORT);
+}
+
+
+void
+ngx_http_faas_token_fingerprint(ngx_str_t *token, u_char *out)
+{
+    u_char        md[EVP_MAX_MD_SIZE];
+    unsigned int  len;
+
+    if (EVP_Digest(token->data, token->len, md, &len, EVP_sha256(), NULL)
+        != 1)
+    {
+        ngx_memset(out, '-', NGX_HTTP_FAAS_FINGERPRINT_LEN);
+        return;
+    }
+
+    ngx_hex_dump(out, md, NGX_HTTP_FAAS_FINGERPRINT_LEN / 2);
+}
