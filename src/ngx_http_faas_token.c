@@ -263,6 +263,13 @@ ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
                      - error->data;
         return NGX_ERROR;
 
+    case NGX_HTTP_FAAS_CLIENT_TLS:
+        *code = "auth_tls";
+        error->len = ngx_slprintf(error->data, last, "%s",
+                                  client->error_text)
+                     - error->data;
+        return NGX_ERROR;
+
     default:
         *code = "auth_unreachable";
         error->len = ngx_slprintf(error->data, last, "%s",

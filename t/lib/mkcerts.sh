@@ -1,0 +1,76 @@
+#!/bin/sh
+# mkcerts.sh DIR - make the TLS material used by the tests and the demo.
+#
+#   ca.crt, ca.key            test CA (trusted by the tests)
+#   server.crt, server.key    localhost cert signed by the test CA
+#   other-ca.crt, other-ca.key  a second CA that nobody trusts
+#   other.crt, other.key      localhost cert signed by the other CA
+#
+# Idempotent: does nothing when DIR/ca.crt already exists.
+set -eu
+
+if [ $# -ne 1 ]; then
+    echo "usage: $0 DIR" >&2
+    exit 2
+fi
+dir=$1
+
+if [ -f "$dir/ca.crt" ]; then
+    exit 0
+fi
+
+mkdir -p "$dir"
+chmod 0755 "$dir"
+
+# Serialise concurrent runs (prove -j): the loser finds ca.crt and stops.
+exec 9>"$dir/.lock"
+flock 9
+if [ -f "$dir/ca.crt" ]; then
+    exit 0
+fi
+tmp=$(mktemp -d "$dir/.mkcerts.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+san="DNS:localhost, DNS:127.0.0.1, IP:127.0.0.1, DNS:functions.localhost"
+
+cat > "$tmp/ext.cnf" <<EXT
+[leaf]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = $san
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EXT
+
+# make_ca NAME SUBJECT
+make_ca() {
+    openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 \
+        -subj "$2" -keyout "$tmp/$1.key" -out "$tmp/$1.crt" \
+        -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+}
+
+# make_leaf NAME CA
+make_leaf() {
+    openssl req -new -newkey rsa:2048 -nodes -sha256 \
+        -subj "/CN=localhost" -keyout "$tmp/$1.key" -out "$tmp/$1.csr" \
+        2>/dev/null
+    openssl x509 -req -in "$tmp/$1.csr" -sha256 -days 3650 \
+        -CA "$tmp/$2.crt" -CAkey "$tmp/$2.key" -set_serial "0x$(
+            openssl rand -hex 8)" \
+        -extfile "$tmp/ext.cnf" -extensions leaf -out "$tmp/$1.crt" \
+        2>/dev/null
+}
+
+make_ca ca "/CN=FaaS Test CA"
+make_leaf server ca
+make_ca other-ca "/CN=FaaS Untrusted CA"
+make_leaf other other-ca
+
+# ca.crt is moved last: its presence marks the directory as complete.
+for f in other other-ca server ca; do
+    chmod 0644 "$tmp/$f.crt" "$tmp/$f.key"
+    mv "$tmp/$f.key" "$dir/$f.key"
+    mv "$tmp/$f.crt" "$dir/$f.crt"
+done

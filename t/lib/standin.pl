@@ -1,0 +1,730 @@
+#!/usr/bin/perl
+# standin.pl - TLS stand-ins for the LivePerson authorization server
+# ("sentinel") and the functions gateway ("faasGW"), for tests and the demo.
+#
+#   standin.pl --auth-port P --gw-port Q --cert F --key F --state DIR
+#              [--auth-cert F --auth-key F] [--gw-cert F --gw-key F]
+#              [--pidfile F] [--verbose]
+#
+# Both listen on 127.0.0.1 and fork a child per connection.  HTTP/1.0 and
+# 1.1, Content-Length or chunked request bodies, keep-alive on 1.1 unless
+# "Connection: close" (idle connections are closed after 60 s); the
+# connection is closed after an answer to HTTP/1.0.  The status line is
+# always "HTTP/1.1 NNN Reason" and every answer has Content-Length (or is
+# chunked when gateway.chunked is on and the client speaks 1.1).
+# The pid file is written once both ports listen; SIGTERM stops all.
+#
+# DIR/control.json, re-read on every request (missing: defaults), e.g.
+#   {"account":"12345678","client_id":"demo-client",
+#    "client_secret":"demo-secret","scope":null,
+#    "auth":{"ttl":3600,"expires_in":"number"|"string"|"none","delay":0,
+#            "fail":0,"fail_status":500,"fail_body":"...",
+#            "status":null,"body":null},
+#    "gateway":{"status":null,"body":null,"delay":0,"chunked":0}}
+# "body" values may be strings (sent as they are) or JSON structures.
+# "fail": N fails the next N valid token requests; the count restarts
+# whenever control.json is rewritten.
+#
+# Order of the answer: protocol violations -> 400 (gateway: a missing or
+# bad token -> 401 first); auth: wrong client_id/secret -> 401 (not a
+# violation); then fail / status overrides; then the normal answer.
+#
+# DIR/requests.log gets one JSON line per request: server, time, method,
+# path, query, version, headers (lower-case names), body, chunked, conn
+# (id of the connection), conn_seq (1-based request number on it),
+# form (auth), json (gateway), jti, status, violations, concurrent
+# (requests of this server in progress when the answer was written).
+# DIR also holds hmac.key (kept across restarts), the jti counter and
+# the fail count.
+use strict;
+use warnings;
+
+use B ();
+use Digest::SHA qw(hmac_sha256);
+use Encode ();
+use Errno qw(EINTR);
+use Fcntl qw(:flock O_RDWR O_CREAT);
+use Getopt::Long qw(GetOptions);
+use IO::Select;
+use IO::Socket::INET;
+use IO::Socket::SSL;
+use JSON::PP;
+use MIME::Base64 qw(encode_base64url decode_base64url);
+use POSIX qw(WNOHANG);
+use Time::HiRes qw(time sleep);
+
+my %opt = (verbose => 0);
+GetOptions(\%opt, 'auth-port=i', 'gw-port=i', 'cert=s', 'key=s',
+    'auth-cert=s', 'auth-key=s', 'gw-cert=s', 'gw-key=s', 'state=s',
+    'pidfile=s', 'verbose!')
+    or die "usage: $0 --auth-port P --gw-port Q --cert F --key F"
+    . " --state DIR [--pidfile F]\n";
+for my $o (qw(auth-port gw-port state)) {
+    die "$0: --$o is required\n" unless defined $opt{$o};
+}
+
+my $STATE = $opt{state};
+my $JSON = JSON::PP->new->utf8->canonical->allow_nonref;
+my $IDLE_TIMEOUT = 60;          # keep-alive idle limit, seconds
+my $READ_TIMEOUT = 30;          # limit for the rest of a started request
+
+my %UUID = (
+    '11111111-1111-4111-8111-111111111111' => \&fn_hello,
+    '22222222-2222-4222-8222-222222222222' => \&fn_echo,
+    '99999999-9999-4999-8999-999999999999' => \&fn_fail,
+    '55555555-5555-4555-8555-555555555555' => \&fn_slow,
+);
+
+my %DEFAULTS = (
+    account       => '12345678',
+    client_id     => 'demo-client',
+    client_secret => 'demo-secret',
+    scope         => undef,
+    auth => {
+        ttl => 3600, expires_in => 'number', delay => 0, fail => 0,
+        fail_status => 500, fail_body => '{"error":"server_error"}',
+        status => undef, body => undef,
+    },
+    gateway => { status => undef, body => undef, delay => 0, chunked => 0 },
+);
+
+my %REASON = (
+    200 => 'OK', 400 => 'Bad Request', 401 => 'Unauthorized',
+    403 => 'Forbidden', 404 => 'Not Found', 429 => 'Too Many Requests',
+    500 => 'Internal Server Error', 502 => 'Bad Gateway',
+    503 => 'Service Unavailable', 504 => 'Gateway Timeout',
+);
+
+main();
+
+# ---------------------------------------------------------------- server
+
+sub main {
+    mkdir $STATE unless -d $STATE;
+    die "$0: cannot create state dir $STATE: $!\n" unless -d $STATE;
+    init_state();
+
+    my %tls = (
+        auth    => [ $opt{'auth-cert'} // $opt{cert},
+                     $opt{'auth-key'} // $opt{key} ],
+        gateway => [ $opt{'gw-cert'} // $opt{cert},
+                     $opt{'gw-key'} // $opt{key} ],
+    );
+    for my $pair (values %tls) {
+        die "$0: --cert and --key are required\n"
+            unless defined $pair->[0] && defined $pair->[1];
+        -r $_ or die "$0: cannot read $_\n" for @$pair;
+    }
+
+    my %role;
+    my $sel = IO::Select->new;
+    for ([auth => $opt{'auth-port'}], [gateway => $opt{'gw-port'}]) {
+        my ($name, $port) = @$_;
+        my $l = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+            LocalPort => $port, Listen => 128, ReuseAddr => 1,
+            Proto => 'tcp')
+            or die "$0: cannot listen on 127.0.0.1:$port ($name): $@\n";
+        $role{fileno $l} = $name;
+        $sel->add($l);
+    }
+    write_pidfile($opt{pidfile}) if defined $opt{pidfile};
+
+    my %kids;
+    my $stop = 0;
+    local $SIG{TERM} = sub { $stop = 1 };
+    local $SIG{INT} = sub { $stop = 1 };
+    local $SIG{CHLD} = sub {
+        while ((my $pid = waitpid(-1, WNOHANG)) > 0) { delete $kids{$pid} }
+    };
+    local $SIG{PIPE} = 'IGNORE';
+
+    until ($stop) {
+        my @ready = $sel->can_read(1);
+        for my $l (@ready) {
+            my $c = $l->accept or next;
+            my $name = $role{fileno $l};
+            my $pid = fork;
+            if (!defined $pid) {
+                warn "$0: fork: $!\n";
+                close $c;
+                next;
+            }
+            if ($pid == 0) {
+                $SIG{$_} = 'DEFAULT' for qw(TERM INT CHLD);
+                $sel->remove($_), close $_ for $sel->handles;
+                serve_connection($c, $name, @{ $tls{$name} });
+                POSIX::_exit(0);
+            }
+            $kids{$pid} = 1;
+            close $c;
+        }
+    }
+
+    kill 'TERM', keys %kids;
+    my $deadline = time + 3;
+    while (%kids && time < $deadline) {
+        my $pid = waitpid(-1, WNOHANG);
+        if ($pid > 0) { delete $kids{$pid} } else { sleep 0.05 }
+    }
+    kill 'KILL', keys %kids;
+    unlink $opt{pidfile} if defined $opt{pidfile};
+    exit 0;
+}
+
+sub write_pidfile {
+    my ($file) = @_;
+    open my $fh, '>', "$file.tmp" or die "$0: $file.tmp: $!\n";
+    print $fh "$$\n";
+    close $fh;
+    rename "$file.tmp", $file or die "$0: rename $file: $!\n";
+}
+
+# The HMAC key survives restarts (tokens stay valid when a test restarts
+# the stand-ins with another certificate); counters of live requests
+# start from zero.
+sub init_state {
+    my $keyfile = "$STATE/hmac.key";
+    unless (-s $keyfile) {
+        open my $r, '<:raw', '/dev/urandom' or die "urandom: $!\n";
+        read $r, my $bytes, 32;
+        write_file($keyfile, unpack('H*', $bytes) . "\n");
+    }
+    write_file("$STATE/$_.active", "0\n") for qw(auth gateway);
+}
+
+sub hmac_key { my $k = read_file("$STATE/hmac.key"); chomp $k; return $k }
+
+# ------------------------------------------------------------ connection
+
+sub serve_connection {
+    my ($sock, $name, $cert, $key) = @_;
+    my $ppid = getppid;
+    my $ssl = IO::Socket::SSL->start_SSL($sock, SSL_server => 1,
+        SSL_cert_file => $cert, SSL_key_file => $key, Timeout => 10);
+    unless ($ssl) {
+        warn "standin $name: TLS handshake failed: $SSL_ERROR\n"
+            if $opt{verbose};
+        return;
+    }
+    my $conn = { sock => $ssl, buf => '', ppid => $ppid, seq => 0,
+                 id => "$$" };
+    while (1) {
+        my $req = read_request($conn) or last;
+        $conn->{seq}++;
+        my $keep = handle($conn, $name, $req);
+        last unless $keep;
+    }
+    $ssl->close(SSL_fast_shutdown => 1);
+}
+
+# Make sure $conn->{buf} holds more data; false on EOF/timeout/error.
+sub fill {
+    my ($conn, $timeout) = @_;
+    my $sock = $conn->{sock};
+    my $deadline = time + $timeout;
+    unless ($sock->pending) {
+        my $sel = IO::Select->new($sock);
+        while (!$sel->can_read(0.5)) {
+            return 0 if time > $deadline || getppid != $conn->{ppid};
+        }
+    }
+    my $n = sysread($sock, my $chunk, 65536);
+    return 0 unless $n;
+    $conn->{buf} .= $chunk;
+    return 1;
+}
+
+# Read one CRLF (or LF) terminated line.
+sub read_line {
+    my ($conn, $timeout) = @_;
+    while ($conn->{buf} !~ /\n/) {
+        return undef if length $conn->{buf} > 65536;
+        fill($conn, $timeout) or return undef;
+    }
+    $conn->{buf} =~ s/^([^\n]*)\n// or return undef;
+    (my $line = $1) =~ s/\r$//;
+    return $line;
+}
+
+sub read_bytes {
+    my ($conn, $n) = @_;
+    while (length $conn->{buf} < $n) {
+        fill($conn, $READ_TIMEOUT) or return undef;
+    }
+    return substr($conn->{buf}, 0, $n, '');
+}
+
+# Returns a request hash, or undef when the peer went away.  A request
+# that cannot be parsed comes back with {bad => reason}.
+sub read_request {
+    my ($conn) = @_;
+    my $line;
+    do {
+        $line = read_line($conn, $IDLE_TIMEOUT);
+        return undef unless defined $line;
+    } while ($line eq '');          # tolerate stray CRLFs between requests
+
+    my %req = (headers => {}, body => '', line => $line);
+    if ($line !~ m{^([A-Z]+) (\S+) HTTP/(1\.[01])$}) {
+        $req{bad} = "malformed request line: $line";
+        return \%req;
+    }
+    @req{qw(method target version)} = ($1, $2, $3);
+    ($req{path}, $req{query}) = split /\?/, $req{target}, 2;
+    $req{query} //= '';
+
+    while (1) {
+        my $h = read_line($conn, $READ_TIMEOUT);
+        return undef unless defined $h;
+        last if $h eq '';
+        if ($h !~ /^([!#\$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/) {
+            $req{bad} = "malformed header line: $h";
+            return \%req;
+        }
+        my $n = lc $1;
+        $req{headers}{$n} = exists $req{headers}{$n}
+            ? "$req{headers}{$n}, $2" : $2;
+    }
+
+    my $h = $req{headers};
+    if (($h->{expect} // '') =~ /^100-continue$/i) {
+        write_all($conn, "HTTP/1.1 100 Continue\r\n\r\n");
+    }
+    if (($h->{'transfer-encoding'} // '') =~ /\S/) {
+        if (lc $h->{'transfer-encoding'} ne 'chunked') {
+            $req{bad} = "unsupported transfer-encoding";
+            return \%req;
+        }
+        my $body = read_chunked($conn);
+        return undef unless defined $body;
+        $req{body} = $body;
+        $req{chunked} = 1;
+    } elsif (defined $h->{'content-length'}) {
+        if ($h->{'content-length'} !~ /^\d+$/) {
+            $req{bad} = "bad content-length";
+            return \%req;
+        }
+        my $body = read_bytes($conn, $h->{'content-length'});
+        return undef unless defined $body;
+        $req{body} = $body;
+    }
+    return \%req;
+}
+
+sub read_chunked {
+    my ($conn) = @_;
+    my $body = '';
+    while (1) {
+        my $size = read_line($conn, $READ_TIMEOUT);
+        return undef unless defined $size && $size =~ /^([0-9a-fA-F]+)/;
+        my $n = hex $1;
+        last if $n == 0;
+        my $data = read_bytes($conn, $n + 2);
+        return undef unless defined $data;
+        $body .= substr($data, 0, $n);
+    }
+    while (1) {                     # trailers, up to the empty line
+        my $t = read_line($conn, $READ_TIMEOUT);
+        return undef unless defined $t;
+        last if $t eq '';
+    }
+    return $body;
+}
+
+sub write_all {
+    my ($conn, $data) = @_;
+    while (length $data) {
+        my $n = syswrite($conn->{sock}, $data);
+        return 0 unless $n;
+        substr($data, 0, $n, '');
+    }
+    return 1;
+}
+
+# Handle one request; returns true to keep the connection open.
+sub handle {
+    my ($conn, $name, $req) = @_;
+    my $ctl = read_control();
+    my $t0 = time;
+    counter_add("$name.active", 1);
+
+    my %log = (
+        server => $name, time => $t0, method => $req->{method},
+        path => $req->{path}, query => $req->{query},
+        version => $req->{version}, headers => text_hash($req->{headers}),
+        body => text($req->{body}), chunked => $req->{chunked} ? 1 : 0,
+        conn => $conn->{id}, conn_seq => $conn->{seq}, violations => [],
+    );
+    my $res;
+    if ($req->{bad}) {
+        push @{ $log{violations} }, $req->{bad};
+        $res = [400, $name eq 'auth'
+            ? { error => 'invalid_request', error_description => $req->{bad} }
+            : { errorCode => 'com.liveperson.faas.bad-request',
+                errorMsg => $req->{bad} }];
+    } elsif ($name eq 'auth') {
+        $res = auth_answer($ctl, $req, \%log);
+    } else {
+        $res = gateway_answer($ctl, $req, \%log);
+    }
+    my $section = $ctl->{$name eq 'auth' ? 'auth' : 'gateway'};
+    sleep $section->{delay} if $section->{delay} && !$req->{bad};
+
+    my ($status, $body) = @$res;
+    $body = $JSON->encode($body) if ref $body;
+    $body //= '';
+    $log{status} = $status + 0;
+    $log{concurrent} = counter_add("$name.active", 0);
+    append_log(\%log);
+
+    my $keep = !$req->{bad} && $req->{version} eq '1.1'
+        && ($req->{headers}{connection} // '') !~ /\bclose\b/i;
+    my $chunked = $name eq 'gateway' && $ctl->{gateway}{chunked}
+        && !$req->{bad} && $req->{version} eq '1.1';
+    my $ok = write_all($conn,
+        response($status, $body, $keep, $chunked));
+    counter_add("$name.active", -1);
+    return $keep && $ok;
+}
+
+sub response {
+    my ($status, $body, $keep, $chunked) = @_;
+    my $reason = $REASON{$status} // 'Unknown';
+    my $head = "HTTP/1.1 $status $reason\r\n"
+        . "Server: faas-standin\r\n"
+        . "Content-Type: application/json\r\n"
+        . ($keep ? '' : "Connection: close\r\n");
+    return $head . "Content-Length: " . length($body) . "\r\n\r\n$body"
+        unless $chunked;
+    # a few chunks: split the body in three parts (empty parts skipped)
+    my $third = int(length($body) / 3) || 1;
+    my $out = $head . "Transfer-Encoding: chunked\r\n\r\n";
+    while (length $body) {
+        my $part = substr($body, 0, $third, '');
+        $out .= sprintf("%x\r\n%s\r\n", length $part, $part);
+    }
+    return $out . "0\r\n\r\n";
+}
+
+# ------------------------------------------------------------ sentinel
+
+sub auth_answer {
+    my ($ctl, $req, $log) = @_;
+    my @v;
+    my $acct = $ctl->{account};
+    push @v, "method must be POST, not $req->{method}"
+        if $req->{method} ne 'POST';
+    push @v, "path must be /sentinel/api/account/$acct/app/token,"
+        . " not $req->{path}"
+        if $req->{path} ne "/sentinel/api/account/$acct/app/token";
+    push @v, "query must be exactly v=2.0, not '$req->{query}'"
+        if $req->{query} ne 'v=2.0';
+    my $ct = $req->{headers}{'content-type'} // '';
+    push @v, "content-type must be application/x-www-form-urlencoded,"
+        . " not '$ct'"
+        unless media_type($ct) eq 'application/x-www-form-urlencoded';
+    push @v, "host header missing" unless defined $req->{headers}{host};
+
+    my ($form, @fv) = parse_form($req->{body});
+    push @v, @fv;
+    $log->{form} = $form;
+    my %want = map { $_ => 1 }
+        qw(grant_type client_id client_secret),
+        defined $ctl->{scope} ? ('scope') : ();
+    for my $k (sort keys %$form) {
+        push @v, "unexpected form field '$k'" unless $want{$k};
+    }
+    for my $k (sort keys %want) {
+        push @v, "form field '$k' missing" unless defined $form->{$k};
+    }
+    push @v, "grant_type must be client_credentials"
+        if defined $form->{grant_type}
+        && $form->{grant_type} ne 'client_credentials';
+    push @v, "scope must be '$ctl->{scope}'"
+        if defined $ctl->{scope} && defined $form->{scope}
+        && $form->{scope} ne $ctl->{scope};
+
+    $log->{violations} = \@v;
+    return [400, { error => 'invalid_request',
+                   error_description => join('; ', @v) }] if @v;
+
+    # Wrong credentials are a configuration matter, not a protocol
+    # violation: answered 401 but not listed in "violations".
+    return [401, { error => 'invalid_client' }]
+        if $form->{client_id} ne $ctl->{client_id}
+        || $form->{client_secret} ne $ctl->{client_secret};
+
+    my $a = $ctl->{auth};
+    return [$a->{fail_status}, $a->{fail_body}]
+        if $a->{fail} && take_failure($a->{fail});
+    return [$a->{status}, $a->{body}] if defined $a->{status};
+
+    my $now = int time;
+    my $jti = counter_add('jti', 1);
+    my $claims = { iss => 'standin', sub => $form->{client_id},
+                   iat => $now, exp => $now + $a->{ttl}, jti => $jti };
+    $log->{jti} = $jti;
+    my %ans = (access_token => make_jwt($claims), token_type => 'Bearer');
+    my $mode = $a->{expires_in} // 'number';
+    $ans{expires_in} = $a->{ttl} + 0 if $mode eq 'number';
+    $ans{expires_in} = "$a->{ttl}" if $mode eq 'string';
+    return [200, \%ans];
+}
+
+sub parse_form {
+    my ($body) = @_;
+    my (%form, @v);
+    for my $pair (split /&/, $body) {
+        next if $pair eq '';
+        my ($k, $val) = split /=/, $pair, 2;
+        push @v, "form field '$k' has no '='" unless defined $val;
+        ($k, $val) = map { url_decode($_ // '') } $k, $val;
+        push @v, "form field '$k' repeated" if exists $form{$k};
+        $form{$k} = $val;
+    }
+    return (\%form, @v);
+}
+
+sub url_decode {
+    my ($s) = @_;
+    $s =~ tr/+/ /;
+    $s =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ge;
+    return text($s);
+}
+
+# Count a failure against "fail: N".  The count belongs to one version of
+# the control file: rewriting control.json starts counting afresh.
+sub take_failure {
+    my ($limit) = @_;
+    my @st = Time::HiRes::stat("$STATE/control.json");
+    my $sig = @st ? join(':', @st[0, 1, 7, 9]) : 'none';
+    return with_lock(sub {
+        my ($old, $n) = split ' ', (read_file("$STATE/auth-fail.count")
+            // ''), 2;
+        $n = 0 unless defined $old && $old eq $sig;
+        return 0 if ($n // 0) >= $limit;
+        write_file("$STATE/auth-fail.count", "$sig " . ($n + 1) . "\n");
+        return 1;
+    });
+}
+
+# -------------------------------------------------------------- gateway
+
+sub gateway_answer {
+    my ($ctl, $req, $log) = @_;
+    my (@auth, @v);
+    my $acct = $ctl->{account};
+    my $h = $req->{headers};
+    push @v, "method must be POST, not $req->{method}"
+        if $req->{method} ne 'POST';
+    my $uuid;
+    if ($req->{path} =~ m{^/api/account/([^/]+)/lambdas/([^/]+)/invoke$}) {
+        $uuid = $2;
+        push @v, "account must be $acct, not $1" if $1 ne $acct;
+    } else {
+        push @v, "path must be /api/account/$acct/lambdas/{uuid}/invoke,"
+            . " not $req->{path}";
+    }
+    my ($q) = parse_form($req->{query});
+    push @v, "query must have v=1" unless ($q->{v} // '') eq '1';
+    push @v, "query must have a non-empty userId"
+        unless length($q->{userId} // '');
+    push @v, "host header missing" unless defined $h->{host};
+    my $ct = $h->{'content-type'} // '';
+    push @v, "content-type must be application/json, not '$ct'"
+        unless media_type($ct) eq 'application/json';
+    my $rid = $h->{'x-request-id'};
+    push @v, defined $rid
+        ? "x-request-id must be 32 hex digits, not '$rid'"
+        : "x-request-id missing"
+        unless defined $rid && $rid =~ /^[0-9a-fA-F]{32}$/;
+
+    my ($claims, $why) = check_bearer($h->{authorization});
+    push @auth, $why if $why;
+    $log->{jti} = $claims->{jti} if $claims;
+
+    my $json = eval { $JSON->decode($req->{body}) };
+    $log->{json} = $json;
+    push @v, body_violations($json, $@);
+
+    $log->{violations} = [@auth, @v];
+    return [401, { errorCode => 'com.liveperson.faas.unauthorized',
+                   errorMsg => join('; ', @auth) }] if @auth;
+    return [400, { errorCode => 'com.liveperson.faas.bad-request',
+                   errorMsg => join('; ', @v) }] if @v;
+
+    my $g = $ctl->{gateway};
+    return [$g->{status}, $g->{body}] if defined $g->{status};
+    my $fn = $UUID{$uuid} // \&fn_not_found;
+    return $fn->($json->{payload}, $req->{body});
+}
+
+sub body_violations {
+    my ($json, $err) = @_;
+    if ($err) {
+        (my $e = $err) =~ s/ at \S+ line \d+\.\n//;
+        return "body is not JSON: $e";
+    }
+    return "body must be a JSON object" unless ref $json eq 'HASH';
+    my @v;
+    my %want = map { $_ => 1 } qw(timestamp headers payload);
+    for my $k (sort keys %$json) {
+        push @v, "unexpected body key '$k'" unless $want{$k};
+    }
+    for my $k (sort keys %want) {
+        push @v, "body key '$k' missing" unless exists $json->{$k};
+    }
+    if (exists $json->{timestamp}) {
+        my $ts = $json->{timestamp};
+        if (!is_number($ts)) {
+            push @v, "timestamp must be a number";
+        } elsif (abs($ts - time * 1000) > 60_000) {
+            push @v, "timestamp $ts is not within 60 s of now (ms)";
+        }
+    }
+    push @v, "headers must be an array"
+        if exists $json->{headers} && ref $json->{headers} ne 'ARRAY';
+    return @v;
+}
+
+sub is_number {
+    my ($v) = @_;
+    return 0 if !defined $v || ref $v;
+    my $f = B::svref_2object(\$v)->FLAGS;
+    return ($f & (B::SVf_IOK | B::SVf_NOK)) && !($f & B::SVf_POK);
+}
+
+sub fn_hello {
+    my ($p) = @_;
+    my $name = ref $p eq 'HASH' && defined $p->{name} && !ref $p->{name}
+        ? $p->{name} : 'world';
+    return [200, { greeting => "Hello, $name!" }];
+}
+
+sub fn_echo { return [200, $_[1]] }     # raw body, byte for byte
+
+sub fn_fail {
+    return [901, { errorCode => 'com.liveperson.faas.handler.custom-failure',
+                   errorMsg => 'Function raised: boom' }];
+}
+
+sub fn_slow {
+    my ($p) = @_;
+    my $n = ref $p eq 'HASH' && is_number($p->{sleep}) ? $p->{sleep} : 3;
+    sleep $n;
+    return [200, { slept => $n }];
+}
+
+sub fn_not_found {
+    return [404, { errorCode => 'com.liveperson.faas.es.lambda.not-found',
+                   errorMsg => 'lambda not found' }];
+}
+
+# ------------------------------------------------------------------ JWT
+
+sub make_jwt {
+    my ($claims) = @_;
+    my $h = encode_base64url($JSON->encode({ alg => 'HS256', typ => 'JWT' }));
+    my $p = encode_base64url($JSON->encode($claims));
+    my $sig = encode_base64url(hmac_sha256("$h.$p", hmac_key()));
+    return "$h.$p.$sig";
+}
+
+# Returns (claims) for a good token, or (undef, reason).
+sub check_bearer {
+    my ($value) = @_;
+    return (undef, 'authorization header missing') unless defined $value;
+    return (undef, 'authorization must be "Bearer <token>"')
+        unless $value =~ /^Bearer ([\w-]+)\.([\w-]+)\.([\w-]+)$/;
+    my ($h, $p, $s) = ($1, $2, $3);
+    my $want = encode_base64url(hmac_sha256("$h.$p", hmac_key()));
+    return (undef, 'token signature does not verify') if $s ne $want;
+    my $claims = eval { $JSON->decode(decode_base64url($p)) };
+    return (undef, 'token payload is not JSON') unless ref $claims eq 'HASH';
+    return (undef, "token expired at $claims->{exp}")
+        unless is_number($claims->{exp}) && $claims->{exp} > time;
+    return ($claims);
+}
+
+# -------------------------------------------------------------- helpers
+
+sub media_type {
+    my ($ct) = @_;
+    (my $t = lc $ct) =~ s/\s*;.*//s;
+    $t =~ s/^\s+|\s+$//g;
+    return $t;
+}
+
+# bytes -> characters (UTF-8, invalid bytes replaced) for the JSON log
+sub text { return Encode::decode('UTF-8', $_[0] // '') }
+
+sub text_hash {
+    my ($h) = @_;
+    return { map { $_ => text($h->{$_}) } keys %$h };
+}
+
+sub read_control {
+    my %c = (%DEFAULTS, auth => { %{ $DEFAULTS{auth} } },
+             gateway => { %{ $DEFAULTS{gateway} } });
+    my $raw = read_file("$STATE/control.json");
+    return \%c unless defined $raw && $raw =~ /\S/;
+    my $u = eval { $JSON->decode($raw) };
+    unless (ref $u eq 'HASH') {
+        warn "standin: $STATE/control.json is not a JSON object: $@";
+        return \%c;
+    }
+    for my $k (keys %$u) {
+        if (ref $c{$k} eq 'HASH' && ref $u->{$k} eq 'HASH') {
+            $c{$k}{$_} = $u->{$k}{$_} for keys %{ $u->{$k} };
+        } else {
+            $c{$k} = $u->{$k};
+        }
+    }
+    return \%c;
+}
+
+sub read_file {
+    my ($f) = @_;
+    open my $fh, '<:raw', $f or return undef;
+    local $/;
+    return scalar <$fh>;
+}
+
+sub write_file {
+    my ($f, $data) = @_;
+    open my $fh, '>:raw', "$f.$$" or die "$f.$$: $!\n";
+    print $fh $data;
+    close $fh or die "$f.$$: $!\n";
+    rename "$f.$$", $f or die "rename $f: $!\n";
+}
+
+sub with_lock {
+    my ($code) = @_;
+    open my $lk, '>>', "$STATE/state.lock" or die "state.lock: $!\n";
+    flock $lk, LOCK_EX or die "flock: $!\n";
+    my @r = $code->();
+    close $lk;
+    return wantarray ? @r : $r[0];
+}
+
+# Add $delta to the counter in STATE/$name; returns the new value.
+sub counter_add {
+    my ($name, $delta) = @_;
+    return with_lock(sub {
+        my $n = (read_file("$STATE/$name") // 0) + 0 + $delta;
+        write_file("$STATE/$name", "$n\n") if $delta;
+        return $n;
+    });
+}
+
+sub append_log {
+    my ($entry) = @_;
+    my $line = $JSON->encode($entry) . "\n";
+    open my $fh, '>>:raw', "$STATE/requests.log" or do {
+        warn "standin: requests.log: $!\n";
+        return;
+    };
+    flock $fh, LOCK_EX;
+    syswrite $fh, $line;
+    close $fh;
+}
