@@ -454,6 +454,9 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
     end->end = end->last;
     end->memory = 1;
 
+    /* TLS buffers what it sends until told to flush */
+    end->flush = 1;
+
     cl = ngx_alloc_chain_link(r->pool);
     if (cl == NULL) {
         return NGX_ERROR;

@@ -81,6 +81,9 @@ package FaasTest;
 #   (always) "nginx exits cleanly": no worker died ("exited on", unusual
 #            "signal" lines), nginx was running at the end of the block
 #            and stopped on QUIT within 10 s.
+#   check_eval             Perl code run after the other checks, with
+#                          @responses ([status, body, \%headers] each),
+#                          standin_requests() and error_log_text().
 #   skip: REASON           skip the block.
 #
 # JSON matching: "ANY" matches any value that is present; a string
@@ -143,7 +146,7 @@ my %KNOWN = map { $_ => 1 } qw(
     response_body_eval response_body_like response_body_json
     error_log no_error_log auth_requests gateway_requests
     auth_request_like gateway_request_like allow_violations
-    standin_violations skip
+    standin_violations skip check_eval
 );
 
 $SIG{INT} = $SIG{TERM} = sub { exit 130 };  # so that END cleans up
@@ -798,6 +801,12 @@ sub run_block {
     my $graceful = stop_nginx();
     check_standin(\%s);
     check_error_log(\%s);
+    if (exists $s{check_eval}) {
+        # Perl tests of the block; @responses holds [status, body, headers]
+        local @main::responses = @res;
+        eval "package main; no strict 'vars'; $s{check_eval}; 1"
+            or fail("check_eval: $@");
+    }
     my @crash = crash_lines(error_log_text());
     ok($running && $graceful && !@crash, 'nginx exits cleanly')
         or diag(($running ? '' : "nginx was not running at block end\n")
