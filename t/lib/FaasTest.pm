@@ -81,7 +81,7 @@ package FaasTest;
 #   (always) "nginx exits cleanly": no worker died ("exited on", unusual
 #            "signal" lines), nginx was running at the end of the block
 #            and stopped on QUIT within 10 s.
-#   check_eval             Perl code run after the other checks, with
+#   check_eval             Perl code run while nginx still runs, with
 #                          @responses ([status, body, \%headers] each),
 #                          standin_requests() and error_log_text().
 #   skip: REASON           skip the block.
@@ -135,6 +135,7 @@ my ($SERVER_PORT, $AUTH_PORT, $GW_PORT, %USED_PORT);
 my ($STANDIN_PID, %STANDIN_CERT);
 my ($NGINX_PID, %NGINX_OPT);
 my $NO_MODULE = 0;
+our $LAST_HTTP;      # the http{} text of the running configuration
 my @BLOCKS;
 
 my %KNOWN = map { $_ => 1 } qw(
@@ -352,6 +353,7 @@ sub module_path {
 
 sub write_conf {
     my ($http, %opt) = @_;
+    $LAST_HTTP = $_[0];
     make_path(map { "$SERVROOT/$_" } qw(conf logs tmp));
     write_file("$SERVROOT/conf/nginx.conf",
         expand(nginx_conf(expand($http), %opt)));
@@ -795,18 +797,18 @@ sub run_block {
     my @res = eval { send_requests(\%s) };
     fail("sending the request: $@") if $@;
     check_responses(\%s, @res) if @res;
-    sleep $s{sleep_after} if $s{sleep_after};
-
-    my $running = $NGINX_PID && alive($NGINX_PID);
-    my $graceful = stop_nginx();
-    check_standin(\%s);
-    check_error_log(\%s);
     if (exists $s{check_eval}) {
         # Perl tests of the block; @responses holds [status, body, headers]
         local @main::responses = @res;
         eval "package main; no strict 'vars'; $s{check_eval}; 1"
             or fail("check_eval: $@");
     }
+    sleep $s{sleep_after} if $s{sleep_after};
+
+    my $running = $NGINX_PID && alive($NGINX_PID);
+    my $graceful = stop_nginx();
+    check_standin(\%s);
+    check_error_log(\%s);
     my @crash = crash_lines(error_log_text());
     ok($running && $graceful && !@crash, 'nginx exits cleanly')
         or diag(($running ? '' : "nginx was not running at block end\n")
