@@ -50,8 +50,9 @@ package FaasTest;
 # Stand-ins (started once per file; see standin.pl)
 #   standin        JSON written as the control file for this block
 #                  (absent: defaults).  requests.log starts empty.
-#   standin_gw_cert: other, standin_auth_cert: other
-#                  serve the certificate of the untrusted CA this block.
+#   standin_gw_cert: NAME, standin_auth_cert: NAME
+#                  serve NAME.crt of the cert dir this block: "other"
+#                  (untrusted CA) or "wrongname" (trusted CA, wrong host).
 #
 # Request (nginx is started afresh for every block)
 #   request        first line "METHOD URI", the other lines the body
@@ -242,10 +243,11 @@ sub start_standins {
             '--gw-port', $GW_PORT, '--cert', "$CERTS/server.crt",
             '--key', "$CERTS/server.key", '--state', $state,
             '--pidfile', $pidfile, '--verbose');
-        push @cmd, '--gw-cert', "$CERTS/other.crt",
-            '--gw-key', "$CERTS/other.key" if $want{gw} eq 'other';
-        push @cmd, '--auth-cert', "$CERTS/other.crt",
-            '--auth-key', "$CERTS/other.key" if $want{auth} eq 'other';
+        push @cmd, '--gw-cert', "$CERTS/$want{gw}.crt",
+            '--gw-key', "$CERTS/$want{gw}.key" if $want{gw} ne 'server';
+        push @cmd, '--auth-cert', "$CERTS/$want{auth}.crt",
+            '--auth-key', "$CERTS/$want{auth}.key"
+            if $want{auth} ne 'server';
         my $pid = spawn(\@cmd, "$SERVROOT/logs/standin.log");
         my $deadline = time + 10;
         while (time < $deadline && !-s $pidfile && alive($pid)) {

@@ -5,6 +5,7 @@
 #   server.crt, server.key    localhost cert signed by the test CA
 #   other-ca.crt, other-ca.key  a second CA that nobody trusts
 #   other.crt, other.key      localhost cert signed by the other CA
+#   wrongname.crt, .key       signed by the test CA for wrong.example only
 #
 # Idempotent: does nothing when DIR/ca.crt already exists.
 set -eu
@@ -41,6 +42,12 @@ extendedKeyUsage = serverAuth
 subjectAltName = $san
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+
+[wrong]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:wrong.example
 EXT
 
 # make_ca NAME SUBJECT
@@ -51,7 +58,7 @@ make_ca() {
         -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
 }
 
-# make_leaf NAME CA
+# make_leaf NAME CA [EXTENSIONS]
 make_leaf() {
     openssl req -new -newkey rsa:2048 -nodes -sha256 \
         -subj "/CN=localhost" -keyout "$tmp/$1.key" -out "$tmp/$1.csr" \
@@ -59,7 +66,7 @@ make_leaf() {
     openssl x509 -req -in "$tmp/$1.csr" -sha256 -days 3650 \
         -CA "$tmp/$2.crt" -CAkey "$tmp/$2.key" -set_serial "0x$(
             openssl rand -hex 8)" \
-        -extfile "$tmp/ext.cnf" -extensions leaf -out "$tmp/$1.crt" \
+        -extfile "$tmp/ext.cnf" -extensions "${3:-leaf}" -out "$tmp/$1.crt" \
         2>/dev/null
 }
 
@@ -67,9 +74,10 @@ make_ca ca "/CN=FaaS Test CA"
 make_leaf server ca
 make_ca other-ca "/CN=FaaS Untrusted CA"
 make_leaf other other-ca
+make_leaf wrongname ca wrong
 
 # ca.crt is moved last: its presence marks the directory as complete.
-for f in other other-ca server ca; do
+for f in wrongname other other-ca server ca; do
     chmod 0644 "$tmp/$f.crt" "$tmp/$f.key"
     mv "$tmp/$f.key" "$dir/$f.key"
     mv "$tmp/$f.crt" "$dir/$f.crt"
