@@ -419,6 +419,13 @@ ngx_http_faas_resolve_invokes(ngx_conf_t *cf,
         } else if (fmcf->creds.nelts == 1) {
             flcf->cred = creds[0];
 
+        } else if (fmcf->creds.nelts == 0) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"faas_invoke\" needs a \"faas_credentials\" "
+                          "block in %s:%ui", flcf->conf_file,
+                          flcf->conf_line);
+            return NGX_ERROR;
+
         } else {
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                           "\"faas_invoke\" needs \"credentials=NAME\" "

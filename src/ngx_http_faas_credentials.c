@@ -207,8 +207,9 @@ ngx_http_faas_cred_directive(ngx_conf_t *cf, ngx_command_t *dummy, void *conf)
 
 
 static char *
-ngx_http_faas_cred_set_str(ngx_conf_t *cf, ngx_http_faas_cred_command_t *cmd,
-    ngx_http_faas_cred_t *cred, ngx_str_t *value)
+ngx_http_faas_cred_set_str(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value)
 {
     ngx_str_t  *field;
 
@@ -229,8 +230,9 @@ ngx_http_faas_cred_set_str(ngx_conf_t *cf, ngx_http_faas_cred_command_t *cmd,
 
 
 static char *
-ngx_http_faas_cred_set_id(ngx_conf_t *cf, ngx_http_faas_cred_command_t *cmd,
-    ngx_http_faas_cred_t *cred, ngx_str_t *value)
+ngx_http_faas_cred_set_id(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value)
 {
     u_char  *p;
 
@@ -248,8 +250,9 @@ ngx_http_faas_cred_set_id(ngx_conf_t *cf, ngx_http_faas_cred_command_t *cmd,
 
 
 static char *
-ngx_http_faas_cred_set_secret(ngx_conf_t *cf, ngx_http_faas_cred_command_t *cmd,
-    ngx_http_faas_cred_t *cred, ngx_str_t *value)
+ngx_http_faas_cred_set_secret(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value)
 {
     u_char     *env;
     ngx_str_t   path;
@@ -381,8 +384,9 @@ ngx_http_faas_cred_read_secret(ngx_conf_t *cf, ngx_str_t *path,
 
 
 static char *
-ngx_http_faas_cred_set_region(ngx_conf_t *cf, ngx_http_faas_cred_command_t *cmd,
-    ngx_http_faas_cred_t *cred, ngx_str_t *value)
+ngx_http_faas_cred_set_region(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value)
 {
     ngx_uint_t  i;
 
@@ -410,8 +414,9 @@ ngx_http_faas_cred_set_region(ngx_conf_t *cf, ngx_http_faas_cred_command_t *cmd,
 
 
 static char *
-ngx_http_faas_cred_set_timeout(ngx_conf_t *cf, ngx_http_faas_cred_command_t *cmd,
-    ngx_http_faas_cred_t *cred, ngx_str_t *value)
+ngx_http_faas_cred_set_timeout(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value)
 {
     ngx_msec_t  ms;
 
@@ -431,8 +436,9 @@ ngx_http_faas_cred_set_timeout(ngx_conf_t *cf, ngx_http_faas_cred_command_t *cmd
 
 
 static char *
-ngx_http_faas_cred_set_refresh(ngx_conf_t *cf, ngx_http_faas_cred_command_t *cmd,
-    ngx_http_faas_cred_t *cred, ngx_str_t *value)
+ngx_http_faas_cred_set_refresh(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value)
 {
     time_t  s;
 
