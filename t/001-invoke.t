@@ -5,19 +5,21 @@ use warnings;
 use lib 't/lib';
 use FaasTest;
 
-plan tests => blocks();
-run_tests();
-
-__DATA__
-
-=== TEST 1: a JSON body reaches the function, its answer the client
---- http_config
+default_http_config(<<'EOF');
 faas_credentials demo {
     account 12345678; client_id demo-client; client_secret demo-secret;
     token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
     gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
 }
 faas_ssl_trusted_certificate $TEST_NGINX_CA;
+EOF
+
+plan tests => blocks();
+run_tests();
+
+__DATA__
+
+=== TEST 1: a JSON body reaches the function, its answer the client
 --- config
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- request
@@ -47,13 +49,6 @@ Content-Type: application/json
 
 
 === TEST 2: the invoke body: timestamp in ms, empty headers, payload as sent
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /echo { faas_invoke 22222222-2222-4222-8222-222222222222; }
 --- request
@@ -70,13 +65,6 @@ POST /echo
 
 
 === TEST 3: an empty body is the payload {}
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /echo { faas_invoke 22222222-2222-4222-8222-222222222222; }
 --- request
@@ -87,13 +75,6 @@ GET /echo
 
 
 === TEST 4: X-Request-ID is the $request_id nginx logs
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /hello {
     faas_invoke 11111111-1111-4111-8111-111111111111;
@@ -112,13 +93,6 @@ is($g->{headers}{'x-request-id'}, $h, 'gateway got the logged request id');
 
 
 === TEST 5: faas_user_id and the lambda UUID from variables
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /fn {
     faas_invoke $arg_fn;
@@ -136,13 +110,6 @@ POST /fn?fn=11111111-1111-4111-8111-111111111111&user=ada
 
 
 === TEST 6: a lambda UUID that is empty gets 400 invalid_lambda
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /fn { faas_invoke $arg_fn; }
 --- request
@@ -159,13 +126,6 @@ Content-Type: application/json
 
 
 === TEST 7: a body that is not JSON gets 400 invalid_json, nothing is sent
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- request
@@ -184,13 +144,6 @@ Content-Type: application/json
 
 
 === TEST 8: data after the JSON value gets 400, also when sent chunked
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- request
@@ -205,13 +158,6 @@ POST /hello
 
 
 === TEST 9: client_max_body_size is honoured, with a JSON error (Content-Length)
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /echo {
     client_max_body_size 100;
@@ -229,13 +175,6 @@ Content-Type: application/json
 
 
 === TEST 10: client_max_body_size with a chunked body
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /echo {
     client_max_body_size 100;
@@ -252,13 +191,6 @@ location /echo {
 
 
 === TEST 11: a body larger than client_body_buffer_size (kept in a file)
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /echo {
     client_body_buffer_size 1k;
@@ -276,13 +208,6 @@ is(length($pad // ''), 300000, 'the whole body reached the function');
 
 
 === TEST 12: the gateway's status and body pass unchanged (404 unknown function)
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /nope { faas_invoke 00000000-0000-4000-8000-000000000000; }
 --- request
@@ -295,13 +220,6 @@ POST /nope
 
 
 === TEST 13: a chunked answer of the gateway is passed on
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- standin
@@ -319,13 +237,6 @@ POST /hello
 
 
 === TEST 14: $upstream_* variables work as with proxy_pass
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /hello {
     faas_invoke 11111111-1111-4111-8111-111111111111;

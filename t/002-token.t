@@ -15,6 +15,15 @@ chmod 0644, "$dir/secret";
 $ENV{TEST_NGINX_SECRET_FILE} = "$dir/secret";
 $ENV{FAAS_TEST_SECRET} = 'demo-secret';
 
+default_http_config(<<'EOF');
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+EOF
+
 plan tests => blocks();
 run_tests();
 
@@ -22,13 +31,6 @@ __DATA__
 
 === TEST 1: 200 concurrent requests over 2 workers make one token request
 --- workers: 2
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- standin
@@ -56,13 +58,6 @@ cmp_ok(scalar keys %waited, '>=', 1, 'requests waited for the token');
 
 
 === TEST 2: the token is used until it nears expiry, then renewed
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- standin
@@ -94,13 +89,6 @@ ok($ordered && $jti[-1] > $jti[0], "newer tokens replace older ones: @jti");
 
 
 === TEST 3: expires_in as a string, the JWT's exp when earlier
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- standin
@@ -115,13 +103,6 @@ valid for 3600 s
 
 
 === TEST 4: no expires_in at all: the JWT's exp is used
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- standin
@@ -169,13 +150,6 @@ is($s, 200, 'env: secret works');
 
 === TEST 6: the secret and the whole token never reach the log, even at debug
 --- log_level: debug
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- request
@@ -213,13 +187,6 @@ POST /hello
 
 === TEST 8: a reload keeps the token; a changed secret gets a new one
 --- workers: 2
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- request

@@ -6,6 +6,15 @@ use warnings;
 use lib 't/lib';
 use FaasTest;
 
+default_http_config(<<'EOF');
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+EOF
+
 plan tests => blocks();
 run_tests();
 
@@ -89,13 +98,6 @@ wrong-secret
 
 
 === TEST 4: the authorization server answers 500: 502 auth_error
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- standin
@@ -110,13 +112,6 @@ POST /hello
 
 
 === TEST 5: a 200 that is not JSON: 502 auth_bad_response
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- standin
@@ -133,13 +128,6 @@ token request failed: unusable token answer: not a JSON object
 
 
 === TEST 6: a 200 without access_token: 502 auth_bad_response
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- standin
@@ -178,13 +166,6 @@ token request failed: timed out reading
 
 
 === TEST 8: an untrusted certificate of the authorization server: 502 auth_tls
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- standin_auth_cert: other
@@ -200,13 +181,6 @@ POST /hello
 
 
 === TEST 9: a trusted certificate that does not name the host: 502 auth_tls
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- request
@@ -221,13 +195,6 @@ POST /hello
 
 
 === TEST 10: an untrusted certificate of the gateway: 502 gateway_error
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- standin_gw_cert: other
@@ -244,13 +211,6 @@ upstream SSL certificate verify error
 
 
 === TEST 11: faas_ssl_verify off accepts it
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /hello {
     faas_ssl_verify off;
@@ -292,13 +252,6 @@ is(scalar @err, 1, 'one error line') or diag(join "\n", @err);
 
 
 === TEST 13: the gateway is too slow: 504 gateway_timeout
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /slow {
     faas_read_timeout 1s;
@@ -316,13 +269,6 @@ upstream timed out
 
 
 === TEST 14: the function fails (901): 502 function_error with its code and message
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /fail {
     faas_invoke 99999999-9999-4999-8999-999999999999;
@@ -344,13 +290,6 @@ qr/\[error\] .*the function failed, gateway status 901: "com\.liveperson\.faas\.
 
 
 === TEST 15: 901 with a chunked body, and with no body at all
---- http_config
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /fail { faas_invoke 99999999-9999-4999-8999-999999999999; }
 --- standin

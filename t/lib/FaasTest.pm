@@ -38,7 +38,8 @@ package FaasTest;
 #
 # nginx configuration
 #   main_config    top level of nginx.conf (e.g. "env SECRET;")
-#   http_config    inside http {}
+#   http_config    inside http {}; default_http_config(TEXT) in the test
+#                  file gives the one of blocks that have none
 #   config         inside the one server {} on 127.0.0.1:SERVER_PORT
 #   workers: N     worker_processes (default 1)
 #   log_level: L   error_log level (default info)
@@ -113,7 +114,7 @@ use Test::More;
 use Time::HiRes qw(time sleep);
 
 our @EXPORT = (@Test::More::EXPORT, qw(
-    blocks run_tests no_module
+    blocks run_tests no_module default_http_config
     start_standins stop_standins standin_control standin_requests
     clear_standin_requests
     start_nginx reload_nginx stop_nginx nginx_test_config
@@ -136,7 +137,8 @@ my ($SERVER_PORT, $AUTH_PORT, $GW_PORT, %USED_PORT);
 my ($STANDIN_PID, %STANDIN_CERT);
 my ($NGINX_PID, %NGINX_OPT);
 my $NO_MODULE = 0;
-our $LAST_HTTP;      # the http{} text of the running configuration
+our $LAST_HTTP;
+my $DEFAULT_HTTP;     # http_config of blocks that give none      # the http{} text of the running configuration
 my @BLOCKS;
 
 my %KNOWN = map { $_ => 1 } qw(
@@ -749,6 +751,11 @@ sub run_tests {
     done_testing() unless Test::More->builder->has_plan;
 }
 
+# default_http_config(TEXT): the http_config of every block without one
+sub default_http_config {
+    ($DEFAULT_HTTP) = @_;
+}
+
 sub run_block {
     my ($b) = @_;
     my %s = %{ $b->{s} };
@@ -761,6 +768,7 @@ sub run_block {
         start_standins(
             gw_cert => $s{standin_gw_cert} || 'server',
             auth_cert => $s{standin_auth_cert} || 'server');
+        $s{http_config} //= $DEFAULT_HTTP if defined $DEFAULT_HTTP;
         for my $k (keys %s) {
             $s{$k} = expand($s{$k}) unless $k =~ /_eval$/;
         }
