@@ -28,6 +28,12 @@
 #define NGX_HTTP_FAAS_REGION_EMEA         1
 #define NGX_HTTP_FAAS_REGION_APAC         2
 
+#define NGX_HTTP_FAAS_AUTH_BODY           0
+#define NGX_HTTP_FAAS_AUTH_BASIC          1
+
+/* a token is not sent when it has less than this left (seconds) */
+#define NGX_HTTP_FAAS_EXPIRY_MARGIN       1
+
 
 typedef struct ngx_http_faas_cred_s    ngx_http_faas_cred_t;
 typedef struct ngx_http_faas_client_s  ngx_http_faas_client_t;
@@ -41,10 +47,11 @@ typedef struct {
     ngx_atomic_t                    generation;
     ngx_atomic_t                    fail_generation;
     time_t                          expires;
-    time_t                          next_attempt;
     time_t                          fetched;
+    time_t                          dropped;
+    ngx_msec_t                      next_attempt;   /* monotonic */
     ngx_pid_t                       fetcher;
-    time_t                          claim_expires;
+    ngx_msec_t                      claim_expires;  /* monotonic */
     ngx_uint_t                      fetches;
     ngx_uint_t                      failures;
     ngx_uint_t                      error_status;
@@ -83,6 +90,7 @@ struct ngx_http_faas_cred_s {
     ngx_str_t                       gateway;
     ngx_msec_t                      token_timeout;
     time_t                          refresh_before;
+    ngx_uint_t                      client_auth;
 
     u_char                         *conf_file;
     ngx_uint_t                      conf_line;
@@ -102,6 +110,7 @@ struct ngx_http_faas_cred_s {
     /* per worker */
     ngx_queue_t                     waiters;
     ngx_event_t                     poll;
+    ngx_event_t                     refresh;
     ngx_http_faas_client_t         *fetch;
     ngx_atomic_uint_t               cached_generation;
     time_t                          cached_expires;
@@ -161,10 +170,12 @@ typedef struct {
     ngx_http_faas_cred_t           *cred;
     ngx_str_t                       lambda;
     ngx_str_t                       token;
+    ngx_uint_t                      token_generation;
     ngx_chain_t                    *body;
     off_t                           body_len;
 
     ngx_http_faas_waiter_t          waiter;
+    ngx_event_t                     replay;
 
     ngx_http_status_t               status;
     ngx_http_chunked_t              chunked;
@@ -176,6 +187,7 @@ typedef struct {
     ngx_str_t                       error_message;
 
     unsigned                        function_error:1;
+    unsigned                        replayed:1;
     unsigned                        chunked_body:1;
     unsigned                        json_error:1;
 } ngx_http_faas_ctx_t;
@@ -254,6 +266,8 @@ ngx_int_t ngx_http_faas_zone_add(ngx_conf_t *cf,
 ngx_int_t ngx_http_faas_store_get(ngx_http_faas_cred_t *cred,
     ngx_str_t *token, time_t *expires);
 ngx_int_t ngx_http_faas_store_claim(ngx_http_faas_cred_t *cred);
+ngx_int_t ngx_http_faas_store_drop(ngx_http_faas_cred_t *cred,
+    ngx_uint_t generation);
 ngx_int_t ngx_http_faas_store_save(ngx_http_faas_cred_t *cred,
     ngx_str_t *token, time_t expires);
 void ngx_http_faas_store_fail(ngx_http_faas_cred_t *cred, ngx_uint_t status,
@@ -265,7 +279,7 @@ ngx_int_t ngx_http_faas_store_error(ngx_http_faas_cred_t *cred,
 ngx_int_t ngx_http_faas_token_init_process(ngx_cycle_t *cycle,
     ngx_http_faas_main_conf_t *fmcf);
 ngx_int_t ngx_http_faas_token_get(ngx_http_faas_cred_t *cred,
-    ngx_str_t *token);
+    ngx_str_t *token, ngx_uint_t *generation);
 void ngx_http_faas_token_wait(ngx_http_faas_waiter_t *w);
 void ngx_http_faas_token_unwait(ngx_http_faas_waiter_t *w);
 void ngx_http_faas_token_fingerprint(ngx_str_t *token, u_char *out);

@@ -44,6 +44,9 @@ static char *ngx_http_faas_cred_set_region(ngx_conf_t *cf,
 static char *ngx_http_faas_cred_set_timeout(ngx_conf_t *cf,
     ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
     ngx_str_t *value);
+static char *ngx_http_faas_cred_set_auth(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value);
 static char *ngx_http_faas_cred_set_refresh(ngx_conf_t *cf,
     ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
     ngx_str_t *value);
@@ -82,6 +85,8 @@ static ngx_http_faas_cred_command_t  ngx_http_faas_cred_commands[] = {
     { ngx_string("faas_token_timeout"), ngx_http_faas_cred_set_timeout, 0 },
 
     { ngx_string("refresh_before"), ngx_http_faas_cred_set_refresh, 0 },
+
+    { ngx_string("client_auth"), ngx_http_faas_cred_set_auth, 0 },
 
     { ngx_null_string, NULL, 0 }
 };
@@ -125,6 +130,7 @@ ngx_http_faas_cred_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     cred->region = NGX_CONF_UNSET_UINT;
     cred->token_timeout = NGX_CONF_UNSET_MSEC;
     cred->refresh_before = NGX_CONF_UNSET;
+    cred->client_auth = NGX_CONF_UNSET_UINT;
     cred->conf_file = cf->conf_file->file.name.data;
     cred->conf_line = cf->conf_file->line;
 
@@ -436,6 +442,29 @@ ngx_http_faas_cred_set_timeout(ngx_conf_t *cf,
 
 
 static char *
+ngx_http_faas_cred_set_auth(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value)
+{
+    if (cred->client_auth != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    if (value->len == 4 && ngx_strncmp(value->data, "body", 4) == 0) {
+        cred->client_auth = NGX_HTTP_FAAS_AUTH_BODY;
+        return NGX_CONF_OK;
+    }
+
+    if (value->len == 5 && ngx_strncmp(value->data, "basic", 5) == 0) {
+        cred->client_auth = NGX_HTTP_FAAS_AUTH_BASIC;
+        return NGX_CONF_OK;
+    }
+
+    return "must be \"body\" or \"basic\"";
+}
+
+
+static char *
 ngx_http_faas_cred_set_refresh(ngx_conf_t *cf,
     ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
     ngx_str_t *value)
@@ -488,6 +517,10 @@ ngx_http_faas_cred_finish(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
 
     if (cred->token_timeout == NGX_CONF_UNSET_MSEC) {
         cred->token_timeout = 10000;
+    }
+
+    if (cred->client_auth == NGX_CONF_UNSET_UINT) {
+        cred->client_auth = NGX_HTTP_FAAS_AUTH_BODY;
     }
 
     if (cred->token_url.len == 0) {
@@ -663,16 +696,62 @@ ngx_http_faas_cred_init(ngx_conf_t *cf, ngx_http_faas_main_conf_t *fmcf)
 static ngx_int_t
 ngx_http_faas_cred_token_request(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
 {
-    u_char  *p, *body;
-    size_t   len, body_len;
+    u_char     *p, *body;
+    size_t      len, body_len;
+    ngx_str_t   basic, encoded;
 
-    body_len = sizeof("grant_type=client_credentials&client_id="
-                      "&client_secret=&scope=") - 1
-               + 3 * (cred->client_id.len + cred->client_secret.len
-                      + cred->scope.len);
+    len = 3 * (cred->client_id.len + cred->client_secret.len
+               + cred->scope.len);
+
+    body = ngx_pnalloc(cf->pool, sizeof("grant_type=client_credentials"
+                                        "&client_id=&client_secret="
+                                        "&scope=") - 1 + len);
+    if (body == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(body, "grant_type=client_credentials",
+                   sizeof("grant_type=client_credentials") - 1);
+
+    ngx_str_null(&encoded);
+
+    if (cred->client_auth == NGX_HTTP_FAAS_AUTH_BODY) {
+        p = ngx_cpymem(p, "&client_id=", sizeof("&client_id=") - 1);
+        p += ngx_http_faas_form_escape(p, &cred->client_id);
+        p = ngx_cpymem(p, "&client_secret=", sizeof("&client_secret=") - 1);
+        p += ngx_http_faas_form_escape(p, &cred->client_secret);
+
+    } else {
+        /* RFC 6749 2.3.1: both form-encoded, joined by ":", in base64 */
+        basic.data = ngx_pnalloc(cf->pool, len + 1);
+        if (basic.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        basic.len = ngx_http_faas_form_escape(basic.data, &cred->client_id);
+        basic.data[basic.len++] = ':';
+        basic.len += ngx_http_faas_form_escape(basic.data + basic.len,
+                                               &cred->client_secret);
+
+        encoded.data = ngx_pnalloc(cf->pool, ngx_base64_encoded_length(
+                                                 basic.len));
+        if (encoded.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_encode_base64(&encoded, &basic);
+    }
+
+    if (cred->scope.len) {
+        p = ngx_cpymem(p, "&scope=", sizeof("&scope=") - 1);
+        p += ngx_http_faas_form_escape(p, &cred->scope);
+    }
+
+    body_len = p - body;
 
     len = sizeof("POST  HTTP/1.0" CRLF) - 1 + cred->token.uri.len
           + sizeof("Host: " CRLF) - 1 + cred->token.host.len
+          + sizeof("Authorization: Basic " CRLF) - 1 + encoded.len
           + sizeof("Content-Type: application/x-www-form-urlencoded" CRLF)
           - 1
           + sizeof("Accept: application/json" CRLF) - 1
@@ -680,34 +759,23 @@ ngx_http_faas_cred_token_request(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
           + sizeof(CRLF) - 1
           + body_len;
 
-    body = ngx_pnalloc(cf->pool, body_len);
     p = ngx_pnalloc(cf->pool, len);
-
-    if (body == NULL || p == NULL) {
+    if (p == NULL) {
         return NGX_ERROR;
     }
 
     cred->token_request.data = p;
 
-    len = ngx_sprintf(body, "grant_type=client_credentials&client_id=")
-          - body;
-    len += ngx_http_faas_form_escape(body + len, &cred->client_id);
-    len = ngx_sprintf(body + len, "&client_secret=") - body;
-    len += ngx_http_faas_form_escape(body + len, &cred->client_secret);
+    p = ngx_sprintf(p, "POST %V HTTP/1.0" CRLF "Host: %V" CRLF,
+                    &cred->token.uri, &cred->token.host);
 
-    if (cred->scope.len) {
-        len = ngx_sprintf(body + len, "&scope=") - body;
-        len += ngx_http_faas_form_escape(body + len, &cred->scope);
+    if (encoded.len) {
+        p = ngx_sprintf(p, "Authorization: Basic %V" CRLF, &encoded);
     }
 
-    body_len = len;
-
-    p = ngx_sprintf(p, "POST %V HTTP/1.0" CRLF
-                    "Host: %V" CRLF
-                    "Content-Type: application/x-www-form-urlencoded" CRLF
-                    "Accept: application/json" CRLF
-                    "Content-Length: %uz" CRLF CRLF,
-                    &cred->token.uri, &cred->token.host, body_len);
+    p = ngx_sprintf(p, "Content-Type: application/x-www-form-urlencoded"
+                    CRLF "Accept: application/json" CRLF
+                    "Content-Length: %uz" CRLF CRLF, body_len);
 
     p = ngx_cpymem(p, body, body_len);
 
@@ -752,7 +820,8 @@ ngx_http_faas_cred_key(ngx_http_faas_cred_t *cred)
     }
 
     /* the client authentication method */
-    if (EVP_DigestUpdate(md, "body", 4) != 1
+    if (EVP_DigestUpdate(md, cred->client_auth == NGX_HTTP_FAAS_AUTH_BODY
+                             ? "body" : "basic", 5) != 1
         || EVP_DigestFinal_ex(md, cred->key, NULL) != 1)
     {
         goto done;

@@ -24,6 +24,11 @@ static void ngx_http_faas_invoke_token_failed(ngx_http_request_t *r,
 static void ngx_http_faas_invoke_woken(ngx_http_faas_waiter_t *w,
     ngx_int_t rc);
 static void ngx_http_faas_invoke_cleanup(void *data);
+static ngx_int_t ngx_http_faas_invoke_replay_start(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx);
+static void ngx_http_faas_invoke_replay(ngx_event_t *ev);
+static ssize_t ngx_http_faas_invoke_recv_none(ngx_connection_t *c, u_char *buf,
+    size_t size);
 static ngx_int_t ngx_http_faas_invoke_create_request(ngx_http_request_t *r);
 static ngx_int_t ngx_http_faas_invoke_reinit_request(ngx_http_request_t *r);
 static ngx_int_t ngx_http_faas_invoke_process_status_line(
@@ -226,7 +231,8 @@ ngx_http_faas_invoke_token(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     ngx_pool_cleanup_t      *cln;
     ngx_http_faas_waiter_t  *w;
 
-    rc = ngx_http_faas_token_get(ctx->cred, &ctx->token);
+    rc = ngx_http_faas_token_get(ctx->cred, &ctx->token,
+                                 &ctx->token_generation);
 
     if (rc == NGX_OK) {
         ngx_http_upstream_init(r);
@@ -346,6 +352,81 @@ ngx_http_faas_invoke_cleanup(void *data)
 }
 
 
+/*
+ * The gateway refused the token with 401: drop the token, and send the
+ * request once more with a new one, the client none the wiser.  The
+ * upstream is torn down from a posted event, out of its own handler;
+ * until then its connection reads nothing more.
+ */
+
+static ngx_int_t
+ngx_http_faas_invoke_replay_start(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx)
+{
+    ngx_http_upstream_t  *u;
+
+    u = r->upstream;
+
+    if (ngx_http_faas_store_drop(ctx->cred, ctx->token_generation)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                  "faas: the gateway refused the token, "
+                  "sending the request again with a new one");
+
+    ctx->replayed = 1;
+
+    u->peer.connection->recv = ngx_http_faas_invoke_recv_none;
+    u->buffer.pos = u->buffer.start;
+    u->buffer.last = u->buffer.start;
+    u->keepalive = 0;
+
+    ctx->replay.handler = ngx_http_faas_invoke_replay;
+    ctx->replay.data = r;
+    ctx->replay.log = r->connection->log;
+
+    ngx_post_event(&ctx->replay, &ngx_posted_events);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_faas_invoke_replay(ngx_event_t *ev)
+{
+    ngx_connection_t     *c;
+    ngx_http_request_t   *r;
+    ngx_http_faas_ctx_t  *ctx;
+
+    r = ev->data;
+    c = r->connection;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+
+    /* finishes the refused upstream without a response, makes a new one */
+    if (ngx_http_upstream_create(r) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_run_posted_requests(c);
+        return;
+    }
+
+    ngx_http_faas_invoke_setup(r);
+
+    ngx_http_faas_invoke_token(r, ctx);
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+static ssize_t
+ngx_http_faas_invoke_recv_none(ngx_connection_t *c, u_char *buf, size_t size)
+{
+    return NGX_AGAIN;
+}
+
+
 static ngx_int_t
 ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
 {
@@ -372,6 +453,9 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
     fmcf = ngx_http_get_module_main_conf(r, ngx_http_faas_module);
     cred = ctx->cred;
+
+    /* a replay sends the body once more */
+    ctx->body->buf->pos = ctx->body->buf->start;
 
     if (ngx_http_complex_value(r, flcf->user_id, &user) != NGX_OK) {
         return NGX_ERROR;
@@ -536,6 +620,12 @@ ngx_http_faas_invoke_process_status_line(ngx_http_request_t *r)
 
     if (u->state && u->state->status == 0) {
         u->state->status = ctx->status.code;
+    }
+
+    if (ctx->status.code == NGX_HTTP_UNAUTHORIZED && !ctx->replayed
+        && ngx_http_faas_invoke_replay_start(r, ctx) == NGX_OK)
+    {
+        return NGX_AGAIN;
     }
 
     if (ctx->status.http_version < NGX_HTTP_VERSION_11) {
@@ -937,8 +1027,17 @@ ngx_http_faas_invoke_abort_request(ngx_http_request_t *r)
 static void
 ngx_http_faas_invoke_finalize_request(ngx_http_request_t *r, ngx_int_t rc)
 {
+    ngx_http_faas_ctx_t  *ctx;
+
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "faas: finalize invoke %i", rc);
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+
+    /* the request ends before its replay could start */
+    if (ctx != NULL && ctx->replay.posted) {
+        ngx_delete_posted_event(&ctx->replay);
+    }
 }
 
 

@@ -135,6 +135,8 @@ ngx_http_faas_store_get(ngx_http_faas_cred_t *cred, ngx_str_t *token,
 
     ngx_shmtx_lock(&cred->shpool->mutex);
 
+    cred->cached_generation = node->generation;
+
     if (node->token_len == 0 || node->token_len > NGX_HTTP_FAAS_TOKEN_MAX) {
         rc = NGX_DECLINED;
 
@@ -142,7 +144,6 @@ ngx_http_faas_store_get(ngx_http_faas_cred_t *cred, ngx_str_t *token,
         token->len = node->token_len;
         ngx_memcpy(token->data, node->token, node->token_len);
         *expires = node->expires;
-        cred->cached_generation = node->generation;
         rc = NGX_OK;
     }
 
@@ -160,6 +161,47 @@ ngx_http_faas_store_get(ngx_http_faas_cred_t *cred, ngx_str_t *token,
 ngx_int_t
 ngx_http_faas_store_claim(ngx_http_faas_cred_t *cred)
 {
+    ngx_int_t                    rc;
+    ngx_msec_t                   now;
+    ngx_http_faas_token_node_t  *node;
+
+    node = cred->node;
+    now = ngx_current_msec;
+
+    ngx_shmtx_lock(&cred->shpool->mutex);
+
+    if (node->fetcher != 0
+        && (ngx_msec_int_t) (node->claim_expires - now) > 0)
+    {
+        rc = NGX_BUSY;
+
+    } else if (node->next_attempt
+               && (ngx_msec_int_t) (node->next_attempt - now) > 0)
+    {
+        rc = NGX_DECLINED;
+
+    } else {
+        node->fetcher = ngx_pid;
+        node->claim_expires = now + cred->token_timeout + 1000;
+        rc = NGX_OK;
+    }
+
+    ngx_shmtx_unlock(&cred->shpool->mutex);
+
+    return rc;
+}
+
+
+/*
+ * The gateway refused the token of this generation: drop it, once for all
+ * requests that saw the refusal, and at most every few seconds, so that
+ * a client the gateway always refuses cannot flood the authorization
+ * server.
+ */
+
+ngx_int_t
+ngx_http_faas_store_drop(ngx_http_faas_cred_t *cred, ngx_uint_t generation)
+{
     time_t                       now;
     ngx_int_t                    rc;
     ngx_http_faas_token_node_t  *node;
@@ -169,15 +211,18 @@ ngx_http_faas_store_claim(ngx_http_faas_cred_t *cred)
 
     ngx_shmtx_lock(&cred->shpool->mutex);
 
-    if (node->fetcher != 0 && node->claim_expires > now) {
-        rc = NGX_BUSY;
+    if (node->generation != generation || node->token_len == 0) {
+        /* dropped already, or replaced: the caller just fetches again */
+        rc = NGX_OK;
 
-    } else if (node->next_attempt > now) {
+    } else if (node->dropped && now - node->dropped < 2) {
         rc = NGX_DECLINED;
 
     } else {
-        node->fetcher = ngx_pid;
-        node->claim_expires = now + cred->token_timeout / 1000 + 2;
+        node->token_len = 0;
+        node->expires = 0;
+        node->dropped = now;
+        node->generation++;
         rc = NGX_OK;
     }
 
@@ -234,7 +279,7 @@ void
 ngx_http_faas_store_fail(ngx_http_faas_cred_t *cred, ngx_uint_t status,
     const char *code, ngx_str_t *error)
 {
-    time_t                       backoff;
+    ngx_msec_t                   backoff;
     ngx_http_faas_token_node_t  *node;
 
     node = cred->node;
@@ -247,9 +292,15 @@ ngx_http_faas_store_fail(ngx_http_faas_cred_t *cred, ngx_uint_t status,
 
     node->failures++;
 
-    /* 1, 2, 4 ... seconds, at most a minute */
-    backoff = (node->failures > 6) ? 60 : (1 << (node->failures - 1));
-    node->next_attempt = ngx_time() + backoff;
+    /* 1, 2, 4 ... s, at most a minute, each with up to half off at random */
+    backoff = (node->failures > 7) ? 60000 : (1000 << (node->failures - 1));
+    backoff = ngx_min(backoff, 60000);
+    backoff = backoff / 2 + (ngx_msec_t) ngx_random() % (backoff / 2 + 1);
+
+    node->next_attempt = ngx_current_msec + backoff;
+    if (node->next_attempt == 0) {
+        node->next_attempt = 1;
+    }
 
     node->error_status = status;
 
@@ -280,7 +331,8 @@ ngx_http_faas_store_error(ngx_http_faas_cred_t *cred, ngx_pool_t *pool,
 
     code->len = ngx_strlen(node->error_code);
     error->len = ngx_strlen(node->error);
-    *retry = node->next_attempt - ngx_time();
+    *retry = ((ngx_msec_int_t) (node->next_attempt - ngx_current_msec)
+              + 999) / 1000;
 
     code->data = ngx_pnalloc(pool, code->len + 1);
     error->data = ngx_pnalloc(pool, error->len + 1);

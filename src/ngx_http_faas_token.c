@@ -25,6 +25,9 @@ static void ngx_http_faas_token_wake(ngx_http_faas_cred_t *cred,
 static ngx_uint_t ngx_http_faas_token_wake_failed(ngx_http_faas_cred_t *cred);
 static void ngx_http_faas_token_poll(ngx_event_t *ev);
 static void ngx_http_faas_token_timeout(ngx_event_t *ev);
+static void ngx_http_faas_token_refresh(ngx_event_t *ev);
+static void ngx_http_faas_token_schedule(ngx_http_faas_cred_t *cred,
+    ngx_msec_t delay);
 static time_t ngx_http_faas_token_refresh_at(ngx_http_faas_cred_t *cred,
     time_t fetched, time_t expires);
 
@@ -57,6 +60,11 @@ ngx_http_faas_token_init_process(ngx_cycle_t *cycle,
         cred->poll.data = cred;
         cred->poll.log = cycle->log;
         cred->poll.cancelable = 1;
+
+        cred->refresh.handler = ngx_http_faas_token_refresh;
+        cred->refresh.data = cred;
+        cred->refresh.log = cycle->log;
+        cred->refresh.cancelable = 1;
     }
 
     return NGX_OK;
@@ -71,7 +79,8 @@ ngx_http_faas_token_init_process(ngx_cycle_t *cycle,
  */
 
 ngx_int_t
-ngx_http_faas_token_get(ngx_http_faas_cred_t *cred, ngx_str_t *token)
+ngx_http_faas_token_get(ngx_http_faas_cred_t *cred, ngx_str_t *token,
+    ngx_uint_t *generation)
 {
     time_t     now, expires;
     ngx_int_t  rc;
@@ -84,9 +93,16 @@ ngx_http_faas_token_get(ngx_http_faas_cred_t *cred, ngx_str_t *token)
         if (ngx_http_faas_store_get(cred, &cred->cached_token, &expires)
             == NGX_OK)
         {
-            cred->cached_expires = expires;
+            cred->cached_expires = expires - NGX_HTTP_FAAS_EXPIRY_MARGIN;
             cred->cached_refresh = ngx_http_faas_token_refresh_at(cred,
                                                  cred->node->fetched, expires);
+
+            /* refresh ahead even if no request comes at the right time */
+            if (cred->cached_refresh > now) {
+                ngx_http_faas_token_schedule(cred,
+                                   (ngx_msec_t) (cred->cached_refresh - now)
+                                   * 1000);
+            }
 
         } else {
             cred->cached_expires = 0;
@@ -103,6 +119,7 @@ ngx_http_faas_token_get(ngx_http_faas_cred_t *cred, ngx_str_t *token)
         }
 
         *token = cred->cached_token;
+        *generation = cred->cached_generation;
         return NGX_OK;
     }
 
@@ -226,6 +243,11 @@ ngx_http_faas_token_fetched(ngx_http_faas_client_t *client)
 
     ngx_http_faas_client_close(client);
 
+    /* while the current token lasts, this worker tries again in time */
+    if (ngx_time() < cred->cached_expires) {
+        ngx_http_faas_token_schedule(cred, 0);
+    }
+
     ngx_http_faas_token_wake(cred, NGX_ERROR);
 }
 
@@ -344,9 +366,10 @@ ngx_http_faas_token_wait(ngx_http_faas_waiter_t *w)
 
     ngx_queue_insert_tail(&cred->waiters, &w->queue);
 
+    /* long enough for a fetching worker to die and another to fetch */
     w->deadline.handler = ngx_http_faas_token_timeout;
     w->deadline.data = w;
-    ngx_add_timer(&w->deadline, cred->token_timeout + 1000);
+    ngx_add_timer(&w->deadline, 2 * cred->token_timeout + 2000);
 
     /* another worker fetches: look at the shared entry now and then */
     if (cred->fetch == NULL && !cred->poll.timer_set) {
@@ -490,6 +513,72 @@ ngx_http_faas_token_timeout(ngx_event_t *ev)
     ngx_queue_remove(&w->queue);
 
     w->handler(w, NGX_ABORT);
+}
+
+
+/* work of no request: renew the token ahead of its expiry */
+
+static void
+ngx_http_faas_token_refresh(ngx_event_t *ev)
+{
+    time_t                 now;
+    ngx_int_t              rc;
+    ngx_http_faas_cred_t  *cred;
+
+    cred = ev->data;
+
+    if (ngx_exiting || ngx_quit || cred->fetch != NULL) {
+        return;
+    }
+
+    now = ngx_time();
+
+    if (cred->cached_generation != cred->node->generation
+        || now >= cred->cached_expires)
+    {
+        /* another worker renewed it, or it is gone: requests take over */
+        return;
+    }
+
+    if (now < cred->cached_refresh) {
+        ngx_http_faas_token_schedule(cred,
+                               (ngx_msec_t) (cred->cached_refresh - now)
+                               * 1000);
+        return;
+    }
+
+    rc = ngx_http_faas_store_claim(cred);
+
+    if (rc == NGX_OK) {
+        (void) ngx_http_faas_token_start(cred);
+        return;
+    }
+
+    /* backing off after a failure, or another worker fetches */
+    ngx_http_faas_token_schedule(cred, 0);
+}
+
+
+static void
+ngx_http_faas_token_schedule(ngx_http_faas_cred_t *cred, ngx_msec_t delay)
+{
+    ngx_msec_int_t  wait;
+
+    if (ngx_exiting || ngx_quit) {
+        return;
+    }
+
+    if (delay == 0) {
+        /* when the backoff ends, or in a second */
+        wait = (ngx_msec_int_t) (cred->node->next_attempt - ngx_current_msec);
+        delay = (wait > 0) ? (ngx_msec_t) wait : 1000;
+    }
+
+    if (cred->refresh.timer_set) {
+        ngx_del_timer(&cred->refresh);
+    }
+
+    ngx_add_timer(&cred->refresh, delay);
 }
 
 

@@ -20,7 +20,11 @@
 #    "auth":{"ttl":3600,"expires_in":"number"|"string"|"none","delay":0,
 #            "fail":0,"fail_status":500,"fail_body":"...",
 #            "status":null,"body":null},
-#    "gateway":{"status":null,"body":null,"delay":0,"chunked":0}}
+#    "gateway":{"status":null,"body":null,"delay":0,"chunked":0,
+#               "reject_jti":[]},
+#    "client_auth":"body"|"basic"}
+# "reject_jti": tokens (by jti) the gateway answers 401 to, as if revoked.
+# "client_auth": basic expects RFC 6749 HTTP Basic instead of form fields.
 # "body" values may be strings (sent as they are) or JSON structures.
 # "fail": N fails the next N valid token requests; the count restarts
 # whenever control.json is rewritten.
@@ -49,7 +53,7 @@ use IO::Select;
 use IO::Socket::INET;
 use IO::Socket::SSL;
 use JSON::PP;
-use MIME::Base64 qw(encode_base64url decode_base64url);
+use MIME::Base64 qw(encode_base64url decode_base64url decode_base64);
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(time sleep);
 
@@ -85,7 +89,8 @@ my %DEFAULTS = (
         fail_status => 500, fail_body => '{"error":"server_error"}',
         status => undef, body => undef,
     },
-    gateway => { status => undef, body => undef, delay => 0, chunked => 0 },
+    gateway => { status => undef, body => undef, delay => 0, chunked => 0,
+                 reject_jti => [] },
 );
 
 my %REASON = (
@@ -428,8 +433,23 @@ sub auth_answer {
     my ($form, @fv) = parse_form($req->{body});
     push @v, @fv;
     $log->{form} = $form;
+    my $basic = ($ctl->{client_auth} // 'body') eq 'basic';
+    my $authz = $req->{headers}{authorization};
+    if ($basic) {
+        # RFC 6749 2.3.1: form-encoded id and secret, then base64
+        my ($id, $secret) = defined $authz
+            && $authz =~ /^Basic ([A-Za-z0-9+\/=]+)$/
+            ? split(/:/, decode_base64($1), 2) : ();
+        push @v, "client authentication must be HTTP Basic"
+            unless defined $secret;
+        $form->{client_id} = url_decode($id // '');
+        $form->{client_secret} = url_decode($secret // '');
+        $log->{basic} = 1;
+    } elsif (defined $authz) {
+        push @v, "no Authorization header expected with body client auth";
+    }
     my %want = map { $_ => 1 }
-        qw(grant_type client_id client_secret),
+        'grant_type', $basic ? () : qw(client_id client_secret),
         defined $ctl->{scope} ? ('scope') : ();
     for my $k (sort keys %$form) {
         push @v, "unexpected form field '$k'" unless $want{$k};
@@ -554,6 +574,10 @@ sub gateway_answer {
                    errorMsg => join('; ', @v) }] if @v;
 
     my $g = $ctl->{gateway};
+    # a token the gateway no longer takes: scripted, not a violation
+    return [401, { errorCode => 'com.liveperson.faas.unauthorized',
+                   errorMsg => "token $claims->{jti} revoked" }]
+        if grep { $_ == $claims->{jti} } @{ $g->{reject_jti} || [] };
     return [$g->{status}, $g->{body}] if defined $g->{status};
     my $fn = $UUID{$uuid} // \&fn_not_found;
     return $fn->($json->{payload}, $req->{body});
