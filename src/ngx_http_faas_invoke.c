@@ -363,17 +363,22 @@ static ngx_int_t
 ngx_http_faas_invoke_replay_start(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx)
 {
+    ngx_int_t             rc;
+    ngx_uint_t            level;
     ngx_http_upstream_t  *u;
 
     u = r->upstream;
 
-    if (ngx_http_faas_store_drop(ctx->cred, ctx->token_generation)
-        != NGX_OK)
-    {
+    rc = ngx_http_faas_store_drop(ctx->cred, ctx->token_generation);
+
+    if (rc == NGX_DECLINED) {
         return NGX_DECLINED;
     }
 
-    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+    /* one line for the token, not one for each request that saw it */
+    level = (rc == NGX_OK) ? NGX_LOG_WARN : NGX_LOG_INFO;
+
+    ngx_log_error(level, r->connection->log, 0,
                   "faas: the gateway refused the token, "
                   "sending the request again with a new one");
 
@@ -413,6 +418,7 @@ ngx_http_faas_invoke_replay(ngx_event_t *ev)
     }
 
     ngx_http_faas_invoke_setup(r);
+    (void) ngx_http_faas_invoke_reinit_request(r);
 
     ngx_http_faas_invoke_token(r, ctx);
 

@@ -213,7 +213,7 @@ ngx_http_faas_store_drop(ngx_http_faas_cred_t *cred, ngx_uint_t generation)
 
     if (node->generation != generation || node->token_len == 0) {
         /* dropped already, or replaced: the caller just fetches again */
-        rc = NGX_OK;
+        rc = NGX_DONE;
 
     } else if (node->dropped && now - node->dropped < 2) {
         rc = NGX_DECLINED;

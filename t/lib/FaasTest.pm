@@ -51,6 +51,7 @@ package FaasTest;
 # Stand-ins (started once per file; see standin.pl)
 #   standin        JSON written as the control file for this block
 #                  (absent: defaults).  requests.log starts empty.
+#   standin_eval   Perl expression giving that control as a structure
 #   standin_gw_cert: NAME, standin_auth_cert: NAME
 #                  serve NAME.crt of the cert dir this block: "other"
 #                  (untrusted CA) or "wrongname" (trusted CA, wrong host).
@@ -86,6 +87,8 @@ package FaasTest;
 #   check_eval             Perl code run while nginx still runs, with
 #                          @responses ([status, body, \%headers] each),
 #                          standin_requests() and error_log_text().
+#   allow_worker_kill      a worker killed with SIGKILL by the block is
+#                          not a crash
 #   skip: REASON           skip the block.
 #
 # JSON matching: "ANY" matches any value that is present; a string
@@ -150,7 +153,7 @@ my %KNOWN = map { $_ => 1 } qw(
     response_body_eval response_body_like response_body_json
     error_log no_error_log auth_requests gateway_requests
     auth_request_like gateway_request_like allow_violations
-    standin_violations skip check_eval
+    standin_violations skip check_eval allow_worker_kill standin_eval
 );
 
 $SIG{INT} = $SIG{TERM} = sub { exit 130 };  # so that END cleans up
@@ -772,7 +775,8 @@ sub run_block {
         for my $k (keys %s) {
             $s{$k} = expand($s{$k}) unless $k =~ /_eval$/;
         }
-        prepare_standin($s{standin});
+        prepare_standin(exists $s{standin_eval}
+            ? $JSON->encode(eval_text($s{standin_eval})) : $s{standin});
         1;
     };
     unless ($ok) {
@@ -820,6 +824,9 @@ sub run_block {
     check_standin(\%s);
     check_error_log(\%s);
     my @crash = crash_lines(error_log_text());
+    # a block that kills a worker on purpose expects its SIGKILL exit
+    @crash = grep { !/exited on signal 9\b/ } @crash
+        if exists $s{allow_worker_kill};
     ok($running && $graceful && !@crash, 'nginx exits cleanly')
         or diag(($running ? '' : "nginx was not running at block end\n")
             . ($graceful ? '' : "nginx did not stop on QUIT in 10 s\n")
@@ -829,6 +836,7 @@ sub run_block {
 sub prepare_standin {
     my ($control) = @_;
     clear_standin_requests();
+    unlink "$SERVROOT/standin/jti";     # token ids count from 1 per block
     if (defined $control && $control =~ /\S/) {
         $JSON->decode($control);        # dies on bad JSON
         standin_control($control);

@@ -442,9 +442,8 @@ sub auth_answer {
             ? split(/:/, decode_base64($1), 2) : ();
         push @v, "client authentication must be HTTP Basic"
             unless defined $secret;
-        $form->{client_id} = url_decode($id // '');
-        $form->{client_secret} = url_decode($secret // '');
-        $log->{basic} = 1;
+        $log->{basic} = { client_id => url_decode($id // ''),
+                          client_secret => url_decode($secret // '') };
     } elsif (defined $authz) {
         push @v, "no Authorization header expected with body client auth";
     }
@@ -470,9 +469,10 @@ sub auth_answer {
 
     # Wrong credentials are a configuration matter, not a protocol
     # violation: answered 401 but not listed in "violations".
+    my $cred = $log->{basic} || $form;
     return [401, { error => 'invalid_client' }]
-        if $form->{client_id} ne $ctl->{client_id}
-        || $form->{client_secret} ne $ctl->{client_secret};
+        if $cred->{client_id} ne $ctl->{client_id}
+        || $cred->{client_secret} ne $ctl->{client_secret};
 
     my $a = $ctl->{auth};
     return [$a->{fail_status}, $a->{fail_body}]
