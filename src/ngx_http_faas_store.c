@@ -338,7 +338,8 @@ ngx_http_faas_store_error(ngx_http_faas_cred_t *cred, ngx_pool_t *pool,
     error->data = ngx_pnalloc(pool, error->len + 1);
 
     if (code->data && error->data) {
-        ngx_memcpy(code->data, node->error_code, code->len);
+        /* the code is used as a C string */
+        ngx_cpystrn(code->data, node->error_code, code->len + 1);
         ngx_memcpy(error->data, node->error, error->len);
 
     } else {

@@ -476,7 +476,10 @@ ngx_http_faas_token_poll(ngx_event_t *ev)
         return;
     }
 
-    if (cred->node->generation != cred->cached_generation) {
+    /* a new token, or one a request of this worker has cached already */
+    if (cred->node->generation != cred->cached_generation
+        || ngx_time() < cred->cached_expires)
+    {
         ngx_http_faas_token_wake(cred, NGX_OK);
         return;
     }
