@@ -207,3 +207,42 @@ reload_nginx($changed);
 @st = map { (http_request('POST', '/hello', '{}'))[0] } 1 .. 10;
 is("@st", join(' ', (200) x 10), 'answers after the secret changed');
 is($auth->(), 2, 'the changed secret got its own token');
+my $scoped = $changed;
+$scoped =~ s/client_secret other-secret;/client_secret other-secret; scope s1;/;
+standin_control({ client_secret => 'other-secret', scope => 's1' });
+reload_nginx($scoped);
+my ($s) = http_request('POST', '/hello', '{}');
+is($s, 200, 'answers after the scope changed');
+is($auth->(), 3, 'the changed scope got its own token');
+
+
+
+=== TEST 9: rotating a file: secret is writing the file and reloading
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client;
+    client_secret file:$TEST_NGINX_SECRET_FILE;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+--- config
+location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
+--- request
+POST /hello
+{}
+--- check_eval
+my $file = $ENV{TEST_NGINX_SECRET_FILE};
+open my $fh, '>', $file or die;
+print $fh "rotated-secret\n";
+close $fh;
+standin_control({ client_secret => 'rotated-secret' });
+reload_nginx($FaasTest::LAST_HTTP);
+my ($s) = http_request('POST', '/hello', '{}');
+is($s, 200, 'answers with the rotated secret');
+my @auth = grep { $_->{server} eq 'auth' } standin_requests();
+is(scalar @auth, 2, 'a new token for the new secret');
+is($auth[-1]{form}{client_secret}, 'rotated-secret', 'sent the new secret');
+open $fh, '>', $file or die;
+print $fh "demo-secret\n";
+close $fh;
