@@ -23,6 +23,20 @@ static ngx_int_t ngx_http_faas_token_ssl(ngx_conf_t *cf,
     ngx_http_faas_main_conf_t *fmcf);
 
 
+static ngx_conf_enum_t  ngx_http_faas_payloads[] = {
+    { ngx_string("body"), NGX_HTTP_FAAS_PAYLOAD_BODY },
+    { ngx_string("request"), NGX_HTTP_FAAS_PAYLOAD_REQUEST },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_faas_responses[] = {
+    { ngx_string("body"), NGX_HTTP_FAAS_RESPONSE_BODY },
+    { ngx_string("http"), NGX_HTTP_FAAS_RESPONSE_HTTP },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_command_t  ngx_http_faas_commands[] = {
 
     { ngx_string("faas_credentials"),
@@ -86,6 +100,41 @@ static ngx_command_t  ngx_http_faas_commands[] = {
       ngx_conf_set_size_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_faas_loc_conf_t, upstream.buffer_size),
+      NULL },
+
+    { ngx_string("faas_payload"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, payload),
+      &ngx_http_faas_payloads },
+
+    { ngx_string("faas_response"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, response),
+      &ngx_http_faas_responses },
+
+    { ngx_string("faas_pass_request_headers"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, pass_request_headers),
+      NULL },
+
+    { ngx_string("faas_pass_request_header"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_array_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, pass_request_header),
+      NULL },
+
+    { ngx_string("faas_max_response_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, max_response_size),
       NULL },
 
       ngx_null_command
@@ -181,6 +230,11 @@ ngx_http_faas_create_loc_conf(ngx_conf_t *cf)
 
     conf->user_id = NGX_CONF_UNSET_PTR;
     conf->ssl_verify = NGX_CONF_UNSET;
+    conf->payload = NGX_CONF_UNSET_UINT;
+    conf->response = NGX_CONF_UNSET_UINT;
+    conf->pass_request_headers = NGX_CONF_UNSET;
+    conf->pass_request_header = NGX_CONF_UNSET_PTR;
+    conf->max_response_size = NGX_CONF_UNSET_SIZE;
     conf->ssl_trusted_certificate.data = NULL;
 
     conf->upstream.local = NGX_CONF_UNSET_PTR;
@@ -230,6 +284,17 @@ ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
             return NGX_CONF_ERROR;
         }
     }
+
+    ngx_conf_merge_uint_value(conf->payload, prev->payload,
+                              NGX_HTTP_FAAS_PAYLOAD_BODY);
+    ngx_conf_merge_uint_value(conf->response, prev->response,
+                              NGX_HTTP_FAAS_RESPONSE_BODY);
+    ngx_conf_merge_value(conf->pass_request_headers,
+                         prev->pass_request_headers, 0);
+    ngx_conf_merge_ptr_value(conf->pass_request_header,
+                             prev->pass_request_header, NULL);
+    ngx_conf_merge_size_value(conf->max_response_size,
+                              prev->max_response_size, 1024 * 1024);
 
     ngx_conf_merge_str_value(conf->ssl_trusted_certificate,
                              prev->ssl_trusted_certificate, "");
@@ -361,6 +426,11 @@ ngx_http_faas_init(ngx_conf_t *cf)
     ngx_http_faas_main_conf_t  *fmcf;
 
     if (ngx_http_faas_error_filter_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    /* above the error filter: it holds back the header of http answers */
+    if (ngx_http_faas_response_filter_init(cf) != NGX_OK) {
         return NGX_ERROR;
     }
 

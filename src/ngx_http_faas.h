@@ -28,6 +28,12 @@
 #define NGX_HTTP_FAAS_REGION_EMEA         1
 #define NGX_HTTP_FAAS_REGION_APAC         2
 
+#define NGX_HTTP_FAAS_PAYLOAD_BODY        0
+#define NGX_HTTP_FAAS_PAYLOAD_REQUEST     1
+
+#define NGX_HTTP_FAAS_RESPONSE_BODY       0
+#define NGX_HTTP_FAAS_RESPONSE_HTTP       1
+
 #define NGX_HTTP_FAAS_AUTH_BODY           0
 #define NGX_HTTP_FAAS_AUTH_BASIC          1
 
@@ -149,6 +155,12 @@ typedef struct {
 
     ngx_str_t                       ssl_trusted_certificate;
     ngx_flag_t                      ssl_verify;
+
+    ngx_uint_t                      payload;
+    ngx_uint_t                      response;
+    ngx_flag_t                      pass_request_headers;
+    ngx_array_t                    *pass_request_header;
+    size_t                          max_response_size;
 } ngx_http_faas_loc_conf_t;
 
 
@@ -173,6 +185,8 @@ typedef struct {
     ngx_uint_t                      token_generation;
     ngx_chain_t                    *body;
     off_t                           body_len;
+    ngx_str_t                       headers_json;
+    ngx_buf_t                      *http_body;
 
     ngx_http_faas_waiter_t          waiter;
     ngx_event_t                     replay;
@@ -188,6 +202,9 @@ typedef struct {
 
     unsigned                        function_error:1;
     unsigned                        replayed:1;
+    unsigned                        http_answer:1;
+    unsigned                        http_held:1;
+    unsigned                        http_too_large:1;
     unsigned                        chunked_body:1;
     unsigned                        json_error:1;
 } ngx_http_faas_ctx_t;
@@ -199,6 +216,14 @@ typedef struct {
     time_t                          expires;
     const char                     *error;
 } ngx_http_faas_token_answer_t;
+
+
+/* what a function says with faas_response http */
+typedef struct {
+    ngx_uint_t                      status;
+    ngx_array_t                     headers;     /* ngx_keyval_t */
+    ngx_str_t                       body;
+} ngx_http_faas_http_answer_t;
 
 
 /* a response head and body read by the module's own client */
@@ -310,6 +335,23 @@ u_char *ngx_http_faas_json_error(ngx_pool_t *pool, ngx_str_t *code,
     ngx_str_t *message, ngx_str_t *gw_code, ngx_str_t *gw_message,
     size_t *len);
 size_t ngx_http_faas_form_escape(u_char *dst, ngx_str_t *src);
+size_t ngx_http_faas_json_escape(u_char *dst, u_char *src, size_t len);
+size_t ngx_http_faas_utf8_seq(u_char *p, u_char *last);
+ngx_uint_t ngx_http_faas_utf8_valid(u_char *p, size_t len);
+ngx_int_t ngx_http_faas_response_parse(ngx_pool_t *pool, u_char *data,
+    size_t len, ngx_http_faas_http_answer_t *a, const char **error);
+
+/* payload: what a function is told about the request */
+ngx_uint_t ngx_http_faas_payload_header_passed(
+    ngx_http_faas_loc_conf_t *flcf, ngx_table_elt_t *h);
+ngx_int_t ngx_http_faas_payload_headers(ngx_http_request_t *r,
+    ngx_http_faas_loc_conf_t *flcf, ngx_str_t *out);
+ngx_int_t ngx_http_faas_payload_request(ngx_http_request_t *r,
+    ngx_http_faas_loc_conf_t *flcf, u_char *body, size_t len,
+    ngx_str_t *out);
+
+/* response: faas_response http */
+ngx_int_t ngx_http_faas_response_filter_init(ngx_conf_t *cf);
 
 /* invoke: the faas_invoke content handler and its upstream */
 ngx_int_t ngx_http_faas_invoke_handler(ngx_http_request_t *r);

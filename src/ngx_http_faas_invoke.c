@@ -140,12 +140,14 @@ ngx_http_faas_invoke_body(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 {
-    u_char       *p, *data;
-    size_t        len, size;
-    ssize_t       n;
-    ngx_buf_t    *b;
-    const char   *error;
-    ngx_chain_t  *cl, *in;
+    u_char                    *p, *data;
+    size_t                     len, size;
+    ssize_t                    n;
+    ngx_str_t                  payload;
+    ngx_buf_t                 *b;
+    const char                *error;
+    ngx_chain_t               *cl, *in;
+    ngx_http_faas_loc_conf_t  *flcf;
 
     in = r->request_body ? r->request_body->bufs : NULL;
 
@@ -190,8 +192,35 @@ ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
         }
     }
 
-    if (data != ngx_http_faas_empty_payload
-        && ngx_http_faas_json_validate(data, len, &error) != NGX_OK)
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
+
+    if (flcf->pass_request_headers) {
+        if (ngx_http_faas_payload_headers(r, flcf, &ctx->headers_json)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+    } else {
+        ngx_str_set(&ctx->headers_json, "[]");
+    }
+
+    if (flcf->payload == NGX_HTTP_FAAS_PAYLOAD_REQUEST) {
+        if (data == ngx_http_faas_empty_payload) {
+            len = 0;
+        }
+
+        if (ngx_http_faas_payload_request(r, flcf, data, len, &payload)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        data = payload.data;
+        len = payload.len;
+
+    } else if (data != ngx_http_faas_empty_payload
+               && ngx_http_faas_json_validate(data, len, &error) != NGX_OK)
     {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "faas: %s", error);
@@ -450,8 +479,7 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
     ngx_http_variable_value_t  *id;
     ngx_http_faas_loc_conf_t   *flcf;
     ngx_http_faas_main_conf_t  *fmcf;
-    u_char                      json[sizeof("{\"timestamp\":,\"headers\":[],"
-                                            "\"payload\":")
+    u_char                      json[sizeof("{\"timestamp\":,\"headers\":")
                                      + NGX_INT64_LEN];
 
     u = r->upstream;
@@ -477,8 +505,7 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
     tp = ngx_timeofday();
     ms = (uint64_t) tp->sec * 1000 + tp->msec;
 
-    json_len = ngx_sprintf(json, "{\"timestamp\":%uL,\"headers\":[],"
-                           "\"payload\":", ms)
+    json_len = ngx_sprintf(json, "{\"timestamp\":%uL,\"headers\":", ms)
                - json;
 
     len = sizeof("POST ") - 1 + cred->invoke_prefix.len + ctx->lambda.len
@@ -491,7 +518,7 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
           + sizeof("X-Request-ID: " CRLF) - 1 + id->len
           + sizeof("Content-Length: " CRLF) - 1 + NGX_OFF_T_LEN
           + sizeof(CRLF) - 1
-          + json_len;
+          + json_len + ctx->headers_json.len + sizeof(",\"payload\":") - 1;
 
     b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
@@ -527,9 +554,13 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
                     "Content-Length: %O" CRLF CRLF,
                     &cred->gateway_host, &ctx->token,
                     (size_t) id->len, id->data,
-                    (off_t) (json_len + ctx->body_len + 1));
+                    (off_t) (json_len + ctx->headers_json.len
+                             + sizeof(",\"payload\":") - 1
+                             + ctx->body_len + 1));
 
     p = ngx_cpymem(p, json, json_len);
+    p = ngx_cpymem(p, ctx->headers_json.data, ctx->headers_json.len);
+    p = ngx_cpymem(p, ",\"payload\":", sizeof(",\"payload\":") - 1);
 
     b->last = p;
 
@@ -649,12 +680,13 @@ ngx_http_faas_invoke_process_status_line(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_faas_invoke_process_header(ngx_http_request_t *r)
 {
-    size_t                len;
-    u_char               *name, *value;
-    ngx_int_t             rc;
-    ngx_uint_t            status;
-    ngx_http_upstream_t  *u;
-    ngx_http_faas_ctx_t  *ctx;
+    size_t                     len;
+    u_char                    *name, *value;
+    ngx_int_t                  rc;
+    ngx_uint_t                 status;
+    ngx_http_upstream_t       *u;
+    ngx_http_faas_ctx_t       *ctx;
+    ngx_http_faas_loc_conf_t  *flcf;
 
     u = r->upstream;
     ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
@@ -749,6 +781,17 @@ ngx_http_faas_invoke_process_header(ngx_http_request_t *r)
 
     u->headers_in.status_n = status;
     u->headers_in.content_length_n = ctx->chunked_body ? -1 : ctx->length;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
+
+    /* the function's answer is the response: read it whole first */
+    if (flcf->response == NGX_HTTP_FAAS_RESPONSE_HTTP
+        && status >= 200 && status < 300 && !(r->method & NGX_HTTP_HEAD))
+    {
+        ctx->http_answer = 1;
+        ctx->http_body = NULL;
+        ctx->http_too_large = 0;
+    }
 
     return NGX_OK;
 }
