@@ -190,8 +190,9 @@ ngx_http_faas_payload_request(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    textual = ngx_http_faas_payload_textual(r)
-              && ngx_http_faas_utf8_valid(body, len);
+    textual = (len == 0)
+              || (ngx_http_faas_payload_textual(r)
+                  && ngx_http_faas_utf8_valid(body, len));
 
     jb.pool = r->pool;
     jb.start = NULL;

@@ -72,7 +72,7 @@ package FaasTest;
 #   response_headers       "Name: value" exact; "!Name" must be absent
 #   response_headers_like  "Name: regex"
 #   response_body          exact; response_body_eval: Perl expression
-#   response_body_like     regex (//s)
+#   response_body_like     regex (//s); response_body_unlike: must not match
 #   response_body_json     structural JSON equality (see "JSON matching")
 #   error_log, no_error_log  one pattern per line: substring, or
 #                          qr/.../flags; against this block's error.log
@@ -150,7 +150,8 @@ my %KNOWN = map { $_ => 1 } qw(
     request request_eval more_headers request_body_chunked repeat
     parallel concurrency timeout wait sleep_after
     error_code response_headers response_headers_like response_body
-    response_body_eval response_body_like response_body_json
+    response_body_eval response_body_like response_body_unlike
+    response_body_json
     error_log no_error_log auth_requests gateway_requests
     auth_request_like gateway_request_like allow_violations
     standin_violations skip check_eval allow_worker_kill standin_eval
@@ -937,6 +938,11 @@ sub check_responses {
     if (defined(my $re = $s->{response_body_like})) {
         $each->('response body like', sub {
             $_[1] =~ /$re/s ? '' : "got:\n$_[1]\nnot like: $re";
+        });
+    }
+    if (defined(my $re = $s->{response_body_unlike})) {
+        $each->('response body unlike', sub {
+            $_[1] !~ /$re/s ? '' : "got:\n$_[1]\nlike: $re";
         });
     }
     if (defined(my $j = $s->{response_body_json})) {

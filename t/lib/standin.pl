@@ -77,6 +77,7 @@ my %UUID = (
     '22222222-2222-4222-8222-222222222222' => \&fn_echo,
     '99999999-9999-4999-8999-999999999999' => \&fn_fail,
     '55555555-5555-4555-8555-555555555555' => \&fn_slow,
+    '33333333-3333-4333-8333-333333333333' => \&fn_web,
 );
 
 my %DEFAULTS = (
@@ -626,6 +627,25 @@ sub fn_hello {
 }
 
 sub fn_echo { return [200, $_[1]] }     # raw body, byte for byte
+
+# a web page: for faas_payload request and faas_response http
+sub fn_web {
+    my ($p) = @_;
+    my $args = ref $p eq 'HASH' && ref $p->{args} eq 'HASH' ? $p->{args} : {};
+    my $name = defined $args->{name} && !ref $args->{name}
+        ? $args->{name} : 'world';
+    $name =~ s/[<>&"]//g;
+    return [200, {
+        statusCode => ($args->{status} // 200) + 0,
+        headers => {
+            'Content-Type' => 'text/html; charset=utf-8',
+            'Set-Cookie' => ['a=1; Path=/', 'b=2; Path=/'],
+            'X-Method' => ref $p eq 'HASH' ? $p->{method} // '' : '',
+        },
+        body => "<h1>Hello, $name!</h1>",
+        isBase64Encoded => JSON::PP::false,
+    }];
+}
 
 sub fn_fail {
     return [901, { errorCode => 'com.liveperson.faas.handler.custom-failure',

@@ -1,0 +1,320 @@
+# Functions as web endpoints: the request as payload, the function's answer
+# as the HTTP response, request headers for functions.
+use strict;
+use warnings;
+
+use lib 't/lib';
+use FaasTest;
+
+default_http_config(<<'EOF');
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+EOF
+
+plan tests => blocks();
+run_tests();
+
+__DATA__
+
+=== TEST 1: faas_payload request: a GET with a query string
+--- config
+location /echo {
+    faas_payload request;
+    faas_invoke 22222222-2222-4222-8222-222222222222;
+}
+--- request
+GET /echo?a=1&b=x+y&b=%C3%A9&empty=&flag
+--- more_headers
+X-Custom: one
+--- response_body_json
+{"timestamp":"ANY","headers":[],
+ "payload":{"method":"GET","path":"/echo","query":"a=1&b=x+y&b=%C3%A9&empty=&flag",
+            "args":{"a":"1","b":["x y","\u00e9"],"empty":"","flag":""},
+            "headers":{"host":"ANY","connection":"ANY","x-custom":"one"},
+            "body":"","isBase64Encoded":false,"remoteAddr":"127.0.0.1"}}
+
+
+
+=== TEST 2: an HTML form post is text
+--- config
+location /echo {
+    faas_payload request;
+    faas_invoke 22222222-2222-4222-8222-222222222222;
+}
+--- request
+POST /echo
+name=Ada+Lovelace&lang=en
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- response_body_like: "method":"POST".*"body":"name=Ada\+Lovelace&lang=en","isBase64Encoded":false,
+
+
+
+=== TEST 3: a binary upload is base64, sent chunked too
+--- config
+location /echo {
+    faas_payload request;
+    faas_invoke 22222222-2222-4222-8222-222222222222;
+}
+--- request_eval
+"POST /echo\n" . join('', map { chr } 0 .. 255)
+--- more_headers
+Content-Type: application/octet-stream
+--- request_body_chunked
+--- check_eval
+use MIME::Base64;
+my ($b64) = $responses[0][1] =~ /"body":"([^"]*)","isBase64Encoded":true/;
+is(decode_base64($b64 // ''), join('', map { chr } 0 .. 255),
+   'the function got the bytes');
+
+
+
+=== TEST 4: text that is not valid UTF-8 is base64 too; JSON is text
+--- config
+location /echo {
+    faas_payload request;
+    faas_invoke 22222222-2222-4222-8222-222222222222;
+}
+--- request_eval
+"POST /echo\nabc\xff\xfe"
+--- more_headers
+Content-Type: text/plain
+--- response_body_like: "body":"YWJj//4=","isBase64Encoded":true
+--- check_eval
+my ($s, $h, $body) = http_request('POST', '/echo', '{"a":"\u00e9"}',
+    [['Content-Type', 'application/json; charset=utf-8']]);
+like($body, qr/"body":"\{\\"a\\":\\"\\\\u00e9\\"\}","isBase64Encoded":false/,
+     'a JSON body is a string of text');
+
+
+
+=== TEST 5: credentials stay out of the payload unless listed
+--- config
+location /echo {
+    faas_payload request;
+    faas_invoke 22222222-2222-4222-8222-222222222222;
+}
+location /cookie {
+    faas_payload request;
+    faas_pass_request_header Cookie;
+    faas_invoke 22222222-2222-4222-8222-222222222222;
+}
+--- request
+GET /echo
+--- more_headers
+Authorization: Bearer client-secret-token
+Cookie: session=s3cret
+--- response_body_unlike: s3cret|client-secret-token
+--- check_eval
+my ($s, $h, $body) = http_request('GET', '/cookie', undef,
+    [['Cookie', 'a=1'], ['Cookie', 'b=2'],
+     ['Authorization', 'Bearer client-secret-token']]);
+like($body, qr/"cookie":"a=1; b=2"/, 'a listed header passes, joined');
+unlike($body, qr/client-secret-token/, 'the other one does not');
+
+
+
+=== TEST 6: faas_pass_request_headers: the invoke body's headers list
+--- config
+location /echo {
+    faas_pass_request_headers on;
+    faas_invoke 22222222-2222-4222-8222-222222222222;
+}
+--- request
+POST /echo
+{}
+--- more_headers
+X-Dup: 1
+X-Other: x
+X-Dup: 2
+Authorization: Basic c2VjcmV0
+Cookie: session=s3cret
+--- check_eval
+use JSON::PP;
+my $j = JSON::PP->new->decode($responses[0][1]);
+my @h = map { "$_->{key}=$_->{value}" } @{ $j->{headers} };
+my @mine = grep { /^X-/ } @h;
+is("@mine", 'X-Dup=1 X-Other=x X-Dup=2', 'repeated headers, in order');
+ok(!grep({ /^(Authorization|Cookie)=/i } @h), 'no credentials by default');
+is_deeply($j->{payload}, {}, 'payload as before');
+
+
+
+=== TEST 7: faas_pass_request_header lets Authorization through
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+faas_pass_request_headers on;
+faas_pass_request_header Authorization;
+--- config
+location /echo { faas_invoke 22222222-2222-4222-8222-222222222222; }
+--- request
+POST /echo
+{}
+--- more_headers
+Authorization: Basic c2VjcmV0
+--- response_body_like: \{"key":"Authorization","value":"Basic c2VjcmV0"\}
+
+
+
+=== TEST 8: faas_response http: status, headers (several Set-Cookie) and body
+--- config
+location /page {
+    faas_payload request;
+    faas_response http;
+    faas_invoke 33333333-3333-4333-8333-333333333333;
+}
+--- request
+GET /page?name=Ada&status=201
+--- error_code: 201
+--- response_headers
+Content-Type: text/html; charset=utf-8
+X-Method: GET
+Content-Length: 20
+--- response_body
+<h1>Hello, Ada!</h1>
+--- check_eval
+# the harness joins repeated headers with ", "
+is($responses[0][2]{'set-cookie'}, 'a=1; Path=/, b=2; Path=/',
+   'one Set-Cookie for each value');
+
+
+
+=== TEST 9: a base64 body is decoded; headers nginx owns are not taken
+--- config
+location /bin {
+    faas_response http;
+    faas_invoke 44444444-4444-4444-8444-444444444444;
+}
+--- standin
+{"gateway":{"status":200,"body":{"statusCode":200,
+  "headers":{"Content-Type":"image/png","Content-Length":"999",
+             "Connection":"close","Transfer-Encoding":"chunked","X-N":42},
+  "body":"iVBORw0KGgoAAAAASUVORK5CYII=","isBase64Encoded":true}}}
+--- request
+GET /bin
+--- response_headers
+Content-Type: image/png
+Content-Length: 20
+X-N: 42
+!Transfer-Encoding
+--- response_headers_like
+Connection: keep-alive|close
+--- check_eval
+use MIME::Base64;
+is($responses[0][1], decode_base64('iVBORw0KGgoAAAAASUVORK5CYII='),
+   'the decoded bytes');
+
+
+
+=== TEST 10: an answer that is not an HTTP response: 502 bad_function_response
+--- config
+location /page {
+    faas_response http;
+    faas_invoke 11111111-1111-4111-8111-111111111111;
+}
+--- request
+POST /page
+{"name":"Ada"}
+--- error_code: 502
+--- response_headers
+Content-Type: application/json
+--- response_body_json
+{"error":"bad_function_response","message":"\"statusCode\" is not a number from 200 to 599"}
+--- error_log
+the function's answer is not an HTTP response
+
+
+
+=== TEST 11: header splitting is refused
+--- config
+location /page {
+    faas_response http;
+    faas_invoke 44444444-4444-4444-8444-444444444444;
+}
+--- standin
+{"gateway":{"status":200,"body":{"statusCode":200,
+  "headers":{"X-Evil":"a\r\nSet-Cookie: owned=1"},"body":"x"}}}
+--- request
+GET /page
+--- error_code: 502
+--- response_body_json
+{"error":"bad_function_response","message":"a header value holds a line break"}
+--- response_headers
+!Set-Cookie
+
+
+
+=== TEST 12: an answer over faas_max_response_size: 502, also chunked
+--- config
+location /page {
+    faas_response http;
+    faas_max_response_size 1k;
+    faas_invoke 44444444-4444-4444-8444-444444444444;
+}
+--- standin_eval
+{ gateway => { status => 200, chunked => 1,
+  body => { statusCode => 200, body => 'x' x 5000 } } }
+--- request
+GET /page
+--- error_code: 502
+--- response_body_json
+{"error":"bad_function_response","message":"the answer is larger than faas_max_response_size"}
+
+
+
+=== TEST 13: a chunked http answer; gateway errors and 901 pass as in body mode
+--- config
+location /page {
+    faas_payload request;
+    faas_response http;
+    faas_invoke 33333333-3333-4333-8333-333333333333;
+}
+location /missing {
+    faas_response http;
+    faas_invoke 00000000-0000-4000-8000-000000000000;
+}
+location /fail {
+    faas_response http;
+    faas_invoke 99999999-9999-4999-8999-999999999999;
+}
+--- standin
+{"gateway":{"chunked":1}}
+--- request
+GET /page?name=Chunk
+--- response_body
+<h1>Hello, Chunk!</h1>
+--- check_eval
+my ($s, $h, $body) = http_request('GET', '/missing');
+is($s, 404, 'the gateway\'s 404 as it is');
+like($body, qr/lambda.not-found/, 'with its body');
+($s, $h, $body) = http_request('GET', '/fail');
+is($s, 502, '901 is a 502');
+like($body, qr/"error":"function_error"/, 'function_error');
+
+
+
+=== TEST 14: the directives are inherited from server and http levels
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+faas_response http;
+--- config
+faas_payload request;
+location /page { faas_invoke 33333333-3333-4333-8333-333333333333; }
+--- request
+GET /page?name=Inherited
+--- response_body
+<h1>Hello, Inherited!</h1>
