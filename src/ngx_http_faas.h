@@ -205,6 +205,7 @@ typedef struct {
     unsigned                        http_answer:1;
     unsigned                        http_held:1;
     unsigned                        http_too_large:1;
+    unsigned                        header_only:1;
     unsigned                        chunked_body:1;
     unsigned                        json_error:1;
 } ngx_http_faas_ctx_t;

@@ -10,7 +10,6 @@
 #include "ngx_http_faas.h"
 
 
-#define NGX_HTTP_FAAS_LAMBDA_MAX      128
 #define NGX_HTTP_FAAS_ERROR_BODY_MAX  16384
 
 
@@ -56,6 +55,7 @@ ngx_int_t
 ngx_http_faas_invoke_handler(ngx_http_request_t *r)
 {
     u_char                    *p, *last;
+    size_t                     n;
     ngx_int_t                  rc;
     ngx_http_faas_ctx_t       *ctx;
     ngx_http_faas_loc_conf_t  *flcf;
@@ -77,26 +77,31 @@ ngx_http_faas_invoke_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    /* 8-4-4-4-12 hexadecimal digits */
     last = ctx->lambda.data + ctx->lambda.len;
 
     for (p = ctx->lambda.data; p < last; p++) {
-        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z')
-              || (*p >= 'A' && *p <= 'Z') || *p == '-' || *p == '_'
-              || *p == '.'))
+        n = p - ctx->lambda.data;
+
+        if (n == 8 || n == 13 || n == 18 || n == 23) {
+            if (*p != '-') {
+                break;
+            }
+
+        } else if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')
+                     || (*p >= 'A' && *p <= 'F')))
         {
             break;
         }
     }
 
-    if (ctx->lambda.len == 0 || ctx->lambda.len > NGX_HTTP_FAAS_LAMBDA_MAX
-        || p != last)
-    {
+    if (ctx->lambda.len != 36 || p != last) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "faas: the lambda UUID is empty or not valid");
+                      "faas: the lambda UUID is not a UUID");
         ngx_str_null(&ctx->lambda);
 
         return ngx_http_faas_error(r, NGX_HTTP_BAD_REQUEST, "invalid_lambda",
-                                   "the lambda UUID is empty or not valid");
+                                   "the lambda UUID is not a UUID");
     }
 
     if (ngx_http_upstream_create(r) != NGX_OK) {
@@ -771,8 +776,16 @@ ngx_http_faas_invoke_process_header(ngx_http_request_t *r)
     r->headers_out.content_type_len = r->headers_out.content_type.len;
     r->headers_out.content_type_lowcase = NULL;
 
-    if (status < 100 || status > 599) {
-        /* 901: the function failed; a client never sees such a status */
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
+
+    if (status < 100 || status > 599
+        || (flcf->response == NGX_HTTP_FAAS_RESPONSE_HTTP
+            && (status < 200 || status > 299)))
+    {
+        /*
+         * 901: the function failed, a client never sees such a status;
+         * with faas_response http, a gateway error is no page either
+         */
         ctx->function_error = 1;
         u->headers_in.status_n = NGX_HTTP_BAD_GATEWAY;
         u->headers_in.content_length_n = -1;
@@ -782,15 +795,19 @@ ngx_http_faas_invoke_process_header(ngx_http_request_t *r)
     u->headers_in.status_n = status;
     u->headers_in.content_length_n = ctx->chunked_body ? -1 : ctx->length;
 
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
-
     /* the function's answer is the response: read it whole first */
     if (flcf->response == NGX_HTTP_FAAS_RESPONSE_HTTP
-        && status >= 200 && status < 300 && !(r->method & NGX_HTTP_HEAD))
+        && (r != r->main || !(r->method & NGX_HTTP_HEAD)))
     {
         ctx->http_answer = 1;
         ctx->http_body = NULL;
         ctx->http_too_large = 0;
+
+        /* auth_request asks for the header only: the status is in the body */
+        if (r->header_only) {
+            ctx->header_only = 1;
+            r->header_only = 0;
+        }
     }
 
     return NGX_OK;
@@ -1009,10 +1026,11 @@ ngx_http_faas_invoke_function_error(ngx_http_request_t *r,
 {
     u_char               *body;
     size_t                len;
-    ngx_str_t             code, message, gw_code, gw_message;
+    ngx_str_t             code, message, gw_code, gw_message, raw;
     ngx_buf_t            *b;
     ngx_chain_t          *cl, **ll;
     ngx_http_upstream_t  *u;
+    u_char                buf[sizeof("the gateway answered status 999")];
 
     u = r->upstream;
 
@@ -1027,13 +1045,37 @@ ngx_http_faas_invoke_function_error(ngx_http_request_t *r,
         ngx_str_null(&gw_message);
     }
 
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "faas: the function failed, gateway status %ui: "
-                  "\"%V\" \"%V\"", ctx->gateway_status, &gw_code,
-                  &gw_message);
+    if (ctx->gateway_status >= 100 && ctx->gateway_status <= 599) {
+        /* faas_response http: the raw error goes to the log only */
+        raw.data = ctx->error_body ? ctx->error_body->pos : NULL;
+        raw.len = ctx->error_body ? ngx_min(512, (size_t) (ctx->error_body->last
+                                                   - ctx->error_body->pos))
+                                  : 0;
 
-    ngx_str_set(&code, "function_error");
-    ngx_str_set(&message, "the function failed");
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "faas: the gateway answered status %ui: \"%V\"",
+                      ctx->gateway_status, &raw);
+
+        ngx_str_set(&code, "gateway_error");
+
+        message.data = buf;
+        message.len = ngx_sprintf(buf, "the gateway answered status %ui",
+                                  ctx->gateway_status)
+                      - buf;
+
+    } else {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "faas: the function failed, gateway status %ui: "
+                      "\"%V\" \"%V\"", ctx->gateway_status, &gw_code,
+                      &gw_message);
+
+        ngx_str_set(&code, "function_error");
+        ngx_str_set(&message, "the function failed");
+    }
+
+    /* a sane length for a client */
+    gw_code.len = ngx_min(gw_code.len, 128);
+    gw_message.len = ngx_min(gw_message.len, 256);
 
     body = ngx_http_faas_json_error(r->pool, &code, &message, &gw_code,
                                     &gw_message, &len);

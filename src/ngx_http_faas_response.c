@@ -302,10 +302,6 @@ ngx_http_faas_response_header_filter(ngx_http_request_t *r)
 {
     ngx_http_faas_ctx_t  *ctx;
 
-    if (r != r->main) {
-        return ngx_http_next_header_filter(r);
-    }
-
     ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
 
     if (ctx == NULL || !ctx->http_answer) {
@@ -325,10 +321,6 @@ ngx_http_faas_response_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     ngx_int_t                  rc;
     ngx_http_faas_ctx_t       *ctx;
     ngx_http_faas_loc_conf_t  *flcf;
-
-    if (r != r->main) {
-        return ngx_http_next_body_filter(r, in);
-    }
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
 
@@ -373,7 +365,8 @@ ngx_http_faas_response_keep(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
         b = cl->buf;
         size = b->last - b->pos;
 
-        if (b->last_buf) {
+        /* a subrequest's last buffer is last_in_chain */
+        if (b->last_buf || b->last_in_chain) {
             last = 1;
         }
 
@@ -532,6 +525,10 @@ ngx_http_faas_response_send(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
         r->headers_out.content_type_lowcase = NULL;
     }
 
+    if (ctx->header_only) {
+        r->header_only = 1;
+    }
+
     rc = ngx_http_next_header_filter(r);
 
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
@@ -539,7 +536,7 @@ ngx_http_faas_response_send(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     }
 
     b->memory = (b->pos != b->last);
-    b->last_buf = 1;
+    b->last_buf = (r == r->main);
     b->last_in_chain = 1;
 
     out.buf = b;

@@ -119,7 +119,7 @@ POST /fn?fn=../../other
 --- response_headers
 Content-Type: application/json
 --- response_body_json
-{"error":"invalid_lambda","message":"the lambda UUID is empty or not valid"}
+{"error":"invalid_lambda","message":"the lambda UUID is not a UUID"}
 --- auth_requests: 0
 --- gateway_requests: 0
 

@@ -271,7 +271,7 @@ GET /page
 
 
 
-=== TEST 13: a chunked http answer; gateway errors and 901 pass as in body mode
+=== TEST 13: a chunked http answer; a gateway 404 or 901 is a JSON 502
 --- config
 location /page {
     faas_payload request;
@@ -294,8 +294,12 @@ GET /page?name=Chunk
 <h1>Hello, Chunk!</h1>
 --- check_eval
 my ($s, $h, $body) = http_request('GET', '/missing');
-is($s, 404, 'the gateway\'s 404 as it is');
-like($body, qr/lambda.not-found/, 'with its body');
+is($s, 502, 'the gateway\'s 404 is no page');
+is($body, '{"error":"gateway_error","message":"the gateway answered status 404",'
+    . '"errorCode":"com.liveperson.faas.es.lambda.not-found",'
+    . '"errorMsg":"lambda not found"}' . "\r\n", 'with its status and message');
+like(error_log_text(), qr/the gateway answered status 404: "\{.*lambda not found/,
+     'the raw gateway error is logged');
 ($s, $h, $body) = http_request('GET', '/fail');
 is($s, 502, '901 is a 502');
 like($body, qr/"error":"function_error"/, 'function_error');
@@ -318,3 +322,155 @@ location /page { faas_invoke 33333333-3333-4333-8333-333333333333; }
 GET /page?name=Inherited
 --- response_body
 <h1>Hello, Inherited!</h1>
+
+
+
+=== TEST 15: gateway 429 and 500 in both response modes
+--- config
+location /body { faas_invoke 11111111-1111-4111-8111-111111111111; }
+location /http {
+    faas_response http;
+    faas_invoke 11111111-1111-4111-8111-111111111111;
+}
+--- standin
+{"gateway":{"status":429,"body":{"errorCode":"com.liveperson.faas.rate-limit","errorMsg":"too many requests"}}}
+--- request
+GET /body
+--- error_code: 429
+--- response_body_json
+{"errorCode":"com.liveperson.faas.rate-limit","errorMsg":"too many requests"}
+--- check_eval
+my ($s, $h, $body) = http_request('GET', '/http');
+is($s, 502, 'http mode: 429 is a 502');
+like($body, qr/^\{"error":"gateway_error","message":"the gateway answered status 429","errorCode":"com.liveperson.faas.rate-limit","errorMsg":"too many requests"\}/,
+     'http mode: the JSON error');
+standin_control({ gateway => { status => 500, body => 'Internal Server Error' } });
+($s, $h, $body) = http_request('GET', '/body');
+is($s, 500, 'body mode: 500 as it is');
+is($body, 'Internal Server Error', 'body mode: its body');
+($s, $h, $body) = http_request('GET', '/http');
+is($s, 502, 'http mode: 500 is a 502');
+like($body, qr/"message":"the gateway answered status 500"/, 'with the status');
+
+
+
+=== TEST 16: one location for many functions: the UUID from a regex capture
+--- config
+location ~ ^/fn/(?<fn>[^/]+)$ {
+    faas_invoke $fn;
+}
+--- request
+POST /fn/11111111-1111-4111-8111-111111111111
+{"name":"Regex"}
+--- response_body_json
+{"greeting":"Hello, Regex!"}
+--- check_eval
+my ($s, $h, $body) = http_request('POST', '/fn/not-a-uuid', '{}');
+is($s, 400, 'not a UUID: 400');
+like($body, qr/"error":"invalid_lambda"/, 'invalid_lambda');
+($s) = http_request('POST', '/fn/11111111-1111-4111-8111-11111111111g', '{}');
+is($s, 400, 'a non-hex digit: 400');
+my @g = grep { $_->{server} eq 'gateway' } standin_requests();
+is(scalar @g, 1, 'nothing was sent for the bad ones');
+
+
+
+=== TEST 17: a function as auth_request target: 2xx allows, 401/403 denies
+--- config
+location = /auth {
+    internal;
+    faas_payload request;
+    faas_response http;
+    faas_invoke 33333333-3333-4333-8333-333333333333;
+}
+location /private {
+    auth_request /auth;
+    faas_invoke 11111111-1111-4111-8111-111111111111;
+}
+--- request
+GET /private
+--- more_headers
+X-Status: 200
+--- response_body_json
+{"greeting":"Hello, world!"}
+--- check_eval
+# the function reads the X-Status header of the client's request
+my ($s) = http_request('GET', '/private', undef, [['X-Status', '403']]);
+is($s, 403, 'the function said 403: denied');
+($s) = http_request('GET', '/private', undef, [['X-Status', '401']]);
+is($s, 401, 'the function said 401: denied');
+($s, my $h, my $body) = http_request('GET', '/private', undef,
+    [['X-Status', '204']]);
+is($s, 200, 'the function said 204: allowed');
+like($body, qr/Hello, world/, 'the protected function');
+my @g = grep { $_->{server} eq 'gateway' } standin_requests();
+is(scalar @g, 6, 'one auth and one content invoke for each allowed');
+
+
+
+=== TEST 18: a 1 MB body in both payload modes
+--- config
+client_max_body_size 4m;
+location /echo { faas_invoke 22222222-2222-4222-8222-222222222222; }
+location /req {
+    faas_payload request;
+    faas_invoke 22222222-2222-4222-8222-222222222222;
+}
+--- request_eval
+"POST /echo\n" . '{"big":"' . ('z' x (1024 * 1024)) . '"}'
+--- response_body_like: ^\{"timestamp":\d+,"headers":\[\],"payload":\{"big":"z{1000}
+--- check_eval
+my $bin = join('', map { chr($_ % 256) } 0 .. 1024 * 1024 - 1);
+my ($s, $h, $body) = http_request('POST', '/req', $bin,
+    [['Content-Type', 'application/octet-stream']]);
+is($s, 200, 'a 1 MB binary upload');
+use MIME::Base64;
+my ($b64) = $body =~ /"body":"([^"]*)","isBase64Encoded":true/;
+ok(defined $b64 && decode_base64($b64) eq $bin, 'every byte arrived');
+
+
+
+=== TEST 19: error_page, limit_req and $upstream_* in log_format keep working
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+}
+faas_credentials down {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:1;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+limit_req_zone $binary_remote_addr zone=one:1m rate=1r/m;
+log_format faas '$uri $status $upstream_status $upstream_addr';
+--- config
+access_log $TEST_NGINX_SERVROOT/logs/faas.log faas;
+location /hello {
+    faas_invoke 11111111-1111-4111-8111-111111111111 credentials=demo;
+}
+location /limited {
+    limit_req zone=one nodelay;
+    faas_invoke 11111111-1111-4111-8111-111111111111 credentials=demo;
+}
+location /down {
+    error_page 502 = /sorry;
+    faas_invoke 11111111-1111-4111-8111-111111111111 credentials=down;
+}
+location = /sorry { return 200 "sorry page"; }
+--- request
+POST /down
+{}
+--- response_body: sorry page
+--- check_eval
+my ($s) = http_request('POST', '/limited', '{}');
+is($s, 200, 'first request under limit_req');
+($s) = http_request('POST', '/limited', '{}');
+is($s, 503, 'second is limited');
+($s) = http_request('POST', '/hello', '{}');
+is($s, 200, 'hello');
+select(undef, undef, undef, 0.3);   # the log line follows the response
+open my $fh, '<', servroot() . '/logs/faas.log' or die;
+my $log = do { local $/; <$fh> };
+like($log, qr{^/hello 200 200 127\.0\.0\.1:\d+$}m, '$upstream_* in the access log');

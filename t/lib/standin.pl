@@ -632,11 +632,13 @@ sub fn_echo { return [200, $_[1]] }     # raw body, byte for byte
 sub fn_web {
     my ($p) = @_;
     my $args = ref $p eq 'HASH' && ref $p->{args} eq 'HASH' ? $p->{args} : {};
+    my $hdrs = ref $p eq 'HASH' && ref $p->{headers} eq 'HASH'
+        ? $p->{headers} : {};
     my $name = defined $args->{name} && !ref $args->{name}
         ? $args->{name} : 'world';
     $name =~ s/[<>&"]//g;
     return [200, {
-        statusCode => ($args->{status} // 200) + 0,
+        statusCode => ($args->{status} // $hdrs->{'x-status'} // 200) + 0,
         headers => {
             'Content-Type' => 'text/html; charset=utf-8',
             'Set-Cookie' => ['a=1; Path=/', 'b=2; Path=/'],
