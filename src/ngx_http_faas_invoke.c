@@ -39,6 +39,8 @@ static ngx_int_t ngx_http_faas_invoke_chunked_filter(void *data,
     ssize_t bytes);
 static ngx_int_t ngx_http_faas_invoke_out(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, u_char *pos, u_char *last);
+static ngx_int_t ngx_http_faas_invoke_end(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_uint_t reusable);
 static ngx_int_t ngx_http_faas_invoke_function_error(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
 static void ngx_http_faas_invoke_setup(ngx_http_request_t *r);
@@ -840,11 +842,7 @@ ngx_http_faas_invoke_filter_init(void *data)
     }
 
     if (u->length == 0) {
-        u->keepalive = !u->headers_in.connection_close;
-
-        if (ctx->function_error) {
-            return ngx_http_faas_invoke_function_error(r, ctx);
-        }
+        return ngx_http_faas_invoke_end(r, ctx, 1);
     }
 
     return NGX_OK;
@@ -884,11 +882,7 @@ ngx_http_faas_invoke_copy_filter(void *data, ssize_t bytes)
     }
 
     if (u->length == 0) {
-        u->keepalive = !u->headers_in.connection_close;
-
-        if (ctx->function_error) {
-            return ngx_http_faas_invoke_function_error(r, ctx);
-        }
+        return ngx_http_faas_invoke_end(r, ctx, 1);
     }
 
     return NGX_OK;
@@ -937,21 +931,15 @@ ngx_http_faas_invoke_chunked_filter(void *data, ssize_t bytes)
         }
 
         if (rc == NGX_DONE) {
-            u->keepalive = !u->headers_in.connection_close;
             u->length = 0;
 
             if (buf->pos != buf->last) {
                 ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                               "faas: the gateway sent data after the "
                               "final chunk");
-                u->keepalive = 0;
             }
 
-            if (ctx->function_error) {
-                return ngx_http_faas_invoke_function_error(r, ctx);
-            }
-
-            return NGX_OK;
+            return ngx_http_faas_invoke_end(r, ctx, buf->pos == buf->last);
         }
 
         if (rc == NGX_AGAIN) {
@@ -1015,6 +1003,26 @@ ngx_http_faas_invoke_out(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
     cl->buf->pos = pos;
     cl->buf->last = last;
     cl->buf->tag = u->output.tag;
+
+    return NGX_OK;
+}
+
+
+/* the gateway's body is complete */
+
+static ngx_int_t
+ngx_http_faas_invoke_end(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
+    ngx_uint_t reusable)
+{
+    ngx_http_upstream_t  *u;
+
+    u = r->upstream;
+
+    u->keepalive = reusable && !u->headers_in.connection_close;
+
+    if (ctx->function_error) {
+        return ngx_http_faas_invoke_function_error(r, ctx);
+    }
 
     return NGX_OK;
 }

@@ -37,6 +37,8 @@ static ngx_int_t ngx_http_faas_payload_args(ngx_http_request_t *r,
 static ngx_int_t ngx_http_faas_payload_header_pairs(ngx_http_request_t *r,
     ngx_http_faas_loc_conf_t *flcf, ngx_array_t *pairs);
 static ngx_uint_t ngx_http_faas_payload_textual(ngx_http_request_t *r);
+static ngx_int_t ngx_http_faas_payload_passed(ngx_http_request_t *r,
+    ngx_http_faas_loc_conf_t *flcf, ngx_array_t *out);
 
 
 #define ngx_http_faas_jbuf_literal(jb, s)                                    \
@@ -90,29 +92,22 @@ ngx_http_faas_payload_header_passed(ngx_http_faas_loc_conf_t *flcf,
 }
 
 
-/* [{"key": "Name", "value": "..."}, ...]: every header, in order */
+/* the request headers a function may see, in their order */
 
-ngx_int_t
-ngx_http_faas_payload_headers(ngx_http_request_t *r,
-    ngx_http_faas_loc_conf_t *flcf, ngx_str_t *out)
+static ngx_int_t
+ngx_http_faas_payload_passed(ngx_http_request_t *r,
+    ngx_http_faas_loc_conf_t *flcf, ngx_array_t *out)
 {
-    ngx_uint_t             i, n;
-    ngx_list_part_t       *part;
-    ngx_table_elt_t       *h;
-    ngx_http_faas_jbuf_t   jb;
+    ngx_uint_t         i;
+    ngx_list_part_t   *part;
+    ngx_table_elt_t   *h, **hp;
 
-    jb.pool = r->pool;
-    jb.start = NULL;
-    jb.pos = NULL;
-    jb.end = NULL;
-
-    if (ngx_http_faas_jbuf_reserve(&jb, 1024) != NGX_OK
-        || ngx_http_faas_jbuf_literal(&jb, "[") != NGX_OK)
+    if (ngx_array_init(out, r->pool, 16, sizeof(ngx_table_elt_t *))
+        != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    n = 0;
     part = &r->headers_in.headers.part;
     h = part->elts;
 
@@ -134,13 +129,55 @@ ngx_http_faas_payload_headers(ngx_http_request_t *r,
             continue;
         }
 
-        if ((n++ && ngx_http_faas_jbuf_literal(&jb, ",") != NGX_OK)
+        hp = ngx_array_push(out);
+        if (hp == NULL) {
+            return NGX_ERROR;
+        }
+
+        *hp = &h[i];
+    }
+
+    return NGX_OK;
+}
+
+
+/* [{"key": "Name", "value": "..."}, ...]: every header, in order */
+
+ngx_int_t
+ngx_http_faas_payload_headers(ngx_http_request_t *r,
+    ngx_http_faas_loc_conf_t *flcf, ngx_str_t *out)
+{
+    ngx_uint_t             i;
+    ngx_array_t            passed;
+    ngx_table_elt_t      **h;
+    ngx_http_faas_jbuf_t   jb;
+
+    if (ngx_http_faas_payload_passed(r, flcf, &passed) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    jb.pool = r->pool;
+    jb.start = NULL;
+    jb.pos = NULL;
+    jb.end = NULL;
+
+    if (ngx_http_faas_jbuf_reserve(&jb, 1024) != NGX_OK
+        || ngx_http_faas_jbuf_literal(&jb, "[") != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    h = passed.elts;
+
+    for (i = 0; i < passed.nelts; i++) {
+
+        if ((i && ngx_http_faas_jbuf_literal(&jb, ",") != NGX_OK)
             || ngx_http_faas_jbuf_literal(&jb, "{\"key\":") != NGX_OK
-            || ngx_http_faas_jbuf_string(&jb, h[i].key.data, h[i].key.len)
+            || ngx_http_faas_jbuf_string(&jb, h[i]->key.data, h[i]->key.len)
                != NGX_OK
             || ngx_http_faas_jbuf_literal(&jb, ",\"value\":") != NGX_OK
-            || ngx_http_faas_jbuf_string(&jb, h[i].value.data,
-                                         h[i].value.len)
+            || ngx_http_faas_jbuf_string(&jb, h[i]->value.data,
+                                         h[i]->value.len)
                != NGX_OK
             || ngx_http_faas_jbuf_literal(&jb, "}") != NGX_OK)
         {
@@ -344,45 +381,31 @@ ngx_http_faas_payload_header_pairs(ngx_http_request_t *r,
     ngx_http_faas_loc_conf_t *flcf, ngx_array_t *pairs)
 {
     ngx_uint_t             i;
-    ngx_list_part_t       *part;
-    ngx_table_elt_t       *h;
+    ngx_array_t            passed;
+    ngx_table_elt_t      **h;
     ngx_http_faas_pair_t  *pair;
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
+    if (ngx_http_faas_payload_passed(r, flcf, &passed) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
-    for (i = 0; /* void */; i++) {
+    h = passed.elts;
 
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].hash == 0
-            || !ngx_http_faas_payload_header_passed(flcf, &h[i]))
-        {
-            continue;
-        }
-
+    for (i = 0; i < passed.nelts; i++) {
         pair = ngx_array_push(pairs);
         if (pair == NULL) {
             return NGX_ERROR;
         }
 
-        pair->key.len = h[i].key.len;
-        pair->key.data = ngx_pnalloc(r->pool, h[i].key.len);
+        pair->key.len = h[i]->key.len;
+        pair->key.data = ngx_pnalloc(r->pool, h[i]->key.len);
         if (pair->key.data == NULL) {
             return NGX_ERROR;
         }
 
-        ngx_strlow(pair->key.data, h[i].key.data, h[i].key.len);
+        ngx_strlow(pair->key.data, h[i]->key.data, h[i]->key.len);
 
-        pair->value = h[i].value;
+        pair->value = h[i]->value;
     }
 
     return NGX_OK;

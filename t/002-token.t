@@ -15,14 +15,7 @@ chmod 0644, "$dir/secret";
 $ENV{TEST_NGINX_SECRET_FILE} = "$dir/secret";
 $ENV{FAAS_TEST_SECRET} = 'demo-secret';
 
-default_http_config(<<'EOF');
-faas_credentials demo {
-    account 12345678; client_id demo-client; client_secret demo-secret;
-    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
-    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
-}
-faas_ssl_trusted_certificate $TEST_NGINX_CA;
-EOF
+default_http_config(demo_http_config());
 
 plan tests => blocks();
 run_tests();

@@ -117,7 +117,7 @@ use Test::More;
 use Time::HiRes qw(time sleep);
 
 our @EXPORT = (@Test::More::EXPORT, qw(
-    blocks run_tests no_module default_http_config
+    blocks run_tests no_module default_http_config demo_http_config
     start_standins stop_standins standin_control standin_requests
     clear_standin_requests
     start_nginx reload_nginx stop_nginx nginx_test_config
@@ -758,6 +758,18 @@ sub run_tests {
 # default_http_config(TEXT): the http_config of every block without one
 sub default_http_config {
     ($DEFAULT_HTTP) = @_;
+}
+
+# the credentials set "demo" for the stand-ins, trusting the test CA
+sub demo_http_config {
+    return <<'EOF';
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+EOF
 }
 
 sub run_block {
