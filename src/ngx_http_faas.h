@@ -46,6 +46,25 @@ typedef struct ngx_http_faas_client_s  ngx_http_faas_client_t;
 typedef struct ngx_http_faas_waiter_s  ngx_http_faas_waiter_t;
 
 
+#define NGX_HTTP_FAAS_SENTINEL            0
+#define NGX_HTTP_FAAS_FAASGW              1
+
+
+/* what the Domain API said of a service, in the shared zone */
+typedef struct {
+    u_char                          host[256];      /* host[:port] */
+    size_t                          host_len;
+    time_t                          expires;
+    time_t                          fetched;
+    ngx_pid_t                       fetcher;
+    ngx_msec_t                      claim_expires;  /* monotonic */
+    ngx_msec_t                      next_attempt;   /* monotonic */
+    ngx_uint_t                      failures;
+    ngx_uint_t                      lookups;
+    u_char                          error[NGX_HTTP_FAAS_ERROR_LEN];
+} ngx_http_faas_domain_entry_t;
+
+
 /* a token set, as it lives in the shared zone */
 typedef struct {
     ngx_queue_t                     queue;
@@ -65,6 +84,9 @@ typedef struct {
     u_char                          error[NGX_HTTP_FAAS_ERROR_LEN];
     size_t                          token_len;
     u_char                         *token;
+
+    ngx_http_faas_domain_entry_t    services[2];
+    ngx_atomic_t                    domain_generation;
 } ngx_http_faas_token_node_t;
 
 
@@ -78,6 +100,7 @@ typedef struct {
     ngx_str_t                       url;
     ngx_str_t                       host;        /* Host header */
     ngx_str_t                       sni;         /* host, null-terminated */
+    in_port_t                       port;
     ngx_str_t                       uri;         /* path and query */
     ngx_addr_t                     *addrs;
     ngx_uint_t                      naddrs;
@@ -94,6 +117,8 @@ struct ngx_http_faas_cred_s {
     ngx_uint_t                      region;
     ngx_str_t                       token_url;
     ngx_str_t                       gateway;
+    ngx_str_t                       domain_api;
+    time_t                          domain_ttl;
     ngx_msec_t                      token_timeout;
     time_t                          refresh_before;
     ngx_uint_t                      client_auth;
@@ -103,6 +128,13 @@ struct ngx_http_faas_cred_s {
 
     ngx_http_faas_endpoint_t        token;
     ngx_str_t                       token_request;  /* whole HTTP request */
+    ngx_str_t                       token_head;     /* its first line */
+    ngx_str_t                       token_tail;     /* after Host: */
+    ngx_http_faas_endpoint_t        domain;
+    ngx_str_t                       domain_request[2];
+    ngx_uint_t                      dynamic[2];     /* hosts from lookups */
+    ngx_resolver_t                 *resolver;
+    ngx_msec_t                      resolver_timeout;
     ngx_str_t                       gateway_host;   /* Host header */
     ngx_str_t                       invoke_prefix;  /* /api/account/N/ */
     ngx_http_upstream_srv_conf_t   *upstream;
@@ -118,6 +150,9 @@ struct ngx_http_faas_cred_s {
     ngx_event_t                     poll;
     ngx_event_t                     refresh;
     ngx_http_faas_client_t         *fetch;
+    ngx_http_faas_client_t         *domain_fetch[2];
+    ngx_atomic_uint_t               cached_domain_generation;
+    ngx_uint_t                      polls;
     ngx_atomic_uint_t               cached_generation;
     time_t                          cached_expires;
     time_t                          cached_refresh;
@@ -186,6 +221,7 @@ typedef struct {
     ngx_chain_t                    *body;
     off_t                           body_len;
     ngx_str_t                       headers_json;
+    ngx_str_t                       gateway_host;
     ngx_buf_t                      *http_body;
 
     ngx_http_faas_waiter_t          waiter;
@@ -255,6 +291,10 @@ struct ngx_http_faas_client_s {
     ngx_uint_t                      naddr;
     ngx_ssl_t                      *ssl;
     ngx_flag_t                      verify;
+    ngx_resolver_t                 *resolver;
+    ngx_msec_t                      resolver_timeout;
+    ngx_resolver_ctx_t             *resolving;
+    ngx_uint_t                      service;
     ngx_str_t                       request;
     size_t                          sent;
     ngx_buf_t                      *buffer;
@@ -292,6 +332,7 @@ ngx_int_t ngx_http_faas_zone_add(ngx_conf_t *cf,
 ngx_int_t ngx_http_faas_store_get(ngx_http_faas_cred_t *cred,
     ngx_str_t *token, time_t *expires);
 ngx_int_t ngx_http_faas_store_claim(ngx_http_faas_cred_t *cred);
+void ngx_http_faas_store_release(ngx_http_faas_cred_t *cred);
 ngx_int_t ngx_http_faas_store_drop(ngx_http_faas_cred_t *cred,
     ngx_uint_t generation);
 ngx_int_t ngx_http_faas_store_save(ngx_http_faas_cred_t *cred,
@@ -309,6 +350,16 @@ ngx_int_t ngx_http_faas_token_get(ngx_http_faas_cred_t *cred,
 void ngx_http_faas_token_wait(ngx_http_faas_waiter_t *w);
 void ngx_http_faas_token_unwait(ngx_http_faas_waiter_t *w);
 void ngx_http_faas_token_fingerprint(ngx_str_t *token, u_char *out);
+void ngx_http_faas_token_wake(ngx_http_faas_cred_t *cred, ngx_int_t rc);
+
+/* domain: the Domain API lookups */
+ngx_int_t ngx_http_faas_domain_get(ngx_http_faas_cred_t *cred,
+    ngx_uint_t svc, ngx_pool_t *pool, ngx_str_t *base);
+void ngx_http_faas_domain_error(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
+    ngx_pool_t *pool, ngx_str_t *error);
+ngx_str_t *ngx_http_faas_domain_service(ngx_uint_t svc);
+ngx_int_t ngx_http_faas_baseuri_parse(u_char *data, size_t len,
+    ngx_str_t *host, in_port_t *port);
 
 /* the module's own small HTTPS client */
 ngx_http_faas_client_t *ngx_http_faas_client_create(ngx_log_t *log,

@@ -14,6 +14,8 @@
 #define NGX_HTTP_FAAS_CLIENT_BUFFER  65536
 
 
+static void ngx_http_faas_client_resolved(ngx_resolver_ctx_t *ctx);
+static void ngx_http_faas_client_resolve(ngx_http_faas_client_t *client);
 static void ngx_http_faas_client_connect(ngx_http_faas_client_t *client);
 static void ngx_http_faas_client_connect_handler(ngx_event_t *ev);
 static void ngx_http_faas_client_ssl(ngx_http_faas_client_t *client);
@@ -62,6 +64,7 @@ ngx_http_faas_endpoint_parse(ngx_conf_t *cf, ngx_str_t *url,
     ep->url = *url;
     ep->addrs = u.addrs;
     ep->naddrs = u.naddrs;
+    ep->port = u.port;
 
     if (u.uri.len) {
         ep->uri = u.uri;
@@ -148,6 +151,126 @@ ngx_http_faas_client_start(ngx_http_faas_client_t *client)
 
     client->deadline = ngx_current_msec + client->timeout;
     client->naddr = 0;
+
+    if (client->endpoint->naddrs == 0) {
+        ngx_http_faas_client_resolve(client);
+        return;
+    }
+
+    ngx_http_faas_client_connect(client);
+}
+
+
+/* a host known only at run time: nginx's resolver, its valid= honoured */
+
+static void
+ngx_http_faas_client_resolve(ngx_http_faas_client_t *client)
+{
+    ngx_resolver_ctx_t  *ctx, temp;
+
+    temp.name.len = client->endpoint->sni.len;
+    temp.name.data = client->endpoint->sni.data;
+
+    ctx = ngx_resolve_start(client->resolver, &temp);
+
+    if (ctx == NULL) {
+        ngx_http_faas_client_finish(client, NGX_HTTP_FAAS_CLIENT_INTERNAL,
+                                    "cannot start resolving %V",
+                                    &client->endpoint->sni);
+        return;
+    }
+
+    if (ctx == NGX_NO_RESOLVER) {
+        ngx_http_faas_client_finish(client, NGX_HTTP_FAAS_CLIENT_CONNECT,
+                                    "no resolver for %V",
+                                    &client->endpoint->sni);
+        return;
+    }
+
+    ctx->name.len = client->endpoint->sni.len;
+    ctx->name.data = client->endpoint->sni.data;
+    ctx->handler = ngx_http_faas_client_resolved;
+    ctx->data = client;
+    ctx->timeout = client->resolver_timeout;
+
+    client->resolving = ctx;
+    client->log->action = "resolving";
+
+    if (ngx_resolve_name(ctx) != NGX_OK) {
+        client->resolving = NULL;
+        ngx_http_faas_client_finish(client, NGX_HTTP_FAAS_CLIENT_INTERNAL,
+                                    "cannot resolve %V",
+                                    &client->endpoint->sni);
+    }
+}
+
+
+static void
+ngx_http_faas_client_resolved(ngx_resolver_ctx_t *ctx)
+{
+    ngx_uint_t                 i;
+    ngx_addr_t                *addrs;
+    struct sockaddr           *sa;
+    ngx_http_faas_client_t    *client;
+    ngx_http_faas_endpoint_t  *ep;
+    u_char                     text[NGX_SOCKADDR_STRLEN];
+
+    client = ctx->data;
+    ep = client->endpoint;
+
+    client->resolving = NULL;
+
+    if (ctx->state) {
+        ngx_http_faas_client_finish(client, NGX_HTTP_FAAS_CLIENT_CONNECT,
+                                    "%V could not be resolved (%i: %s)",
+                                    &ctx->name, ctx->state,
+                                    ngx_resolver_strerror(ctx->state));
+        ngx_resolve_name_done(ctx);
+        return;
+    }
+
+    addrs = ngx_pcalloc(client->pool, ctx->naddrs * sizeof(ngx_addr_t));
+    if (addrs == NULL) {
+        ngx_resolve_name_done(ctx);
+        ngx_http_faas_client_finish(client, NGX_HTTP_FAAS_CLIENT_INTERNAL,
+                                    "out of memory");
+        return;
+    }
+
+    for (i = 0; i < ctx->naddrs; i++) {
+        sa = ngx_palloc(client->pool, ctx->addrs[i].socklen);
+        if (sa == NULL) {
+            ngx_resolve_name_done(ctx);
+            ngx_http_faas_client_finish(client,
+                                        NGX_HTTP_FAAS_CLIENT_INTERNAL,
+                                        "out of memory");
+            return;
+        }
+
+        ngx_memcpy(sa, ctx->addrs[i].sockaddr, ctx->addrs[i].socklen);
+        ngx_inet_set_port(sa, ep->port);
+
+        addrs[i].sockaddr = sa;
+        addrs[i].socklen = ctx->addrs[i].socklen;
+        addrs[i].name.len = ngx_sock_ntop(sa, addrs[i].socklen, text,
+                                          NGX_SOCKADDR_STRLEN, 1);
+        addrs[i].name.data = ngx_pnalloc(client->pool, addrs[i].name.len);
+
+        if (addrs[i].name.data == NULL) {
+            ngx_resolve_name_done(ctx);
+            ngx_http_faas_client_finish(client,
+                                        NGX_HTTP_FAAS_CLIENT_INTERNAL,
+                                        "out of memory");
+            return;
+        }
+
+        ngx_memcpy(addrs[i].name.data, text, addrs[i].name.len);
+    }
+
+    ep->addrs = addrs;
+    ep->naddrs = ctx->naddrs;
+
+    ngx_resolve_name_done(ctx);
 
     ngx_http_faas_client_connect(client);
 }
@@ -573,6 +696,11 @@ ngx_http_faas_client_close_connection(ngx_http_faas_client_t *client)
 void
 ngx_http_faas_client_close(ngx_http_faas_client_t *client)
 {
+    if (client->resolving) {
+        ngx_resolve_name_done(client->resolving);
+        client->resolving = NULL;
+    }
+
     ngx_http_faas_client_close_connection(client);
     ngx_destroy_pool(client->pool);
 }

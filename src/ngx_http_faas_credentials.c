@@ -47,6 +47,11 @@ static char *ngx_http_faas_cred_set_timeout(ngx_conf_t *cf,
 static char *ngx_http_faas_cred_set_auth(ngx_conf_t *cf,
     ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
     ngx_str_t *value);
+static char *ngx_http_faas_cred_set_ttl(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value);
+static ngx_int_t ngx_http_faas_cred_domain(ngx_conf_t *cf,
+    ngx_http_faas_cred_t *cred);
 static char *ngx_http_faas_cred_set_refresh(ngx_conf_t *cf,
     ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
     ngx_str_t *value);
@@ -87,6 +92,11 @@ static ngx_http_faas_cred_command_t  ngx_http_faas_cred_commands[] = {
     { ngx_string("refresh_before"), ngx_http_faas_cred_set_refresh, 0 },
 
     { ngx_string("client_auth"), ngx_http_faas_cred_set_auth, 0 },
+
+    { ngx_string("domain_api"), ngx_http_faas_cred_set_str,
+      offsetof(ngx_http_faas_cred_t, domain_api) },
+
+    { ngx_string("domain_ttl"), ngx_http_faas_cred_set_ttl, 0 },
 
     { ngx_null_string, NULL, 0 }
 };
@@ -131,6 +141,7 @@ ngx_http_faas_cred_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     cred->token_timeout = NGX_CONF_UNSET_MSEC;
     cred->refresh_before = NGX_CONF_UNSET;
     cred->client_auth = NGX_CONF_UNSET_UINT;
+    cred->domain_ttl = NGX_CONF_UNSET;
     cred->conf_file = cf->conf_file->file.name.data;
     cred->conf_line = cf->conf_file->line;
 
@@ -465,6 +476,28 @@ ngx_http_faas_cred_set_auth(ngx_conf_t *cf,
 
 
 static char *
+ngx_http_faas_cred_set_ttl(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value)
+{
+    time_t  s;
+
+    if (cred->domain_ttl != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    s = ngx_parse_time(value, 1);
+    if (s == (time_t) NGX_ERROR || s == 0) {
+        return "has an invalid time value";
+    }
+
+    cred->domain_ttl = s;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
 ngx_http_faas_cred_set_refresh(ngx_conf_t *cf,
     ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
     ngx_str_t *value)
@@ -523,6 +556,20 @@ ngx_http_faas_cred_finish(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
         cred->client_auth = NGX_HTTP_FAAS_AUTH_BODY;
     }
 
+    if (cred->domain_ttl == NGX_CONF_UNSET) {
+        cred->domain_ttl = 600;
+    }
+
+    if (cred->domain_api.len) {
+        if (ngx_http_faas_cred_domain(cf, cred) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (cred->dynamic[NGX_HTTP_FAAS_SENTINEL]) {
+            goto gateway;
+        }
+    }
+
     if (cred->token_url.len == 0) {
         p = ngx_pnalloc(cf->pool, sizeof("https://xx.sentinel.liveperson.net"
                                          "/sentinel/api/account/"
@@ -547,6 +594,23 @@ ngx_http_faas_cred_finish(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
         != NGX_OK)
     {
         return NGX_CONF_ERROR;
+    }
+
+gateway:
+
+    if (cred->dynamic[NGX_HTTP_FAAS_FAASGW]) {
+        /* the gateway host comes from the Domain API at run time */
+        p = ngx_pnalloc(cf->pool, sizeof("/api/account//lambdas/") - 1
+                                  + cred->account.len);
+        if (p == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        cred->invoke_prefix.data = p;
+        cred->invoke_prefix.len = ngx_sprintf(p, "/api/account/%V/lambdas/",
+                                              &cred->account)
+                                  - p;
+        return NGX_CONF_OK;
     }
 
     if (cred->gateway.len == 0) {
@@ -644,6 +708,75 @@ ngx_http_faas_cred_gateway(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
 }
 
 
+/* domain_api: the hosts not given come from lookups at run time */
+
+static ngx_int_t
+ngx_http_faas_cred_domain(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
+{
+    u_char      *p;
+    ngx_uint_t   i;
+    ngx_str_t   *svc;
+
+    if (ngx_http_faas_endpoint_parse(cf, &cred->domain_api, &cred->domain,
+                                     "domain_api")
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (cred->domain.uri.len > 1) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"domain_api\" of \"faas_credentials\" \"%V\": "
+                           "a path is not allowed in \"%V\"", &cred->name,
+                           &cred->domain_api);
+        return NGX_ERROR;
+    }
+
+    cred->dynamic[NGX_HTTP_FAAS_SENTINEL] = (cred->token_url.len == 0);
+    cred->dynamic[NGX_HTTP_FAAS_FAASGW] = (cred->gateway.len == 0);
+
+    for (i = 0; i < 2; i++) {
+        svc = ngx_http_faas_domain_service(i);
+
+        p = ngx_pnalloc(cf->pool, sizeof("GET /api/account//service/"
+                                         "/baseURI.json?version=1.0 "
+                                         "HTTP/1.0" CRLF "Host: " CRLF
+                                         "Accept: application/json" CRLF
+                                         CRLF)
+                                  + cred->account.len + svc->len
+                                  + cred->domain.host.len);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        cred->domain_request[i].data = p;
+        cred->domain_request[i].len =
+            ngx_sprintf(p, "GET /api/account/%V/service/%V/baseURI.json"
+                        "?version=1.0 HTTP/1.0" CRLF "Host: %V" CRLF
+                        "Accept: application/json" CRLF CRLF,
+                        &cred->account, svc, &cred->domain.host)
+            - p;
+    }
+
+    if (cred->dynamic[NGX_HTTP_FAAS_SENTINEL]) {
+        p = ngx_pnalloc(cf->pool, sizeof("/sentinel/api/account/"
+                                         "/app/token?v=2.0")
+                                  + cred->account.len);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        cred->token.uri.data = p;
+        cred->token.uri.len = ngx_sprintf(p, "/sentinel/api/account/%V"
+                                          "/app/token?v=2.0", &cred->account)
+                              - p;
+        cred->token.url = cred->domain_api;
+    }
+
+    return NGX_OK;
+}
+
+
 ngx_http_faas_cred_t *
 ngx_http_faas_cred_find(ngx_http_faas_main_conf_t *fmcf, ngx_str_t *name)
 {
@@ -667,13 +800,34 @@ ngx_http_faas_cred_find(ngx_http_faas_main_conf_t *fmcf, ngx_str_t *name)
 ngx_int_t
 ngx_http_faas_cred_init(ngx_conf_t *cf, ngx_http_faas_main_conf_t *fmcf)
 {
-    ngx_uint_t              i;
-    ngx_http_faas_cred_t  **creds, *cred;
+    ngx_uint_t                 i;
+    ngx_http_faas_cred_t     **creds, *cred;
+    ngx_http_core_loc_conf_t  *clcf;
 
     creds = fmcf->creds.elts;
 
+    /* the resolver of the http{} level resolves hosts the lookups give */
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
     for (i = 0; i < fmcf->creds.nelts; i++) {
         cred = creds[i];
+
+        if (clcf->resolver != NULL && clcf->resolver->connections.nelts) {
+            cred->resolver = clcf->resolver;
+            cred->resolver_timeout =
+                (clcf->resolver_timeout == NGX_CONF_UNSET_MSEC)
+                ? 30000 : clcf->resolver_timeout;
+
+        } else if (cred->dynamic[NGX_HTTP_FAAS_SENTINEL]
+                   || cred->dynamic[NGX_HTTP_FAAS_FAASGW])
+        {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"domain_api\" of \"faas_credentials\" \"%V\" "
+                          "needs a \"resolver\" in the http block: the hosts "
+                          "it finds are resolved at run time (%s:%ui)",
+                          &cred->name, cred->conf_file, cred->conf_line);
+            return NGX_ERROR;
+        }
 
         if (ngx_http_faas_cred_token_request(cf, cred) != NGX_OK) {
             return NGX_ERROR;
@@ -766,8 +920,17 @@ ngx_http_faas_cred_token_request(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
 
     cred->token_request.data = p;
 
-    p = ngx_sprintf(p, "POST %V HTTP/1.0" CRLF "Host: %V" CRLF,
-                    &cred->token.uri, &cred->token.host);
+    p = ngx_sprintf(p, "POST %V HTTP/1.0" CRLF, &cred->token.uri);
+
+    cred->token_head.data = cred->token_request.data;
+    cred->token_head.len = p - cred->token_head.data;
+
+    /* with a host from the Domain API, the Host line is made per fetch */
+    if (!cred->dynamic[NGX_HTTP_FAAS_SENTINEL]) {
+        p = ngx_sprintf(p, "Host: %V" CRLF, &cred->token.host);
+    }
+
+    cred->token_tail.data = p;
 
     if (encoded.len) {
         p = ngx_sprintf(p, "Authorization: Basic %V" CRLF, &encoded);
@@ -779,6 +942,7 @@ ngx_http_faas_cred_token_request(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
 
     p = ngx_cpymem(p, body, body_len);
 
+    cred->token_tail.len = p - cred->token_tail.data;
     cred->token_request.len = p - cred->token_request.data;
 
     return NGX_OK;
@@ -794,7 +958,8 @@ ngx_http_faas_cred_key(ngx_http_faas_cred_t *cred)
     ngx_str_t   *parts[5];
     EVP_MD_CTX  *md;
 
-    parts[0] = &cred->token_url;
+    parts[0] = cred->dynamic[NGX_HTTP_FAAS_SENTINEL] ? &cred->domain_api
+                                                    : &cred->token_url;
     parts[1] = &cred->account;
     parts[2] = &cred->client_id;
     parts[3] = &cred->client_secret;

@@ -18,6 +18,8 @@ static ngx_int_t ngx_http_faas_invoke_payload(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
 static void ngx_http_faas_invoke_token(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
+static ngx_int_t ngx_http_faas_invoke_gateway(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx);
 static void ngx_http_faas_invoke_token_failed(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, ngx_int_t rc);
 static void ngx_http_faas_invoke_woken(ngx_http_faas_waiter_t *w,
@@ -270,6 +272,15 @@ ngx_http_faas_invoke_token(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     rc = ngx_http_faas_token_get(ctx->cred, &ctx->token,
                                  &ctx->token_generation);
 
+    if (rc == NGX_OK && ctx->cred->dynamic[NGX_HTTP_FAAS_FAASGW]) {
+        rc = ngx_http_faas_invoke_gateway(r, ctx);
+
+        if (rc != NGX_OK && rc != NGX_AGAIN) {
+            ngx_http_finalize_request(r, rc);
+            return;
+        }
+    }
+
     if (rc == NGX_OK) {
         ngx_http_upstream_init(r);
         return;
@@ -302,6 +313,58 @@ ngx_http_faas_invoke_token(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
                    "faas: waiting for a token of \"%V\"", &ctx->cred->name);
 
     ngx_http_faas_token_wait(w);
+}
+
+
+/*
+ * The gateway's host from the Domain API: nginx's upstream resolves it
+ * (or uses an upstream{} block of that name)
+ */
+
+static ngx_int_t
+ngx_http_faas_invoke_gateway(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
+{
+    ngx_int_t                       rc;
+    ngx_str_t                       base, host, error;
+    in_port_t                       port;
+    ngx_http_upstream_resolved_t   *resolved;
+
+    rc = ngx_http_faas_domain_get(ctx->cred, NGX_HTTP_FAAS_FAASGW, r->pool,
+                                  &base);
+
+    if (rc == NGX_AGAIN) {
+        return NGX_AGAIN;
+    }
+
+    if (rc == NGX_DECLINED) {
+        ngx_http_faas_domain_error(ctx->cred, NGX_HTTP_FAAS_FAASGW, r->pool,
+                                   &error);
+
+        return ngx_http_faas_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                   "domain_lookup_failed",
+                                   "no host for the service \"faasGW\": %V",
+                                   &error);
+    }
+
+    if (rc != NGX_OK
+        || ngx_http_faas_baseuri_parse(base.data, base.len, &host, &port)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    resolved = ngx_pcalloc(r->pool, sizeof(ngx_http_upstream_resolved_t));
+    if (resolved == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    resolved->host = host;
+    resolved->port = port;
+
+    r->upstream->resolved = resolved;
+    ctx->gateway_host = base;
+
+    return NGX_OK;
 }
 
 
@@ -519,6 +582,7 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
           + sizeof("/invoke?v=1&userId=") - 1 + user.len + escape
           + sizeof(" HTTP/1.1" CRLF) - 1
           + sizeof("Host: " CRLF) - 1 + cred->gateway_host.len
+          + ctx->gateway_host.len
           + sizeof("Authorization: Bearer " CRLF) - 1 + ctx->token.len
           + sizeof("Content-Type: application/json" CRLF) - 1
           + sizeof("Accept: application/json" CRLF) - 1
@@ -559,7 +623,9 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
                     "Accept: application/json" CRLF
                     "X-Request-ID: %*s" CRLF
                     "Content-Length: %O" CRLF CRLF,
-                    &cred->gateway_host, &ctx->token,
+                    ctx->gateway_host.len ? &ctx->gateway_host
+                                          : &cred->gateway_host,
+                    &ctx->token,
                     (size_t) id->len, id->data,
                     (off_t) (json_len + ctx->headers_json.len
                              + sizeof(",\"payload\":") - 1

@@ -192,6 +192,21 @@ ngx_http_faas_store_claim(ngx_http_faas_cred_t *cred)
 }
 
 
+/* the fetch cannot start yet: another worker may claim it */
+
+void
+ngx_http_faas_store_release(ngx_http_faas_cred_t *cred)
+{
+    ngx_shmtx_lock(&cred->shpool->mutex);
+
+    if (cred->node->fetcher == ngx_pid) {
+        cred->node->fetcher = 0;
+    }
+
+    ngx_shmtx_unlock(&cred->shpool->mutex);
+}
+
+
 /*
  * The gateway refused the token of this generation: drop it, once for all
  * requests that saw the refusal, and at most every few seconds, so that

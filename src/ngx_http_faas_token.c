@@ -16,12 +16,12 @@
 
 
 static ngx_int_t ngx_http_faas_token_start(ngx_http_faas_cred_t *cred);
+static ngx_int_t ngx_http_faas_token_sentinel(ngx_http_faas_cred_t *cred,
+    ngx_http_faas_client_t *client);
 static void ngx_http_faas_token_fetched(ngx_http_faas_client_t *client);
 static ngx_int_t ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
     ngx_http_faas_client_t *client, ngx_str_t *error, const char **code,
     ngx_uint_t *status);
-static void ngx_http_faas_token_wake(ngx_http_faas_cred_t *cred,
-    ngx_int_t rc);
 static ngx_uint_t ngx_http_faas_token_wake_failed(ngx_http_faas_cred_t *cred);
 static void ngx_http_faas_token_poll(ngx_event_t *ev);
 static void ngx_http_faas_token_timeout(ngx_event_t *ev);
@@ -165,6 +165,7 @@ ngx_http_faas_token_refresh_at(ngx_http_faas_cred_t *cred, time_t fetched,
 static ngx_int_t
 ngx_http_faas_token_start(ngx_http_faas_cred_t *cred)
 {
+    ngx_int_t                rc;
     ngx_str_t                error;
     ngx_http_faas_client_t  *client;
 
@@ -177,9 +178,21 @@ ngx_http_faas_token_start(ngx_http_faas_cred_t *cred)
         return NGX_ERROR;
     }
 
+    client->request = cred->token_request;
+
+    if (cred->dynamic[NGX_HTTP_FAAS_SENTINEL]) {
+        rc = ngx_http_faas_token_sentinel(cred, client);
+
+        if (rc != NGX_OK) {
+            ngx_http_faas_client_close(client);
+            return rc;
+        }
+    }
+
     client->ssl = cred->ssl;
     client->verify = cred->ssl_verify;
-    client->request = cred->token_request;
+    client->resolver = cred->resolver;
+    client->resolver_timeout = cred->resolver_timeout;
     client->timeout = cred->token_timeout;
     client->handler = ngx_http_faas_token_fetched;
     client->data = cred;
@@ -206,6 +219,87 @@ ngx_http_faas_token_start(ngx_http_faas_cred_t *cred)
     }
 
     return NGX_ERROR;
+}
+
+
+/*
+ * The authorization server's host comes from the Domain API: the token
+ * request goes to where it said, resolved at run time.  Until a lookup
+ * answers, the claim is let go and the waiters look again.
+ */
+
+static ngx_int_t
+ngx_http_faas_token_sentinel(ngx_http_faas_cred_t *cred,
+    ngx_http_faas_client_t *client)
+{
+    u_char                    *p;
+    ngx_int_t                  rc;
+    ngx_str_t                  base, host, error;
+    in_port_t                  port;
+    ngx_http_faas_endpoint_t  *ep;
+
+    rc = ngx_http_faas_domain_get(cred, NGX_HTTP_FAAS_SENTINEL,
+                                  client->pool, &base);
+
+    if (rc == NGX_AGAIN) {
+        ngx_http_faas_store_release(cred);
+        return NGX_AGAIN;
+    }
+
+    if (rc != NGX_OK) {
+        ngx_http_faas_domain_error(cred, NGX_HTTP_FAAS_SENTINEL,
+                                   client->pool, &error);
+        ngx_http_faas_store_fail(cred, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                 "domain_lookup_failed", &error);
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_faas_baseuri_parse(base.data, base.len, &host, &port)
+        != NGX_OK)
+    {
+        ngx_str_set(&error, "bad base URI");
+        ngx_http_faas_store_fail(cred, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                 "domain_lookup_failed", &error);
+        return NGX_ERROR;
+    }
+
+    ep = ngx_pcalloc(client->pool, sizeof(ngx_http_faas_endpoint_t));
+    if (ep == NULL) {
+        return NGX_ERROR;
+    }
+
+    ep->host = base;
+    ep->port = port;
+    ep->uri = cred->token.uri;
+
+    ep->sni.len = host.len;
+    ep->sni.data = ngx_pnalloc(client->pool, host.len + 1);
+
+    ep->url.data = ngx_pnalloc(client->pool, sizeof("https://") - 1
+                                             + base.len + ep->uri.len);
+
+    p = ngx_pnalloc(client->pool, cred->token_head.len
+                                  + sizeof("Host: " CRLF) - 1 + base.len
+                                  + cred->token_tail.len);
+
+    if (ep->sni.data == NULL || ep->url.data == NULL || p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_cpystrn(ep->sni.data, host.data, host.len + 1);
+
+    ep->url.len = ngx_sprintf(ep->url.data, "https://%V%V", &base, &ep->uri)
+                  - ep->url.data;
+
+    client->request.data = p;
+    p = ngx_cpymem(p, cred->token_head.data, cred->token_head.len);
+    p = ngx_sprintf(p, "Host: %V" CRLF, &base);
+    p = ngx_cpymem(p, cred->token_tail.data, cred->token_tail.len);
+    client->request.len = p - client->request.data;
+
+    client->endpoint = ep;
+
+    return NGX_OK;
 }
 
 
@@ -394,7 +488,7 @@ ngx_http_faas_token_unwait(ngx_http_faas_waiter_t *w)
 }
 
 
-static void
+void
 ngx_http_faas_token_wake(ngx_http_faas_cred_t *cred, ngx_int_t rc)
 {
     ngx_queue_t              *q, list;
@@ -476,10 +570,17 @@ ngx_http_faas_token_poll(ngx_event_t *ev)
         return;
     }
 
-    /* a new token, or one a request of this worker has cached already */
+    /*
+     * a new token, or one a request of this worker has cached already;
+     * a new Domain API answer; and once a second anyway, so that waiters
+     * take over lookups of a worker that died
+     */
     if (cred->node->generation != cred->cached_generation
-        || ngx_time() < cred->cached_expires)
+        || ngx_time() < cred->cached_expires
+        || cred->node->domain_generation != cred->cached_domain_generation
+        || ++cred->polls % (1000 / NGX_HTTP_FAAS_POLL_INTERVAL) == 0)
     {
+        cred->cached_domain_generation = cred->node->domain_generation;
         ngx_http_faas_token_wake(cred, NGX_OK);
         return;
     }
