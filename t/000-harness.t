@@ -5,6 +5,8 @@ use warnings;
 
 use lib 't/lib';
 use FaasTest;
+use IO::Select;
+use IO::Socket::INET;
 use JSON::PP;
 use MIME::Base64 qw(decode_base64url);
 
@@ -32,8 +34,10 @@ like(`openssl verify -CAfile $dir/ca.crt $dir/server.crt 2>&1`, qr/: OK/,
     'server.crt verifies with ca.crt');
 unlike(`openssl verify -CAfile $dir/ca.crt $dir/other.crt 2>&1`, qr/: OK/,
     'other.crt does not verify with ca.crt');
-like(`openssl x509 -in $dir/server.crt -noout -ext subjectAltName`,
-    qr/IP Address:127\.0\.0\.1/, 'server.crt has IP:127.0.0.1');
+my $san = `openssl x509 -in $dir/server.crt -noout -ext subjectAltName`;
+like($san, qr/IP Address:127\.0\.0\.1/, 'server.crt has IP:127.0.0.1');
+like($san, qr/DNS:\*\.faas\.test\b/, 'server.crt has DNS:*.faas.test');
+like($san, qr/DNS:faas\.test\b/, 'server.crt has DNS:faas.test');
 
 # ---- stand-ins
 
@@ -223,9 +227,148 @@ open my $ok_other, '-|', 'curl', '-s', '--cacert', other_ca_file(),
 like(do { local $/; <$ok_other> }, qr/access_token/,
     'and verifies with the other CA');
 close $ok_other;
-start_standins();
+my @ports = start_standins();
 ($st) = curl($TOKEN_URL, '-d', $GOOD_FORM);
 is($st, 200, 'stand-ins restarted with the trusted cert');
+is_deeply(\@ports, [auth_port(), gateway_port(), domain_port(), dns_port()],
+    'start_standins returns the four ports');
+
+# ---- Domain API
+
+my $dp = domain_port();
+# through the name domain.faas.test: checks the *.faas.test certificate
+my @RESOLVE = ('--resolve', "domain.faas.test:$dp:127.0.0.1");
+
+sub domain_url {
+    my ($service, $query, $acct) = @_;
+    return "https://domain.faas.test:$dp/api/account/" . ($acct // $ACCT)
+        . "/service/$service/baseURI.json" . ($query // '?version=1.0');
+}
+
+my %SERVICES = (faasGW => "gw.faas.test:$gp",
+                sentinel => "sentinel.faas.test:$ap");
+standin_control({ domain => { services => \%SERVICES } });
+clear_standin_requests();
+($st, $body) = curl(@RESOLVE, domain_url('faasGW'));
+is($st, 200, 'domain lookup faasGW: 200');
+is($body, qq({"service":"faasGW","account":"$ACCT",)
+    . qq("baseURI":"gw.faas.test:$gp"}), 'domain lookup: baseURI JSON');
+($st, $body) = curl(@RESOLVE, domain_url('sentinel'));
+is_deeply(eval { $json->decode($body) }, { service => 'sentinel',
+    account => $ACCT, baseURI => "sentinel.faas.test:$ap" },
+    'domain lookup sentinel');
+($st, $body) = curl(@RESOLVE, domain_url('FAASGW'));
+is("$st $body", '404 {"error":"unknown service"}',
+    'service names are case sensitive: 404');
+my @d = standin_requests('domain');
+is_deeply([map { "$_->{method} $_->{service} $_->{status}" } @d],
+    ['GET faasGW 200', 'GET sentinel 200', 'GET FAASGW 404'],
+    'domain lookups logged');
+is(scalar(grep { @{ $_->{violations} } } @d), 0, 'without violations');
+is($d[0]{headers}{host}, "domain.faas.test:$dp", 'Host logged');
+
+clear_standin_requests();
+($st, $body) = curl(@RESOLVE, domain_url('faasGW', '?version=2.0'));
+is($st, 400, 'wrong version: 400');
+($st, $body) = curl(@RESOLVE, domain_url('faasGW', undef, '87654321'));
+is($st, 400, 'wrong account: 400');
+($st, $body) = curl(@RESOLVE, '-d', 'x', domain_url('faasGW'));
+is($st, 400, 'POST: 400');
+@d = standin_requests('domain');
+like(join('|', map { @{ $_->{violations} } } @d),
+    qr/version=1\.0.*account must be $ACCT.*must be GET.*no body/,
+    'violations listed');
+
+standin_control({ domain => { services => \%SERVICES, fail => 1 } });
+@codes = map { (curl(@RESOLVE, domain_url('faasGW')))[0] } 1 .. 2;
+is_deeply(\@codes, [500, 200], 'domain fail: 1 -> one failure');
+standin_control({ domain => { services => \%SERVICES, fail => 1,
+    fail_status => 503 } });
+($st) = curl(@RESOLVE, domain_url('faasGW'));
+is($st, 503, 'domain fail count restarts with a new control file');
+standin_control({ domain => { status => 200, body => 'not json' } });
+($st, $body) = curl(@RESOLVE, domain_url('sentinel'));
+is("$st $body", '200 not json', 'domain status/body override');
+standin_control(undef);
+($st) = curl(@RESOLVE, domain_url('faasGW'));
+is($st, 404, 'no services by default');
+
+# ---- DNS
+
+# dns_query(NAME, TYPE[, FLAGS[, RAW]]) -> {id_ok, flags, rcode,
+# question (copied), answers => [{ptr, type, class, ttl, addr}]}, or
+# undef when no answer came within 1 s.
+sub dns_query {
+    my ($name, $type, $flags, $raw) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+        PeerPort => dns_port(), Proto => 'udp') or die "udp: $@";
+    my $id = int rand 65536;
+    my $q = join('', map { chr(length) . $_ } split /\./, $name)
+        . "\0" . pack('n2', $type, 1);
+    $s->send($raw // pack('n6', $id, $flags // 0x0100, 1, 0, 0, 0) . $q);
+    IO::Select->new($s)->can_read(1) or return undef;
+    $s->recv(my $pkt, 65535);
+    my ($rid, $fl, $qd, $an) = unpack 'n4', $pkt;
+    my %r = (id_ok => $rid == $id, flags => $fl, rcode => $fl & 0xf,
+             question => $qd == 1 && substr($pkt, 12, length $q) eq $q,
+             answers => []);
+    my $pos = 12 + length $q;
+    for (1 .. $an) {
+        my ($ptr, $t, $c, $ttl, $len) = unpack 'n3Nn',
+            substr($pkt, $pos, 12);
+        push @{ $r{answers} }, { ptr => $ptr, type => $t, class => $c,
+            ttl => $ttl,
+            addr => join('.', unpack 'C*', substr($pkt, $pos + 12, $len)) };
+        $pos += 12 + $len;
+    }
+    return \%r;
+}
+
+clear_standin_requests();
+my $r = dns_query('sentinel.faas.test', 1) || {};
+is_deeply($r, { id_ok => 1, flags => 0x8180, rcode => 0, question => 1,
+    answers => [{ ptr => 0xc00c, type => 1, class => 1, ttl => 1,
+                  addr => '127.0.0.1' }] },
+    'DNS A of a default name: 127.0.0.1, QR RD RA, ID and question');
+$r = dns_query('nope.faas.test', 1) || {};
+is("$r->{rcode} @{ $r->{answers} }", '3 ', 'DNS unlisted name: NXDOMAIN');
+ok($r->{id_ok} && $r->{question}, 'NXDOMAIN copies ID and question');
+$r = dns_query('gw.faas.test', 28) || {};
+is("$r->{rcode} @{ $r->{answers} }", '0 ', 'DNS AAAA: NOERROR, no answer');
+$r = dns_query('GW.Faas.Test', 1, 0) || {};
+is($r->{flags}, 0x8080, 'DNS RD as asked (not set)');
+is($r->{answers}[0]{addr}, '127.0.0.1', 'DNS names ignore case');
+my @q = standin_requests('dns');
+is_deeply([map { [@$_{qw(name qtype answer rcode)}] } @q],
+    [['sentinel.faas.test', 'A', '127.0.0.1', 'NOERROR'],
+     ['nope.faas.test', 'A', undef, 'NXDOMAIN'],
+     ['gw.faas.test', 'AAAA', undef, 'NOERROR'],
+     ['gw.faas.test', 'A', '127.0.0.1', 'NOERROR']], 'DNS queries logged');
+is(scalar(grep { @{ $_->{violations} } } @q), 0, 'without violations');
+
+standin_control({ dns => { names => { 'x.faas.test' => '10.1.2.3',
+    'two.faas.test.' => ['10.0.0.1', '10.0.0.2'] }, ttl => 30 } });
+$r = dns_query('x.faas.test', 1) || {};
+is("$r->{answers}[0]{addr} $r->{answers}[0]{ttl}", '10.1.2.3 30',
+    'DNS names and ttl from the control file');
+$r = dns_query('two.faas.test', 1) || {};
+is(join(' ', map { $_->{addr} } @{ $r->{answers} }), '10.0.0.1 10.0.0.2',
+    'DNS several addresses');
+$r = dns_query('sentinel.faas.test', 1) || {};
+is($r->{rcode}, 3, 'DNS names given replace the defaults');
+$r = dns_query('x.faas.test', 15) || {};
+is("$r->{rcode} @{ $r->{answers} }", '0 ', 'DNS other type: no answer');
+is((standin_requests('dns'))[-1]{qtype}, 15, 'other qtype logged as number');
+
+clear_standin_requests();
+ok(!defined dns_query('x', 1, 0, 'short'), 'DNS: no answer to garbage');
+$r = dns_query('x.faas.test', 1, 0x1000) || {};
+is($r->{rcode}, 4, 'DNS: opcode 2 -> NOTIMP');
+is_deeply([map { scalar @{ $_->{violations} } } standin_requests('dns')],
+    [1, 1], 'DNS: bad queries are violations');
+standin_control({ dns => { drop => 1 } });
+ok(!defined dns_query('gw.faas.test', 1), 'DNS drop: no answer');
+standin_control(undef);
 
 # ---- json_match
 
@@ -285,6 +428,7 @@ clear_error_log();
 # ---- data-driven blocks (plain nginx, no module)
 
 $ENV{TEST_NGINX_GREETING} = 'hi there';
+$ENV{TEST_NGINX_TOKEN} = $jwt;
 run_tests();
 
 __DATA__
@@ -407,3 +551,51 @@ grant_type=client_credentials&client_id=demo-client&client_secret=demo-secret
 --- auth_requests: 0
 --- error_log
 upstream SSL certificate verify error
+
+=== TEST 8: nginx resolves gw.faas.test with the DNS stand-in
+--- no_module
+--- config
+resolver 127.0.0.1:$TEST_NGINX_DNS_PORT valid=1s ipv6=off;
+location /gw {
+    set $gw gw.faas.test;
+    set $fn /api/account/12345678/lambdas/11111111-1111-4111-8111-111111111111;
+    proxy_pass https://$gw:$TEST_NGINX_GATEWAY_PORT$fn/invoke?v=1&userId=t;
+    proxy_ssl_verify on;
+    proxy_ssl_trusted_certificate $TEST_NGINX_CA;
+}
+--- request_eval
+"POST /gw\n" . '{"timestamp":' . time * 1000
+    . ',"headers":[],"payload":{"name":"Ada"}}'
+--- more_headers
+Content-Type: application/json
+Authorization: Bearer $TEST_NGINX_TOKEN
+X-Request-ID: abababababababababababababababab
+--- response_body_json
+{"greeting":"Hello, Ada!"}
+--- gateway_requests: 1
+--- gateway_request_like
+{"headers":{"host":"gw.faas.test:$TEST_NGINX_GATEWAY_PORT"},"status":200}
+--- dns_request_like
+{"name":"gw.faas.test","qtype":"A","answer":"127.0.0.1","rcode":"NOERROR"}
+--- no_error_log
+[error]
+
+=== TEST 9: a name the DNS stand-in does not know
+--- no_module
+--- standin
+{"dns": {"names": {"sentinel.faas.test": "127.0.0.1"}}}
+--- config
+resolver 127.0.0.1:$TEST_NGINX_DNS_PORT valid=1s ipv6=off;
+location /gw {
+    set $gw gw.faas.test;
+    proxy_pass https://$gw:$TEST_NGINX_GATEWAY_PORT/x;
+}
+--- request
+GET /gw
+--- error_code: 502
+--- gateway_requests: 0
+--- dns_requests: 1
+--- dns_request_like
+{"name":"gw.faas.test","answer":null,"rcode":"NXDOMAIN"}
+--- error_log
+gw.faas.test could not be resolved (3: Host not found)

@@ -31,7 +31,9 @@ package FaasTest;
 #   names fail the block (typos do not pass silently).
 #
 # Placeholders, replaced in every section: $TEST_NGINX_SERVER_PORT,
-#   $TEST_NGINX_AUTH_PORT, $TEST_NGINX_GATEWAY_PORT, $TEST_NGINX_CA,
+#   $TEST_NGINX_AUTH_PORT, $TEST_NGINX_GATEWAY_PORT,
+#   $TEST_NGINX_DOMAIN_PORT (Domain API stand-in, TCP),
+#   $TEST_NGINX_DNS_PORT (DNS stand-in, UDP), $TEST_NGINX_CA,
 #   $TEST_NGINX_OTHER_CA, $TEST_NGINX_SERVROOT, $TEST_NGINX_CERT_DIR and
 #   $TEST_NGINX_<NAME> for any environment variable TEST_NGINX_<NAME>.
 #   An unknown $TEST_NGINX_ placeholder fails the block.
@@ -48,11 +50,33 @@ package FaasTest;
 #                  section (substring match); nothing is started and no
 #                  other check runs.
 #
-# Stand-ins (started once per file; see standin.pl)
+# Stand-ins (started once per file; see standin.pl): the authorization
+#   server ("auth"), the gateway ("gateway"), the Domain API ("domain")
+#   and a DNS server ("dns") on UDP 127.0.0.1:DNS_PORT.  The server
+#   certificate is for localhost, 127.0.0.1, faas.test and *.faas.test.
 #   standin        JSON written as the control file for this block
 #                  (absent: defaults).  requests.log starts empty.
+#                  Keys (defaults in standin.pl): account, client_id,
+#                  client_secret, scope, client_auth, auth {...},
+#                  gateway {...}, and
+#                  "domain": {"services": {"sentinel": null,
+#                      "faasGW": null}, "fail": 0, "fail_status": 500,
+#                      "status": null, "body": null, "delay": 0}
+#                    services.X is the baseURI answered for service X
+#                    (e.g. "sentinel.faas.test:$TEST_NGINX_AUTH_PORT");
+#                    null -> 404.  "fail": N fails the next N lookups.
+#                  "dns": {"names": {"NAME": "ADDRESS", ...}, "ttl": 1,
+#                      "drop": 0}
+#                    names default to sentinel.faas.test, gw.faas.test
+#                    and domain.faas.test -> 127.0.0.1; a "names" given
+#                    replaces them all.  Unlisted names -> NXDOMAIN,
+#                    AAAA -> no answer; "drop" leaves queries unanswered.
+#                  nginx uses the DNS stand-in with
+#                    resolver 127.0.0.1:$TEST_NGINX_DNS_PORT valid=1s
+#                             ipv6=off;
 #   standin_eval   Perl expression giving that control as a structure
-#   standin_gw_cert: NAME, standin_auth_cert: NAME
+#   standin_gw_cert: NAME, standin_auth_cert: NAME,
+#   standin_domain_cert: NAME
 #                  serve NAME.crt of the cert dir this block: "other"
 #                  (untrusted CA) or "wrongname" (trusted CA, wrong host).
 #
@@ -76,9 +100,12 @@ package FaasTest;
 #   response_body_json     structural JSON equality (see "JSON matching")
 #   error_log, no_error_log  one pattern per line: substring, or
 #                          qr/.../flags; against this block's error.log
-#   auth_requests: N, gateway_requests: N   requests the stand-ins got
-#   auth_request_like, gateway_request_like  one or more JSON documents;
-#                          each must subset-match some logged request
+#   auth_requests: N, gateway_requests: N, domain_requests: N,
+#   dns_requests: N        requests (DNS: queries) the stand-ins got
+#   auth_request_like, gateway_request_like, domain_request_like,
+#   dns_request_like       one or more JSON documents; each must
+#                          subset-match some logged request, e.g.
+#                          {"name":"gw.faas.test","qtype":"A"}
 #   (always) no stand-in request has violations; allow_violations skips
 #            this, standin_violations: N allows up to N such requests
 #   (always) "nginx exits cleanly": no worker died ("exited on", unusual
@@ -123,7 +150,8 @@ our @EXPORT = (@Test::More::EXPORT, qw(
     start_nginx reload_nginx stop_nginx nginx_test_config
     http_request parallel_requests
     error_log_text clear_error_log worker_pids nginx_pid
-    server_port auth_port gateway_port ca_file other_ca_file
+    server_port auth_port gateway_port domain_port dns_port
+    ca_file other_ca_file
     servroot cert_dir repo_root json_match
 ));
 
@@ -136,7 +164,8 @@ my $MAIN_PID = $$;
 my $JSON = JSON::PP->new->utf8->canonical->allow_nonref;
 
 my $SERVROOT = "$REPO/t/servroot-" . basename($0, '.t') . "-$$";
-my ($SERVER_PORT, $AUTH_PORT, $GW_PORT, %USED_PORT);
+my ($SERVER_PORT, $AUTH_PORT, $GW_PORT, $DOMAIN_PORT, $DNS_PORT);
+my (%USED_PORT, $CERTS_DONE);
 my ($STANDIN_PID, %STANDIN_CERT);
 my ($NGINX_PID, %NGINX_OPT);
 my $NO_MODULE = 0;
@@ -147,6 +176,7 @@ my @BLOCKS;
 my %KNOWN = map { $_ => 1 } qw(
     main_config http_config config workers log_level no_module
     config_error standin standin_gw_cert standin_auth_cert
+    standin_domain_cert
     request request_eval more_headers request_body_chunked repeat
     parallel concurrency timeout wait sleep_after
     error_code response_headers response_headers_like response_body
@@ -154,6 +184,7 @@ my %KNOWN = map { $_ => 1 } qw(
     response_body_json
     error_log no_error_log auth_requests gateway_requests
     auth_request_like gateway_request_like allow_violations
+    domain_requests domain_request_like dns_requests dns_request_like
     standin_violations skip check_eval allow_worker_kill standin_eval
 );
 
@@ -181,13 +212,19 @@ sub other_ca_file { cert_dir() . '/other-ca.crt' }
 sub server_port   { $SERVER_PORT //= free_port() }
 sub auth_port     { $AUTH_PORT }
 sub gateway_port  { $GW_PORT }
+sub domain_port   { $DOMAIN_PORT }
+sub dns_port      { $DNS_PORT }
 sub no_module     { $NO_MODULE = $_[0] // 1 }
 
+# free_port(['udp']): a free TCP (or UDP) port on 127.0.0.1
 sub free_port {
+    my ($proto) = @_;
+    $proto //= 'tcp';
     for (1 .. 50) {
         my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
-            LocalPort => 0, Proto => 'tcp', Listen => 1)
-            or die "cannot bind a free port: $@";
+            LocalPort => 0, Proto => $proto,
+            $proto eq 'tcp' ? (Listen => 1) : ())
+            or die "cannot bind a free $proto port: $@";
         my $port = $s->sockport;
         close $s;
         return $port unless $USED_PORT{$port}++;
@@ -195,17 +232,21 @@ sub free_port {
     die "no free port found";
 }
 
+# mkcerts.sh once per process: it also renews a directory made by an
+# older mkcerts.sh (certificates without today's names).
 sub make_certs {
-    return if -f "$CERTS/ca.crt";
+    return if $CERTS_DONE;
     system('sh', "$LIB/mkcerts.sh", $CERTS) == 0
         or BAIL_OUT("mkcerts.sh $CERTS failed");
+    $CERTS_DONE = 1;
 }
 
 sub placeholders {
     my %p = map { /^TEST_NGINX_(\w+)$/ ? ($1 => $ENV{$_}) : () } keys %ENV;
     %p = (%p,
         SERVER_PORT => server_port(), AUTH_PORT => $AUTH_PORT,
-        GATEWAY_PORT => $GW_PORT, CA => ca_file(),
+        GATEWAY_PORT => $GW_PORT, DOMAIN_PORT => $DOMAIN_PORT,
+        DNS_PORT => $DNS_PORT, CA => ca_file(),
         OTHER_CA => other_ca_file(), SERVROOT => $SERVROOT,
         CERT_DIR => cert_dir(),
     );
@@ -226,15 +267,16 @@ sub expand {
 
 # ------------------------------------------------------------- stand-ins
 
-# start_standins(gw_cert => 'other', auth_cert => 'other')
+# start_standins(gw_cert => 'other', auth_cert => 'other',
+#                domain_cert => 'wrongname')
+# Returns the ports: (auth, gateway, domain, dns).
 sub start_standins {
     my %opt = @_;
-    my %want = (gw => $opt{gw_cert} // 'server',
-                auth => $opt{auth_cert} // 'server');
+    my %want = map { ($_ => $opt{"${_}_cert"} // 'server') }
+        qw(gw auth domain);
     if ($STANDIN_PID && alive($STANDIN_PID)) {
-        return ($AUTH_PORT, $GW_PORT)
-            if $STANDIN_CERT{gw} eq $want{gw}
-            && $STANDIN_CERT{auth} eq $want{auth};
+        return standin_ports()
+            unless grep { $STANDIN_CERT{$_} ne $want{$_} } keys %want;
         stop_standins();
     }
     make_certs();
@@ -244,16 +286,19 @@ sub start_standins {
     for my $try (1 .. 3) {
         $AUTH_PORT //= free_port();
         $GW_PORT //= free_port();
+        $DOMAIN_PORT //= free_port();
+        $DNS_PORT //= free_port('udp');
         unlink $pidfile;
         my @cmd = ($^X, "$LIB/standin.pl", '--auth-port', $AUTH_PORT,
-            '--gw-port', $GW_PORT, '--cert', "$CERTS/server.crt",
+            '--gw-port', $GW_PORT, '--domain-port', $DOMAIN_PORT,
+            '--dns-port', $DNS_PORT, '--cert', "$CERTS/server.crt",
             '--key', "$CERTS/server.key", '--state', $state,
             '--pidfile', $pidfile, '--verbose');
-        push @cmd, '--gw-cert', "$CERTS/$want{gw}.crt",
-            '--gw-key', "$CERTS/$want{gw}.key" if $want{gw} ne 'server';
-        push @cmd, '--auth-cert', "$CERTS/$want{auth}.crt",
-            '--auth-key', "$CERTS/$want{auth}.key"
-            if $want{auth} ne 'server';
+        for my $s (sort keys %want) {
+            push @cmd, "--$s-cert", "$CERTS/$want{$s}.crt",
+                "--$s-key", "$CERTS/$want{$s}.key"
+                if $want{$s} ne 'server';
+        }
         my $pid = spawn(\@cmd, "$SERVROOT/logs/standin.log");
         my $deadline = time + 10;
         while (time < $deadline && !-s $pidfile && alive($pid)) {
@@ -261,14 +306,17 @@ sub start_standins {
         }
         if (-s $pidfile && alive($pid)) {
             ($STANDIN_PID, %STANDIN_CERT) = ($pid, %want);
-            return ($AUTH_PORT, $GW_PORT);
+            return standin_ports();
         }
         kill 'KILL', $pid;
         waitpid $pid, 0;
-        ($AUTH_PORT, $GW_PORT) = ();    # maybe a port was taken: new ones
+        # maybe a port was taken: new ones
+        ($AUTH_PORT, $GW_PORT, $DOMAIN_PORT, $DNS_PORT) = ();
     }
     die "stand-ins did not start, see $SERVROOT/logs/standin.log\n";
 }
+
+sub standin_ports { ($AUTH_PORT, $GW_PORT, $DOMAIN_PORT, $DNS_PORT) }
 
 sub stop_standins {
     return unless $STANDIN_PID;
@@ -303,13 +351,14 @@ sub standin_control {
     my ($c) = @_;
     my $dir = "$SERVROOT/standin";
     make_path($dir);
-    unlink "$dir/auth-fail.count";
+    unlink "$dir/auth-fail.count", "$dir/domain-fail.count";
     return unlink "$dir/control.json" unless defined $c;
     my $text = ref $c ? $JSON->encode($c) : $c;
     write_file("$dir/control.json", $text);
 }
 
-# standin_requests(['auth'|'gateway']): the logged requests, oldest first.
+# standin_requests(['auth'|'gateway'|'domain'|'dns']): the logged
+# requests (DNS: queries), oldest first.
 sub standin_requests {
     my ($server) = @_;
     my $text = read_file("$SERVROOT/standin/requests.log") // '';
@@ -783,7 +832,8 @@ sub run_block {
     my $ok = eval {
         start_standins(
             gw_cert => $s{standin_gw_cert} || 'server',
-            auth_cert => $s{standin_auth_cert} || 'server');
+            auth_cert => $s{standin_auth_cert} || 'server',
+            domain_cert => $s{standin_domain_cert} || 'server');
         $s{http_config} //= $DEFAULT_HTTP if defined $DEFAULT_HTTP;
         for my $k (keys %s) {
             $s{$k} = expand($s{$k}) unless $k =~ /_eval$/;
@@ -971,13 +1021,12 @@ sub check_responses {
 sub check_standin {
     my ($s) = @_;
     my @all = standin_requests();
-    for my $srv (qw(auth gateway)) {
+    for my $srv (qw(auth gateway domain dns)) {
         my @r = grep { $_->{server} eq $srv } @all;
-        my $sec = $srv eq 'auth' ? 'auth' : 'gateway';
-        if (defined(my $n = $s->{"${sec}_requests"})) {
+        if (defined(my $n = $s->{"${srv}_requests"})) {
             is(scalar @r, $n, "$srv stand-in got $n request(s)");
         }
-        my $like = $s->{"${sec}_request_like"};
+        my $like = $s->{"${srv}_request_like"};
         next unless defined $like;
         my @want = json_docs($like);
         for my $w (@want) {
@@ -993,8 +1042,10 @@ sub check_standin {
     my @bad = grep { @{ $_->{violations} || [] } } @all;
     ok(@bad <= $allowed, 'stand-in requests without violations')
         or diag(join "\n", map {
-            "$_->{server} $_->{method} $_->{path}: "
-            . join('; ', @{ $_->{violations} })
+            "$_->{server} "
+            . ($_->{server} eq 'dns' ? $_->{name} // '?'
+                : "$_->{method} $_->{path}")
+            . ': ' . join('; ', @{ $_->{violations} })
         } @bad);
 }
 

@@ -7,7 +7,12 @@
 #   other.crt, other.key      localhost cert signed by the other CA
 #   wrongname.crt, .key       signed by the test CA for wrong.example only
 #
-# Idempotent: does nothing when DIR/ca.crt already exists.
+# server and other are for localhost, 127.0.0.1 (DNS and IP),
+# functions.localhost, faas.test and *.faas.test.
+#
+# Idempotent: does nothing when DIR is complete, that is DIR/ca.crt
+# exists and DIR/server.crt has the current names (faas.test).  An older
+# DIR is made afresh, CAs included.
 set -eu
 
 if [ $# -ne 1 ]; then
@@ -16,23 +21,34 @@ if [ $# -ne 1 ]; then
 fi
 dir=$1
 
-if [ -f "$dir/ca.crt" ]; then
+# complete: ca.crt (moved last) and a server.crt with today's names
+complete() {
+    [ -f "$dir/ca.crt" ] && [ -f "$dir/server.crt" ] &&
+        openssl x509 -in "$dir/server.crt" -noout -text 2>/dev/null |
+        grep -q 'DNS:\*\.faas\.test'
+}
+
+if complete; then
     exit 0
 fi
 
 mkdir -p "$dir"
 chmod 0755 "$dir"
 
-# Serialise concurrent runs (prove -j): the loser finds ca.crt and stops.
+# Serialise concurrent runs (prove -j): the loser finds DIR complete and
+# stops.
 exec 9>"$dir/.lock"
 flock 9
-if [ -f "$dir/ca.crt" ]; then
+if complete; then
     exit 0
 fi
+# an older DIR: no longer complete while its files are replaced
+rm -f "$dir/ca.crt"
 tmp=$(mktemp -d "$dir/.mkcerts.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 san="DNS:localhost, DNS:127.0.0.1, IP:127.0.0.1, DNS:functions.localhost"
+san="$san, DNS:faas.test, DNS:*.faas.test"
 
 cat > "$tmp/ext.cnf" <<EXT
 [leaf]

@@ -1,18 +1,23 @@
 #!/usr/bin/perl
 # standin.pl - TLS stand-ins for the LivePerson authorization server
-# ("sentinel") and the functions gateway ("faasGW"), for tests and the demo.
+# ("sentinel"), the functions gateway ("faasGW") and the Domain API, and
+# a DNS server for their names, for tests and the demo.
 #
 #   standin.pl --auth-port P --gw-port Q --cert F --key F --state DIR
 #              [--auth-cert F --auth-key F] [--gw-cert F --gw-key F]
-#              [--pidfile F] [--verbose]
+#              [--domain-port R [--domain-cert F --domain-key F]]
+#              [--dns-port S] [--pidfile F] [--verbose]
 #
-# Both listen on 127.0.0.1 and fork a child per connection.  HTTP/1.0 and
+# The HTTPS servers ("auth", "gateway" and, with --domain-port, "domain")
+# listen on 127.0.0.1 and fork a child per connection.  HTTP/1.0 and
 # 1.1, Content-Length or chunked request bodies, keep-alive on 1.1 unless
 # "Connection: close" (idle connections are closed after 60 s); the
 # connection is closed after an answer to HTTP/1.0.  The status line is
 # always "HTTP/1.1 NNN Reason" and every answer has Content-Length (or is
 # chunked when gateway.chunked is on and the client speaks 1.1).
-# The pid file is written once both ports listen; SIGTERM stops all.
+# With --dns-port, the parent also answers DNS queries on UDP
+# 127.0.0.1:S itself (no fork; see "DNS" below).  The pid file is
+# written once every port listens; SIGTERM stops all.
 #
 # DIR/control.json, re-read on every request (missing: defaults), e.g.
 #   {"account":"12345678","client_id":"demo-client",
@@ -22,22 +27,52 @@
 #            "status":null,"body":null},
 #    "gateway":{"status":null,"body":null,"delay":0,"chunked":0,
 #               "reject_jti":[]},
-#    "client_auth":"body"|"basic"}
+#    "client_auth":"body"|"basic",
+#    "domain":{"services":{"sentinel":null,"faasGW":null},"fail":0,
+#              "fail_status":500,"fail_body":"...","status":null,
+#              "body":null,"delay":0},
+#    "dns":{"names":{"sentinel.faas.test":"127.0.0.1",
+#                    "gw.faas.test":"127.0.0.1",
+#                    "domain.faas.test":"127.0.0.1"},"ttl":1,"drop":0}}
 # "reject_jti": tokens (by jti) the gateway answers 401 to, as if revoked.
 # "client_auth": basic expects RFC 6749 HTTP Basic instead of form fields.
 # "body" values may be strings (sent as they are) or JSON structures.
-# "fail": N fails the next N valid token requests; the count restarts
-# whenever control.json is rewritten.
+# "fail": N fails the next N valid token requests (domain: lookups); the
+# count restarts whenever control.json is rewritten.  A section given in
+# control.json replaces only the keys it names, but a key's value is
+# replaced whole (e.g. "services" or "names": the complete map).
 #
 # Order of the answer: protocol violations -> 400 (gateway: a missing or
 # bad token -> 401 first); auth: wrong client_id/secret -> 401 (not a
 # violation); then fail / status overrides; then the normal answer.
 #
+# Domain API: GET /api/account/{account}/service/{service}/baseURI.json
+# ?version=1.0 (query exactly that, a Host header, no body) answers
+#   {"service":"faasGW","account":"12345678","baseURI":"<services.X>"}
+# Service names are case sensitive ("sentinel", "faasGW"); a service
+# whose services entry is missing or null -> 404 {"error":"unknown
+# service"} (not a violation, but after fail/status: those override
+# every answer to a valid request).  The entry is sent as it is (a
+# string normally, e.g. "sentinel.faas.test:PORT").
+#
+# DNS: RFC 1035 over UDP.  Type A for a name in dns.names (compared
+# without case and trailing dot) -> one A record per address (a string,
+# or an array of strings) with TTL dns.ttl; any other type for a listed
+# name -> NOERROR without answers; a name not listed (or null) ->
+# NXDOMAIN.  ID, opcode and question are copied; QR and RA are set, RD
+# as asked.  Malformed queries -> FORMERR, opcode other than QUERY or a
+# class other than IN -> NOTIMP (both are violations).  "drop": true
+# logs queries but leaves them unanswered (resolver timeouts).
+#
 # DIR/requests.log gets one JSON line per request: server, time, method,
 # path, query, version, headers (lower-case names), body, chunked, conn
 # (id of the connection), conn_seq (1-based request number on it),
-# form (auth), json (gateway), jti, status, violations, concurrent
-# (requests of this server in progress when the answer was written).
+# form (auth), json (gateway), service (domain), jti, status,
+# violations, concurrent (requests of this server in progress when the
+# answer was written).  DNS queries are logged as {"server":"dns", time,
+# name, qtype ("A", "AAAA" or the number), answer (the address, an array
+# of them, or null), rcode ("NOERROR", "NXDOMAIN", ...; null when
+# dropped), violations}.
 # DIR also holds hmac.key (kept across restarts), the jti counter and
 # the fail count.
 use strict;
@@ -55,14 +90,16 @@ use IO::Socket::SSL;
 use JSON::PP;
 use MIME::Base64 qw(encode_base64url decode_base64url decode_base64);
 use POSIX qw(WNOHANG);
+use Socket qw(inet_aton);
 use Time::HiRes qw(time sleep);
 
 my %opt = (verbose => 0);
 GetOptions(\%opt, 'auth-port=i', 'gw-port=i', 'cert=s', 'key=s',
     'auth-cert=s', 'auth-key=s', 'gw-cert=s', 'gw-key=s', 'state=s',
+    'domain-port=i', 'domain-cert=s', 'domain-key=s', 'dns-port=i',
     'pidfile=s', 'verbose!')
     or die "usage: $0 --auth-port P --gw-port Q --cert F --key F"
-    . " --state DIR [--pidfile F]\n";
+    . " --state DIR [--domain-port R] [--dns-port S] [--pidfile F]\n";
 for my $o (qw(auth-port gw-port state)) {
     die "$0: --$o is required\n" unless defined $opt{$o};
 }
@@ -92,7 +129,22 @@ my %DEFAULTS = (
     },
     gateway => { status => undef, body => undef, delay => 0, chunked => 0,
                  reject_jti => [] },
+    domain => {
+        services => { sentinel => undef, faasGW => undef },
+        fail => 0, fail_status => 500,
+        fail_body => '{"error":"internal server error"}',
+        status => undef, body => undef, delay => 0,
+    },
+    dns => {
+        names => { map { ("$_.faas.test" => '127.0.0.1') }
+                   qw(sentinel gw domain) },
+        ttl => 1, drop => 0,
+    },
 );
+
+my %QTYPE = (1 => 'A', 28 => 'AAAA');
+my %RCODE = (0 => 'NOERROR', 1 => 'FORMERR', 2 => 'SERVFAIL',
+             3 => 'NXDOMAIN', 4 => 'NOTIMP');
 
 my %REASON = (
     200 => 'OK', 400 => 'Bad Request', 401 => 'Unauthorized',
@@ -116,6 +168,9 @@ sub main {
         gateway => [ $opt{'gw-cert'} // $opt{cert},
                      $opt{'gw-key'} // $opt{key} ],
     );
+    $tls{domain} = [ $opt{'domain-cert'} // $opt{cert},
+                     $opt{'domain-key'} // $opt{key} ]
+        if defined $opt{'domain-port'};
     for my $pair (values %tls) {
         die "$0: --cert and --key are required\n"
             unless defined $pair->[0] && defined $pair->[1];
@@ -124,14 +179,23 @@ sub main {
 
     my %role;
     my $sel = IO::Select->new;
-    for ([auth => $opt{'auth-port'}], [gateway => $opt{'gw-port'}]) {
+    for ([auth => $opt{'auth-port'}], [gateway => $opt{'gw-port'}],
+         [domain => $opt{'domain-port'}]) {
         my ($name, $port) = @$_;
+        next unless defined $port;
         my $l = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
             LocalPort => $port, Listen => 128, ReuseAddr => 1,
             Proto => 'tcp')
             or die "$0: cannot listen on 127.0.0.1:$port ($name): $@\n";
         $role{fileno $l} = $name;
         $sel->add($l);
+    }
+    if (defined(my $port = $opt{'dns-port'})) {
+        my $u = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+            LocalPort => $port, Proto => 'udp')
+            or die "$0: cannot bind udp 127.0.0.1:$port (dns): $@\n";
+        $role{fileno $u} = 'dns';
+        $sel->add($u);
     }
     write_pidfile($opt{pidfile}) if defined $opt{pidfile};
 
@@ -147,8 +211,12 @@ sub main {
     until ($stop) {
         my @ready = $sel->can_read(1);
         for my $l (@ready) {
-            my $c = $l->accept or next;
             my $name = $role{fileno $l};
+            if ($name eq 'dns') {
+                serve_dns($l);
+                next;
+            }
+            my $c = $l->accept or next;
             my $pid = fork;
             if (!defined $pid) {
                 warn "$0: fork: $!\n";
@@ -195,7 +263,7 @@ sub init_state {
         read $r, my $bytes, 32;
         write_file($keyfile, unpack('H*', $bytes) . "\n");
     }
-    write_file("$STATE/$_.active", "0\n") for qw(auth gateway);
+    write_file("$STATE/$_.active", "0\n") for qw(auth gateway domain);
 }
 
 sub hmac_key { my $k = read_file("$STATE/hmac.key"); chomp $k; return $k }
@@ -366,14 +434,18 @@ sub handle {
         push @{ $log{violations} }, $req->{bad};
         $res = [400, $name eq 'auth'
             ? { error => 'invalid_request', error_description => $req->{bad} }
+            : $name eq 'domain'
+            ? { error => 'bad request', message => $req->{bad} }
             : { errorCode => 'com.liveperson.faas.bad-request',
                 errorMsg => $req->{bad} }];
     } elsif ($name eq 'auth') {
         $res = auth_answer($ctl, $req, \%log);
+    } elsif ($name eq 'domain') {
+        $res = domain_answer($ctl, $req, \%log);
     } else {
         $res = gateway_answer($ctl, $req, \%log);
     }
-    my $section = $ctl->{$name eq 'auth' ? 'auth' : 'gateway'};
+    my $section = $ctl->{$name};
     sleep $section->{delay} if $section->{delay} && !$req->{bad};
 
     my ($status, $body) = @$res;
@@ -477,7 +549,7 @@ sub auth_answer {
 
     my $a = $ctl->{auth};
     return [$a->{fail_status}, $a->{fail_body}]
-        if $a->{fail} && take_failure($a->{fail});
+        if $a->{fail} && take_failure('auth', $a->{fail});
     return [$a->{status}, $a->{body}] if defined $a->{status};
 
     my $now = int time;
@@ -513,18 +585,19 @@ sub url_decode {
     return text($s);
 }
 
-# Count a failure against "fail: N".  The count belongs to one version of
-# the control file: rewriting control.json starts counting afresh.
+# Count a failure of server $name ("auth", "domain") against "fail: N".
+# The count belongs to one version of the control file: rewriting
+# control.json starts counting afresh.
 sub take_failure {
-    my ($limit) = @_;
+    my ($name, $limit) = @_;
     my @st = Time::HiRes::stat("$STATE/control.json");
     my $sig = @st ? join(':', @st[0, 1, 7, 9]) : 'none';
+    my $file = "$STATE/$name-fail.count";
     return with_lock(sub {
-        my ($old, $n) = split ' ', (read_file("$STATE/auth-fail.count")
-            // ''), 2;
+        my ($old, $n) = split ' ', (read_file($file) // ''), 2;
         $n = 0 unless defined $old && $old eq $sig;
         return 0 if ($n // 0) >= $limit;
-        write_file("$STATE/auth-fail.count", "$sig " . ($n + 1) . "\n");
+        write_file($file, "$sig " . ($n + 1) . "\n");
         return 1;
     });
 }
@@ -666,6 +739,137 @@ sub fn_not_found {
                    errorMsg => 'lambda not found' }];
 }
 
+# ----------------------------------------------------------- Domain API
+
+sub domain_answer {
+    my ($ctl, $req, $log) = @_;
+    my @v;
+    my $acct = $ctl->{account};
+    push @v, "method must be GET, not $req->{method}"
+        if $req->{method} ne 'GET';
+    my ($svc, $in_path);
+    if ($req->{path}
+        =~ m{^/api/account/([^/]+)/service/([^/]+)/baseURI\.json$}) {
+        ($in_path, $svc) = ($1, $2);
+        push @v, "account must be $acct, not $1" if $1 ne $acct;
+        $log->{service} = text($svc);
+    } else {
+        push @v, "path must be /api/account/$acct/service/{service}"
+            . "/baseURI.json, not $req->{path}";
+    }
+    push @v, "query must be exactly version=1.0, not '$req->{query}'"
+        if $req->{query} ne 'version=1.0';
+    push @v, "host header missing" unless defined $req->{headers}{host};
+    push @v, "a GET request has no body" if length $req->{body};
+
+    $log->{violations} = \@v;
+    return [400, { error => 'bad request', message => join('; ', @v) }]
+        if @v;
+
+    my $d = $ctl->{domain};
+    return [$d->{fail_status}, $d->{fail_body}]
+        if $d->{fail} && take_failure('domain', $d->{fail});
+    return [$d->{status}, $d->{body}] if defined $d->{status};
+    my $uri = ref $d->{services} eq 'HASH' ? $d->{services}{$svc} : undef;
+    return [404, { error => 'unknown service' }] unless defined $uri;
+    # the keys in the order the real Domain API sends them
+    return [200, '{"service":' . $JSON->encode(text($svc))
+        . ',"account":' . $JSON->encode(text($in_path))
+        . ',"baseURI":' . $JSON->encode($uri) . '}'];
+}
+
+# ------------------------------------------------------------------ DNS
+
+# Answer one datagram on the UDP socket $udp (in the parent process).
+sub serve_dns {
+    my ($udp) = @_;
+    my $peer = $udp->recv(my $pkt, 65535);
+    return unless defined $peer && length $peer;
+    my $ctl = read_control();
+    my %log = (server => 'dns', time => time, name => undef,
+               qtype => undef, answer => undef, rcode => undef,
+               violations => []);
+    my $reply = dns_reply($ctl->{dns}, $pkt, \%log);
+    append_log(\%log);
+    $udp->send($reply, 0, $peer) if defined $reply;
+}
+
+# The answer to query $pkt, or undef for none.
+sub dns_reply {
+    my ($d, $pkt, $log) = @_;
+    my $v = $log->{violations};
+    if (length $pkt < 12) {
+        push @$v, "DNS message shorter than its header";
+        return undef;
+    }
+    my ($id, $flags, $qd) = unpack 'n3', $pkt;
+    if ($flags & 0x8000) {
+        push @$v, "DNS response (QR set) sent as a query";
+        return undef;
+    }
+    # header: ID, QR, opcode and RD copied, RA, rcode; counts
+    my $head = sub {
+        my ($rcode, $q, $an) = @_;
+        $log->{rcode} = $RCODE{$rcode};
+        return pack('n6', $id, 0x8000 | ($flags & 0x7900) | 0x80 | $rcode,
+            defined $q ? 1 : 0, $an // 0, 0, 0) . ($q // '');
+    };
+    my $opcode = ($flags >> 11) & 0xf;
+    if ($opcode) {
+        push @$v, "DNS opcode must be 0 (QUERY), not $opcode";
+        return $head->(4);
+    }
+    if ($qd != 1) {
+        push @$v, "DNS query must have 1 question, not $qd";
+        return $head->(1);
+    }
+    my ($pos, @labels) = (12);
+    while (1) {
+        my $len = $pos < length $pkt ? ord substr($pkt, $pos++, 1) : -1;
+        last if $len == 0;
+        if ($len < 0 || $len > 63 || $pos + $len > length $pkt) {
+            push @$v, "DNS question name malformed (or compressed)";
+            return $head->(1);
+        }
+        push @labels, substr($pkt, $pos, $len);
+        $pos += $len;
+    }
+    if ($pos + 4 > length $pkt) {
+        push @$v, "DNS question truncated";
+        return $head->(1);
+    }
+    my ($qtype, $qclass) = unpack 'n2', substr($pkt, $pos, 4);
+    my $q = substr($pkt, 12, $pos + 4 - 12);
+    my $name = lc join '.', @labels;
+    $log->{name} = text($name);
+    $log->{qtype} = $QTYPE{$qtype} // $qtype;
+    if ($qclass != 1) {
+        push @$v, "DNS class must be IN (1), not $qclass";
+        return $head->(4, $q);
+    }
+    return undef if $d->{drop};
+
+    my $names = ref $d->{names} eq 'HASH' ? $d->{names} : {};
+    my ($addr) = map { $names->{$_} }
+        grep { lc(s/\.\z//r) eq $name } sort keys %$names;
+    return $head->(3, $q) unless defined $addr;
+    return $head->(0, $q) unless $qtype == 1;
+    my @addrs = ref $addr eq 'ARRAY' ? @$addr : ($addr);
+    my $ttl = int($d->{ttl} // 1);
+    my $rrs = '';
+    for my $a (@addrs) {
+        my $bin = defined $a && !ref $a && $a =~ /^\d+(?:\.\d+){3}$/
+            ? inet_aton($a) : undef;
+        unless (defined $bin) {
+            warn "standin: dns.names.$name: bad address\n";
+            return $head->(2, $q);
+        }
+        $rrs .= pack('n3Nn', 0xc00c, 1, 1, $ttl, 4) . $bin;
+    }
+    $log->{answer} = ref $addr eq 'ARRAY' ? [@addrs] : $addr;
+    return $head->(0, $q, scalar @addrs) . $rrs;
+}
+
 # ------------------------------------------------------------------ JWT
 
 sub make_jwt {
@@ -710,8 +914,9 @@ sub text_hash {
 }
 
 sub read_control {
-    my %c = (%DEFAULTS, auth => { %{ $DEFAULTS{auth} } },
-             gateway => { %{ $DEFAULTS{gateway} } });
+    my %c = map { ($_ => ref $DEFAULTS{$_} eq 'HASH'
+                   ? { %{ $DEFAULTS{$_} } } : $DEFAULTS{$_}) }
+        keys %DEFAULTS;
     my $raw = read_file("$STATE/control.json");
     return \%c unless defined $raw && $raw =~ /\S/;
     my $u = eval { $JSON->decode($raw) };
