@@ -152,6 +152,7 @@ struct ngx_http_faas_cred_s {
     ngx_http_faas_client_t         *fetch;
     ngx_http_faas_client_t         *domain_fetch[2];
     ngx_atomic_uint_t               cached_domain_generation;
+    ngx_atomic_uint_t               polled_generation;
     ngx_uint_t                      polls;
     ngx_atomic_uint_t               cached_generation;
     time_t                          cached_expires;

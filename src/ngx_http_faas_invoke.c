@@ -272,8 +272,14 @@ ngx_http_faas_invoke_token(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     rc = ngx_http_faas_token_get(ctx->cred, &ctx->token,
                                  &ctx->token_generation);
 
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "faas: token: %i", rc);
+
     if (rc == NGX_OK && ctx->cred->dynamic[NGX_HTTP_FAAS_FAASGW]) {
         rc = ngx_http_faas_invoke_gateway(r, ctx);
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "faas: gateway host: %i", rc);
 
         if (rc != NGX_OK && rc != NGX_AGAIN) {
             ngx_http_finalize_request(r, rc);

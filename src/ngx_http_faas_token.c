@@ -576,10 +576,12 @@ ngx_http_faas_token_poll(ngx_event_t *ev)
      * take over lookups of a worker that died
      */
     if (cred->node->generation != cred->cached_generation
-        || ngx_time() < cred->cached_expires
+        || (ngx_time() < cred->cached_expires
+            && cred->polled_generation != cred->cached_generation)
         || cred->node->domain_generation != cred->cached_domain_generation
         || ++cred->polls % (1000 / NGX_HTTP_FAAS_POLL_INTERVAL) == 0)
     {
+        cred->polled_generation = cred->cached_generation;
         cred->cached_domain_generation = cred->node->domain_generation;
         ngx_http_faas_token_wake(cred, NGX_OK);
         return;
@@ -589,12 +591,22 @@ ngx_http_faas_token_poll(ngx_event_t *ev)
         return;
     }
 
+    if (ngx_time() < cred->cached_expires) {
+        /* the token is here: they wait for a Domain API answer */
+        ngx_add_timer(ev, NGX_HTTP_FAAS_POLL_INTERVAL);
+        return;
+    }
+
     /* the fetching worker may have died: its claim runs out */
     rc = ngx_http_faas_store_claim(cred);
 
     if (rc == NGX_OK) {
         (void) ngx_http_faas_token_start(cred);
-        return;
+
+        /* a fetch wakes the waiters when it ends; else look again */
+        if (cred->fetch != NULL) {
+            return;
+        }
     }
 
     if (rc == NGX_DECLINED) {
