@@ -8,7 +8,7 @@ MODULE     := $(BUILD)/ngx_http_faas_module.so
 CC_OPT     := -Wall -Wextra -Wpointer-arith -Wno-unused-parameter -Werror
 SOURCES    := config ngx_http_faas_module.c $(wildcard src/*.c src/*.h)
 
-.PHONY: all module style test demo demo-stop clean
+.PHONY: all module style test test-valgrind fuzz demo demo-stop clean
 
 all: module
 
@@ -39,6 +39,10 @@ style:
 
 test: style module
 	prove -r t/
+
+# the whole suite again with nginx under valgrind's memcheck
+test-valgrind: module
+	FAAS_VALGRIND=1 prove -r t/
 
 demo: module
 	demo/run

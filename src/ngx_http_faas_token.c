@@ -44,8 +44,9 @@ ngx_http_faas_token_init_process(ngx_cycle_t *cycle,
     for (i = 0; i < fmcf->creds.nelts; i++) {
         cred = creds[i];
 
-        cred->cached_token.data = ngx_alloc(NGX_HTTP_FAAS_TOKEN_MAX,
-                                            cycle->log);
+        /* from the cycle's pool: gone with the worker */
+        cred->cached_token.data = ngx_pnalloc(cycle->pool,
+                                              NGX_HTTP_FAAS_TOKEN_MAX);
         if (cred->cached_token.data == NULL) {
             return NGX_ERROR;
         }

@@ -123,7 +123,8 @@ package FaasTest;
 #   types.  response_body_json requires equal key sets; *_request_like
 #   only needs the keys it names (at any depth).
 #
-# Environment: FAAS_MODULE (module path), FAAS_NGINX (nginx binary),
+# Environment: FAAS_VALGRIND=1 (nginx under valgrind memcheck, checked
+#   after every block), FAAS_MODULE (module path), FAAS_NGINX (nginx binary),
 #   FAAS_TEST_KEEP=1 (keep the servroot).
 
 use strict;
@@ -424,11 +425,35 @@ sub nginx_test_config {
     return ($? == 0, $out);
 }
 
+# FAAS_VALGRIND=1: nginx runs under valgrind's memcheck; every block then
+# also checks the valgrind logs for errors and definite leaks.
+my $VALGRIND = $ENV{FAAS_VALGRIND} ? 1 : 0;
+my $SLOW = $VALGRIND ? 10 : 1;
+
 sub run_nginx {
     my @args = @_;
+    my @vg = $VALGRIND && !@args
+        ? ('valgrind', '--quiet', '--leak-check=full',
+           '--show-leak-kinds=definite', '--errors-for-leak-kinds=definite',
+           '--num-callers=40', "--suppressions=$REPO/t/valgrind.supp",
+           "--log-file=$SERVROOT/logs/valgrind.%p.log")
+        : ();
     my $cmd = join ' ', map { "'$_'" }
-        $NGINX, '-p', "$SERVROOT/", '-c', 'conf/nginx.conf', @args;
+        @vg, $NGINX, '-p', "$SERVROOT/", '-c', 'conf/nginx.conf', @args;
     return scalar `$cmd 2>&1`;
+}
+
+# the valgrind logs of this block: errors and definite leaks, if any
+sub valgrind_problems {
+    my @bad;
+    for my $f (glob "$SERVROOT/logs/valgrind.*.log") {
+        open my $fh, '<', $f or next;
+        my $text = do { local $/; <$fh> };
+        close $fh;
+        unlink $f;
+        push @bad, "$f:\n$text" if $text =~ /\S/;
+    }
+    return @bad;
 }
 
 # start_nginx($http_block_text, workers => N, main_config => ..,
@@ -442,7 +467,7 @@ sub start_nginx {
     unlink "$SERVROOT/logs/error.log", "$SERVROOT/logs/nginx.pid";
     my $out = run_nginx();
     die "nginx failed to start:\n$out" if $?;
-    my $deadline = time + 10;
+    my $deadline = time + 10 * $SLOW;
     until (nginx_pid() && can_connect(server_port())) {
         die "nginx did not come up:\n$out" . error_log_text()
             if time > $deadline;
@@ -488,7 +513,7 @@ sub stop_nginx {
     return 1 unless $pid && alive($pid);
     my @all = ($pid, worker_pids($pid));
     kill 'QUIT', $pid;
-    my $ok = wait_gone(10, @all);
+    my $ok = wait_gone(10 * $SLOW, @all);
     reap();
     return 1 if $ok;
     kill 'TERM', @all;
@@ -890,6 +915,11 @@ sub run_block {
     # a block that kills a worker on purpose expects its SIGKILL exit
     @crash = grep { !/exited on signal 9\b/ } @crash
         if exists $s{allow_worker_kill};
+    if ($VALGRIND) {
+        my @vg = valgrind_problems();
+        ok(!@vg, 'valgrind: no memory errors, no definite leaks')
+            or diag(join "\n", @vg);
+    }
     ok($running && $graceful && !@crash, 'nginx exits cleanly')
         or diag(($running ? '' : "nginx was not running at block end\n")
             . ($graceful ? '' : "nginx did not stop on QUIT in 10 s\n")
