@@ -27,7 +27,8 @@ $(BUILD)/nginx/Makefile: config
 
 $(MODULE): $(BUILD)/nginx/Makefile $(SOURCES)
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
-	cp $(BUILD)/nginx/objs/ngx_http_faas_module.so $(MODULE)
+	cp $(BUILD)/nginx/objs/ngx_http_faas_module.so $(MODULE).tmp
+	mv -f $(MODULE).tmp $(MODULE)
 
 # lines over 80 columns or tabs fail the build, as in lua-nginx-module's CI
 style:
