@@ -23,6 +23,7 @@
 #define NGX_HTTP_FAAS_TOKEN_MAX           8192
 #define NGX_HTTP_FAAS_ERROR_LEN           160
 #define NGX_HTTP_FAAS_ZONE_SIZE           (1024 * 1024)
+#define NGX_HTTP_FAAS_JSON_DEPTH          1000
 
 #define NGX_HTTP_FAAS_REGION_US           0
 #define NGX_HTTP_FAAS_REGION_EMEA         1

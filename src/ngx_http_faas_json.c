@@ -325,34 +325,258 @@ ngx_http_faas_json_string(ngx_pool_t *pool, cJSON *item, ngx_str_t *value)
 }
 
 
-/* one JSON value and nothing after it but white space */
+/*
+ * One JSON value (RFC 8259) and nothing after it but white space, checked
+ * in one pass without building a tree: the request body can be large and
+ * is sent on as it is.  Nesting deeper than NGX_HTTP_FAAS_JSON_DEPTH is
+ * refused.
+ */
+
+#define ngx_http_faas_json_ws(c)                                             \
+    ((c) == ' ' || (c) == '\t' || (c) == CR || (c) == LF)
+
 
 ngx_int_t
 ngx_http_faas_json_validate(u_char *data, size_t len, const char **error)
 {
-    cJSON       *root;
-    const char  *end;
-    u_char      *p, *last;
+    u_char      *p, *last, c;
+    size_t       n;
+    ngx_uint_t   depth, state, i;
+    u_char       stack[NGX_HTTP_FAAS_JSON_DEPTH];
 
-    root = cJSON_ParseWithLengthOpts((const char *) data, len, &end, 0);
+    enum {
+        sw_value = 0,
+        sw_value_or_end,
+        sw_key,
+        sw_key_or_end,
+        sw_colon,
+        sw_after
+    };
 
-    if (root == NULL) {
-        *error = "the request body is not valid JSON";
-        return NGX_ERROR;
-    }
-
-    cJSON_Delete(root);
-
+    p = data;
     last = data + len;
+    depth = 0;
+    state = sw_value;
 
-    for (p = (u_char *) end; p < last; p++) {
-        if (*p != ' ' && *p != '\t' && *p != CR && *p != LF) {
-            *error = "the request body has data after its JSON value";
+    *error = "the request body is not valid JSON";
+
+    for ( ;; ) {
+
+        while (p < last && ngx_http_faas_json_ws(*p)) {
+            p++;
+        }
+
+        if (p == last) {
+            return (state == sw_after && depth == 0) ? NGX_OK : NGX_ERROR;
+        }
+
+        c = *p;
+
+        switch (state) {
+
+        case sw_after:
+            if (depth == 0) {
+                *error = "the request body has data after its JSON value";
+                return NGX_ERROR;
+            }
+
+            if (c == ',') {
+                state = (stack[depth - 1] == '[') ? sw_value : sw_key;
+                p++;
+                continue;
+            }
+
+            if ((c == ']' && stack[depth - 1] == '[')
+                || (c == '}' && stack[depth - 1] == '{'))
+            {
+                depth--;
+                p++;
+                continue;
+            }
+
+            return NGX_ERROR;
+
+        case sw_colon:
+            if (c != ':') {
+                return NGX_ERROR;
+            }
+
+            state = sw_value;
+            p++;
+            continue;
+
+        case sw_key_or_end:
+            if (c == '}') {
+                depth--;
+                state = sw_after;
+                p++;
+                continue;
+            }
+
+            /* fall through */
+
+        case sw_key:
+            if (c != '"') {
+                return NGX_ERROR;
+            }
+
+            break;
+
+        case sw_value_or_end:
+            if (c == ']') {
+                depth--;
+                state = sw_after;
+                p++;
+                continue;
+            }
+
+            /* fall through */
+
+        default: /* sw_value */
+            break;
+        }
+
+        /* a value, or the string of a key */
+
+        if (c == '{' || c == '[') {
+            if (depth == NGX_HTTP_FAAS_JSON_DEPTH) {
+                *error = "the request body nests too deep";
+                return NGX_ERROR;
+            }
+
+            stack[depth++] = c;
+            state = (c == '{') ? sw_key_or_end : sw_value_or_end;
+            p++;
+            continue;
+        }
+
+        if (c == '"') {
+            for (p++; p < last && *p != '"'; /* void */) {
+
+                if (*p == '\\') {
+                    if (last - p < 2) {
+                        return NGX_ERROR;
+                    }
+
+                    if (p[1] == 'u') {
+                        if (last - p < 6) {
+                            return NGX_ERROR;
+                        }
+
+                        for (i = 2; i < 6; i++) {
+                            if (!((p[i] >= '0' && p[i] <= '9')
+                                  || ((p[i] | 0x20) >= 'a'
+                                      && (p[i] | 0x20) <= 'f')))
+                            {
+                                return NGX_ERROR;
+                            }
+                        }
+
+                        p += 6;
+                        continue;
+                    }
+
+                    if (ngx_strlchr((u_char *) "\"\\/bfnrt",
+                                    (u_char *) "\"\\/bfnrt" + 8, p[1])
+                        == NULL)
+                    {
+                        return NGX_ERROR;
+                    }
+
+                    p += 2;
+                    continue;
+                }
+
+                if (*p < 0x20) {
+                    return NGX_ERROR;
+                }
+
+                n = ngx_http_faas_utf8_seq(p, last);
+                if (n == 0) {
+                    *error = "the request body is not valid UTF-8";
+                    return NGX_ERROR;
+                }
+
+                p += n;
+            }
+
+            if (p == last) {
+                return NGX_ERROR;
+            }
+
+            p++;
+            state = (state == sw_key || state == sw_key_or_end)
+                    ? sw_colon : sw_after;
+            continue;
+        }
+
+        if (state == sw_key || state == sw_key_or_end) {
             return NGX_ERROR;
         }
-    }
 
-    return NGX_OK;
+        if (c == '-' || (c >= '0' && c <= '9')) {
+            if (c == '-') {
+                p++;
+            }
+
+            if (p == last || *p < '0' || *p > '9') {
+                return NGX_ERROR;
+            }
+
+            if (*p == '0') {
+                p++;
+
+            } else {
+                while (p < last && *p >= '0' && *p <= '9') {
+                    p++;
+                }
+            }
+
+            if (p < last && *p == '.') {
+                p++;
+
+                if (p == last || *p < '0' || *p > '9') {
+                    return NGX_ERROR;
+                }
+
+                while (p < last && *p >= '0' && *p <= '9') {
+                    p++;
+                }
+            }
+
+            if (p < last && (*p == 'e' || *p == 'E')) {
+                p++;
+
+                if (p < last && (*p == '+' || *p == '-')) {
+                    p++;
+                }
+
+                if (p == last || *p < '0' || *p > '9') {
+                    return NGX_ERROR;
+                }
+
+                while (p < last && *p >= '0' && *p <= '9') {
+                    p++;
+                }
+            }
+
+            state = sw_after;
+            continue;
+        }
+
+        n = (c == 'f') ? 5 : 4;
+
+        if ((size_t) (last - p) < n
+            || (ngx_strncmp(p, "true", 4) != 0
+                && ngx_strncmp(p, "null", 4) != 0
+                && ngx_strncmp(p, "false", 5) != 0))
+        {
+            return NGX_ERROR;
+        }
+
+        p += n;
+        state = sw_after;
+    }
 }
 
 
