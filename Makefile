@@ -45,6 +45,11 @@ test: style module
 test-valgrind: module
 	FAAS_VALGRIND=1 prove -r t/
 
+# libFuzzer targets of the parsers, each for SECONDS (fetches nginx's
+# sources with apt-get source on first use; needs clang)
+fuzz:
+	$(MAKE) -C fuzz run SECONDS=$(or $(SECONDS),60)
+
 demo: module
 	demo/run
 

@@ -13,6 +13,7 @@
 
 
 static ngx_int_t ngx_http_faas_json_number(cJSON *item, time_t *value);
+static ngx_uint_t ngx_http_faas_json_b64token(u_char *p);
 static ngx_int_t ngx_http_faas_json_string(ngx_pool_t *pool, cJSON *item,
     ngx_str_t *value);
 
@@ -182,6 +183,13 @@ ngx_http_faas_json_token(ngx_pool_t *pool, u_char *data, size_t len,
         goto done;
     }
 
+    /* it goes into a header line: RFC 6750 b64token characters only */
+    if (!ngx_http_faas_json_b64token((u_char *) item->valuestring)) {
+        answer->error = "\"access_token\" holds characters a bearer "
+                        "token may not hold";
+        goto done;
+    }
+
     if (ngx_http_faas_json_string(pool, item, &answer->token) != NGX_OK) {
         answer->error = "out of memory";
         goto done;
@@ -222,6 +230,36 @@ done:
     }
 
     return rc;
+}
+
+
+/* 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
+
+static ngx_uint_t
+ngx_http_faas_json_b64token(u_char *p)
+{
+    u_char  *start;
+
+    for (start = p; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+            || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'
+            || *p == '_' || *p == '~' || *p == '+' || *p == '/')
+        {
+            continue;
+        }
+
+        break;
+    }
+
+    if (p == start) {
+        return 0;
+    }
+
+    while (*p == '=') {
+        p++;
+    }
+
+    return (*p == '\0');
 }
 
 
@@ -452,6 +490,19 @@ ngx_http_faas_json_validate(u_char *data, size_t len, const char **error)
 
         if (c == '"') {
             for (p++; p < last && *p != '"'; /* void */) {
+
+                /* the common case: a run of plain ASCII */
+                if (*p >= 0x20 && *p < 0x80 && *p != '\\') {
+                    p++;
+
+                    while (p < last && *p >= 0x20 && *p < 0x80
+                           && *p != '"' && *p != '\\')
+                    {
+                        p++;
+                    }
+
+                    continue;
+                }
 
                 if (*p == '\\') {
                     if (last - p < 2) {

@@ -193,7 +193,7 @@ ngx_http_faas_response_header(ngx_pool_t *pool,
     ngx_http_faas_http_answer_t *a, cJSON *name, cJSON *value,
     const char **error)
 {
-    u_char        *p, *last;
+    u_char        *p, *q, *last;
     size_t         len;
     ngx_str_t     *skip;
     ngx_keyval_t  *kv;
@@ -229,6 +229,17 @@ ngx_http_faas_response_header(ngx_pool_t *pool,
         last = p + ngx_strlen(value->valuestring);
 
     } else if (cJSON_IsNumber(value)) {
+        /* whole numbers only, and only where a double holds them exactly */
+        if (value->valuedouble != value->valuedouble
+            || value->valuedouble > 9007199254740992.0
+            || value->valuedouble < -9007199254740992.0
+            || value->valuedouble != (double) (int64_t) value->valuedouble)
+        {
+            *error = "a header value is a number that is not a whole "
+                     "number within 2^53";
+            return NGX_ERROR;
+        }
+
         p = buf;
         last = ngx_sprintf(buf, "%L", (int64_t) value->valuedouble);
 
@@ -241,12 +252,17 @@ ngx_http_faas_response_header(ngx_pool_t *pool,
         return NGX_ERROR;
     }
 
-    /* no header splitting */
-    if (ngx_strlchr(p, last, CR) || ngx_strlchr(p, last, LF)
-        || ngx_strlchr(p, last, '\0'))
-    {
-        *error = "a header value holds a line break";
-        return NGX_ERROR;
+    /* no header splitting, no control characters (RFC 9110 5.5) */
+    for (q = p; q < last; q++) {
+        if (*q == CR || *q == LF || *q == '\0') {
+            *error = "a header value holds a line break";
+            return NGX_ERROR;
+        }
+
+        if ((*q < 0x20 && *q != '\t') || *q == 0x7f) {
+            *error = "a header value holds a control character";
+            return NGX_ERROR;
+        }
     }
 
     /* cJSON frees its strings: keep copies */
