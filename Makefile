@@ -5,7 +5,7 @@ SHELL      := /bin/bash
 NGINX_SRC  ?= /usr/share/nginx/src
 BUILD      := $(CURDIR)/build
 MODULE     := $(BUILD)/ngx_http_faas_module.so
-CC_OPT     := -Wall -Wextra -Wpointer-arith -Wno-unused-parameter -Werror
+CC_OPT     := -O2 -Wall -Wextra -Wpointer-arith -Wno-unused-parameter -Werror
 SOURCES    := config ngx_http_faas_module.c $(wildcard src/*.c src/*.h)
 
 .PHONY: all module style test test-valgrind fuzz demo demo-stop clean

@@ -615,17 +615,21 @@ ngx_http_faas_json_validate(u_char *data, size_t len, const char **error)
             continue;
         }
 
-        n = (c == 'f') ? 5 : 4;
-
-        if ((size_t) (last - p) < n
-            || (ngx_strncmp(p, "true", 4) != 0
-                && ngx_strncmp(p, "null", 4) != 0
-                && ngx_strncmp(p, "false", 5) != 0))
+        if (last - p >= 4
+            && ((c == 't' && p[1] == 'r' && p[2] == 'u' && p[3] == 'e')
+                || (c == 'n' && p[1] == 'u' && p[2] == 'l' && p[3] == 'l')))
         {
+            p += 4;
+
+        } else if (last - p >= 5 && c == 'f' && p[1] == 'a' && p[2] == 'l'
+                   && p[3] == 's' && p[4] == 'e')
+        {
+            p += 5;
+
+        } else {
             return NGX_ERROR;
         }
 
-        p += n;
         state = sw_after;
     }
 }
