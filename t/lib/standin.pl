@@ -24,13 +24,13 @@
 #    "client_secret":"demo-secret","scope":null,
 #    "auth":{"ttl":3600,"expires_in":"number"|"string"|"none","delay":0,
 #            "fail":0,"fail_status":500,"fail_body":"...",
-#            "status":null,"body":null},
+#            "status":null,"body":null,"misbehave":null},
 #    "gateway":{"status":null,"body":null,"delay":0,"chunked":0,
-#               "reject_jti":[]},
+#               "reject_jti":[],"misbehave":null},
 #    "client_auth":"body"|"basic",
 #    "domain":{"services":{"sentinel":null,"faasGW":null},"fail":0,
 #              "fail_status":500,"fail_body":"...","status":null,
-#              "body":null,"delay":0},
+#              "body":null,"delay":0,"misbehave":null},
 #    "dns":{"names":{"sentinel.faas.test":"127.0.0.1",
 #                    "gw.faas.test":"127.0.0.1",
 #                    "domain.faas.test":"127.0.0.1"},"ttl":1,"drop":0}}
@@ -45,6 +45,33 @@
 # Order of the answer: protocol violations -> 400 (gateway: a missing or
 # bad token -> 401 first); auth: wrong client_id/secret -> 401 (not a
 # violation); then fail / status overrides; then the normal answer.
+#
+# "misbehave": MODE (auth, gateway, domain) replaces the answer to every
+# request, after "delay": the request is read and checked as usual (its
+# answer is made, then dropped) and logged with "misbehave": MODE and
+# "status": 200 (null when no status line is sent).  Misbehaving is not
+# a violation (an unknown MODE is).  The connection is closed afterwards
+# (html_200: kept as usual).
+#   close_before_answer  close without sending anything
+#   close_mid_headers    "HTTP/1.1 200 OK", a Content-Type line, close
+#   close_mid_body       a 200 head with Content-Length: 1000, 10 bytes
+#                        of body, close
+#   endless_headers      a status line, then an "X-Pad: ..." line every
+#                        10 ms until the client closes
+#   endless_body         a 200 head with Content-Length: 1000000000, then
+#                        256 body bytes every 20 ms until the client
+#                        closes
+#   lying_length_short   Content-Length: 5 with a 50-byte body, then the
+#                        connection stays open 2 s (or until the client
+#                        closes)
+#   lying_length_long    Content-Length: 500 with a 50-byte body, then
+#                        nothing more until the client closes
+#   bad_chunked          Transfer-Encoding: chunked with the chunk size
+#                        line "zz", then 2 s (or until the client closes)
+#   html_200             a 200 with Content-Type: text/html and a page
+#   stall                no answer until the client closes
+# "Until the client closes" ends after 120 s at the latest, or when the
+# stand-in stops.
 #
 # Domain API: GET /api/account/{account}/service/{service}/baseURI.json
 # ?version=1.0 (query exactly that, a Host header, no body) answers
@@ -69,10 +96,10 @@
 # (id of the connection), conn_seq (1-based request number on it),
 # form (auth), json (gateway), service (domain), jti, status,
 # violations, concurrent (requests of this server in progress when the
-# answer was written).  DNS queries are logged as {"server":"dns", time,
-# name, qtype ("A", "AAAA" or the number), answer (the address, an array
-# of them, or null), rcode ("NOERROR", "NXDOMAIN", ...; null when
-# dropped), violations}.
+# answer was written), misbehave (only when misbehaving).  DNS queries
+# are logged as {"server":"dns", time, name, qtype ("A", "AAAA" or the
+# number), answer (the address, an array of them, or null), rcode
+# ("NOERROR", "NXDOMAIN", ...; null when dropped), violations}.
 # DIR also holds hmac.key (kept across restarts), the jti counter and
 # the fail count.
 use strict;
@@ -125,15 +152,15 @@ my %DEFAULTS = (
     auth => {
         ttl => 3600, expires_in => 'number', delay => 0, fail => 0,
         fail_status => 500, fail_body => '{"error":"server_error"}',
-        status => undef, body => undef,
+        status => undef, body => undef, misbehave => undef,
     },
     gateway => { status => undef, body => undef, delay => 0, chunked => 0,
-                 reject_jti => [] },
+                 reject_jti => [], misbehave => undef },
     domain => {
         services => { sentinel => undef, faasGW => undef },
         fail => 0, fail_status => 500,
         fail_body => '{"error":"internal server error"}',
-        status => undef, body => undef, delay => 0,
+        status => undef, body => undef, delay => 0, misbehave => undef,
     },
     dns => {
         names => { map { ("$_.faas.test" => '127.0.0.1') }
@@ -141,6 +168,14 @@ my %DEFAULTS = (
         ttl => 1, drop => 0,
     },
 );
+
+my %MISBEHAVE = map { ($_ => 1) } qw(close_before_answer
+    close_mid_headers close_mid_body endless_headers endless_body
+    lying_length_short lying_length_long bad_chunked html_200 stall);
+my $MISBEHAVE_LIMIT = 120;      # endless answers and stalls end by then
+my $HTML_PAGE = "<!DOCTYPE html>\n<html><head><title>Welcome</title>"
+    . "</head>\n<body><h1>It works!</h1><p>This is not JSON.</p>"
+    . "</body></html>\n";
 
 my %QTYPE = (1 => 'A', 28 => 'AAAA');
 my %RCODE = (0 => 'NOERROR', 1 => 'FORMERR', 2 => 'SERVFAIL',
@@ -447,6 +482,15 @@ sub handle {
     }
     my $section = $ctl->{$name};
     sleep $section->{delay} if $section->{delay} && !$req->{bad};
+    my $mode = $section->{misbehave};
+    if (defined $mode && !ref $mode && $MISBEHAVE{$mode}) {
+        my $ok = misbehave($conn, $name, $mode, \%log);
+        counter_add("$name.active", -1);
+        return $ok;
+    }
+    push @{ $log{violations} }, "unknown misbehave mode: "
+        . $JSON->encode($mode)
+        if defined $mode && $mode ne '';
 
     my ($status, $body) = @$res;
     $body = $JSON->encode($body) if ref $body;
@@ -466,11 +510,11 @@ sub handle {
 }
 
 sub response {
-    my ($status, $body, $keep, $chunked) = @_;
+    my ($status, $body, $keep, $chunked, $type) = @_;
     my $reason = $REASON{$status} // 'Unknown';
     my $head = "HTTP/1.1 $status $reason\r\n"
         . "Server: faas-standin\r\n"
-        . "Content-Type: application/json\r\n"
+        . "Content-Type: " . ($type // 'application/json') . "\r\n"
         . ($keep ? '' : "Connection: close\r\n");
     return $head . "Content-Length: " . length($body) . "\r\n\r\n$body"
         unless $chunked;
@@ -482,6 +526,96 @@ sub response {
         $out .= sprintf("%x\r\n%s\r\n", length $part, $part);
     }
     return $out . "0\r\n\r\n";
+}
+
+# ----------------------------------------------------------- misbehave
+
+# Misbehave instead of answering (see "misbehave" at the top).  The
+# request is logged first, with "misbehave" and the status of the head
+# sent, if any.  Returns true to keep the connection (html_200 only).
+sub misbehave {
+    my ($conn, $name, $mode, $log) = @_;
+    my $ok200 = "HTTP/1.1 200 OK\r\nServer: faas-standin\r\n";
+    my $json = "Content-Type: application/json\r\n";
+    $log->{misbehave} = $mode;
+    $log->{status} = $mode =~ /^(?:close_before_answer|stall)$/
+        ? undef : 200;
+    $log->{concurrent} = counter_add("$name.active", 0);
+    append_log($log);
+
+    if ($mode eq 'close_mid_headers') {
+        write_all($conn, "HTTP/1.1 200 OK\r\n$json");
+    } elsif ($mode eq 'close_mid_body') {
+        write_all($conn, "$ok200${json}Content-Length: 1000\r\n\r\n"
+            . '{"partial"');
+    } elsif ($mode eq 'endless_headers') {
+        my $line = "X-Pad: " . ('p' x 64) . "\r\n";
+        my $deadline = time + $MISBEHAVE_LIMIT;
+        my $ok = write_all($conn, $ok200);
+        while ($ok && time < $deadline && getppid == $conn->{ppid}) {
+            $ok = write_some($conn, $line) && pause($conn, 0.01);
+        }
+    } elsif ($mode eq 'endless_body') {
+        my $deadline = time + $MISBEHAVE_LIMIT;
+        my $ok = write_all($conn, "$ok200${json}"
+            . "Content-Length: 1000000000\r\n\r\n" . '{"data":"');
+        while ($ok && time < $deadline && getppid == $conn->{ppid}) {
+            $ok = write_some($conn, 'x' x 256) && pause($conn, 0.02);
+        }
+    } elsif ($mode eq 'lying_length_short') {
+        write_all($conn, "$ok200${json}Content-Length: 5\r\n\r\n"
+            . '{"lie":"' . ('x' x 40) . '"}') and pause($conn, 2);
+    } elsif ($mode eq 'lying_length_long') {
+        write_all($conn, "$ok200${json}Content-Length: 500\r\n\r\n"
+            . '{"lie":"' . ('x' x 40) . '"}')
+            and pause($conn, $MISBEHAVE_LIMIT);
+    } elsif ($mode eq 'bad_chunked') {
+        write_all($conn, "$ok200${json}Transfer-Encoding: chunked\r\n\r\n"
+            . "zz\r\n" . '{"bad":"chunk"}' . "\r\n")
+            and pause($conn, 2);
+    } elsif ($mode eq 'html_200') {
+        my $keep = ($log->{version} // '') eq '1.1'
+            && ($log->{headers}{connection} // '') !~ /\bclose\b/i;
+        return write_all($conn, response(200, $HTML_PAGE, $keep, 0,
+            'text/html; charset=utf-8')) && $keep;
+    } elsif ($mode eq 'stall') {
+        pause($conn, $MISBEHAVE_LIMIT);
+    }
+    # close_before_answer: nothing at all
+    return 0;
+}
+
+# Write $data, waiting for the socket to take it (0.5 s at a time, so
+# that a stopped stand-in is noticed); false when the peer went away.
+sub write_some {
+    my ($conn, $data) = @_;
+    my $sel = IO::Select->new($conn->{sock});
+    while (length $data) {
+        until ($sel->can_write(0.5)) {
+            return 0 if getppid != $conn->{ppid};
+        }
+        my $n = syswrite($conn->{sock}, $data);
+        return 0 unless $n;
+        substr($data, 0, $n, '');
+    }
+    return 1;
+}
+
+# Wait $secs seconds, reading (and dropping) what the peer sends; false
+# as soon as the peer closes the connection (or the stand-in is gone).
+sub pause {
+    my ($conn, $secs) = @_;
+    my $sock = $conn->{sock};
+    my $sel = IO::Select->new($sock);
+    my $deadline = time + $secs;
+    while ((my $left = $deadline - time) > 0) {
+        return 0 if getppid != $conn->{ppid};
+        next unless $sock->pending
+            || $sel->can_read($left < 0.2 ? $left : 0.2);
+        my $n = sysread($sock, my $junk, 65536);
+        return 0 unless $n;
+    }
+    return 1;
 }
 
 # ------------------------------------------------------------ sentinel
