@@ -406,6 +406,8 @@ ngx_int_t ngx_http_faas_payload_request(ngx_http_request_t *r,
 
 /* response: faas_response http */
 ngx_int_t ngx_http_faas_response_filter_init(ngx_conf_t *cf);
+void ngx_http_faas_response_abort(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_int_t rc);
 
 /* invoke: the faas_invoke content handler and its upstream */
 ngx_int_t ngx_http_faas_invoke_handler(ngx_http_request_t *r);

@@ -875,7 +875,9 @@ ngx_http_faas_invoke_process_header(ngx_http_request_t *r)
     {
         ctx->http_answer = 1;
         ctx->http_body = NULL;
-        ctx->http_too_large = 0;
+
+        /* refused as soon as its first bytes come */
+        ctx->http_too_large = (ctx->length > (off_t) flcf->max_response_size);
 
         /* auth_request asks for the header only: the status is in the body */
         if (r->header_only) {
@@ -1209,6 +1211,8 @@ ngx_http_faas_invoke_finalize_request(ngx_http_request_t *r, ngx_int_t rc)
     if (ctx != NULL && ctx->replay.posted) {
         ngx_delete_posted_event(&ctx->replay);
     }
+
+    ngx_http_faas_response_abort(r, ctx, rc);
 }
 
 

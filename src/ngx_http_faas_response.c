@@ -20,6 +20,11 @@ static ngx_int_t ngx_http_faas_response_keep(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, ngx_chain_t *in, size_t max);
 static ngx_int_t ngx_http_faas_response_send(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
+static ngx_int_t ngx_http_faas_response_error(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_uint_t status, ngx_str_t *code,
+    ngx_str_t *message);
+static ngx_int_t ngx_http_faas_response_out(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_buf_t *b);
 static ngx_int_t ngx_http_faas_response_header(ngx_pool_t *pool,
     ngx_http_faas_http_answer_t *a, cJSON *name, cJSON *value,
     const char **error);
@@ -348,18 +353,57 @@ ngx_http_faas_response_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     rc = ngx_http_faas_response_keep(r, ctx, in, flcf->max_response_size);
 
-    if (rc == NGX_AGAIN) {
-        return NGX_OK;
-    }
-
     if (rc == NGX_ERROR) {
         return NGX_ERROR;
+    }
+
+    if (rc == NGX_AGAIN && !ctx->http_too_large) {
+        return NGX_OK;
     }
 
     ctx->http_held = 0;
     ctx->http_answer = 0;
 
-    return ngx_http_faas_response_send(r, ctx);
+    rc = ngx_http_faas_response_send(r, ctx);
+
+    /* an answer over the limit: the client has its error, stop reading */
+    if (ctx->http_too_large && rc != NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    return rc;
+}
+
+
+/*
+ * The gateway failed while the function's answer was held back: nothing
+ * went to the client yet, so it can still get a JSON error.
+ */
+
+void
+ngx_http_faas_response_abort(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
+    ngx_int_t rc)
+{
+    ngx_str_t  code, message;
+
+    if (ctx == NULL || !ctx->http_held || rc == 0 || rc == NGX_DONE) {
+        return;
+    }
+
+    ctx->http_held = 0;
+    ctx->http_answer = 0;
+
+    if (rc == NGX_HTTP_GATEWAY_TIME_OUT) {
+        ngx_str_set(&code, "gateway_timeout");
+        ngx_str_set(&message, "the function gateway did not answer in time");
+
+    } else {
+        ngx_str_set(&code, "gateway_error");
+        ngx_str_set(&message, "the function gateway broke off its answer");
+        rc = NGX_HTTP_BAD_GATEWAY;
+    }
+
+    (void) ngx_http_faas_response_error(r, ctx, rc, &code, &message);
 }
 
 
@@ -438,7 +482,6 @@ ngx_http_faas_response_send(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     ngx_str_t                     code, message;
     ngx_buf_t                    *b;
     ngx_uint_t                    i;
-    ngx_chain_t                   out;
     const char                   *error;
     ngx_keyval_t                 *kv;
     ngx_table_elt_t              *h;
@@ -469,63 +512,99 @@ ngx_http_faas_response_send(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
         message.data = (u_char *) error;
         message.len = ngx_strlen(error);
 
-        b->pos = ngx_http_faas_json_error(r->pool, &code, &message, NULL,
-                                          NULL, &len);
-        if (b->pos == NULL) {
+        return ngx_http_faas_response_error(r, ctx, NGX_HTTP_BAD_GATEWAY,
+                                            &code, &message);
+    }
+
+    r->headers_out.status = a.status;
+    r->headers_out.content_type.len = 0;
+    r->headers_out.content_type_len = 0;
+    r->headers_out.content_type_lowcase = NULL;
+
+    kv = a.headers.elts;
+
+    for (i = 0; i < a.headers.nelts; i++) {
+
+        if (kv[i].key.len == 12
+            && ngx_strncasecmp(kv[i].key.data,
+                               (u_char *) "content-type", 12)
+               == 0)
+        {
+            r->headers_out.content_type = kv[i].value;
+            r->headers_out.content_type_len = kv[i].value.len;
+            continue;
+        }
+
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
             return NGX_ERROR;
         }
 
-        b->last = b->pos + len;
+        h->hash = 1;
+        h->key = kv[i].key;
+        h->value = kv[i].value;
+        h->lowcase_key = NULL;
 
-        r->headers_out.status = NGX_HTTP_BAD_GATEWAY;
+        /* so that nginx does not add its own as well */
+        if (h->key.len == 6
+            && ngx_strncasecmp(h->key.data, (u_char *) "server", 6) == 0)
+        {
+            r->headers_out.server = h;
 
-    } else {
-        r->headers_out.status = a.status;
-        r->headers_out.content_type.len = 0;
-        r->headers_out.content_type_len = 0;
-        r->headers_out.content_type_lowcase = NULL;
-
-        kv = a.headers.elts;
-
-        for (i = 0; i < a.headers.nelts; i++) {
-
-            if (kv[i].key.len == 12
-                && ngx_strncasecmp(kv[i].key.data,
-                                   (u_char *) "content-type", 12)
-                   == 0)
-            {
-                r->headers_out.content_type = kv[i].value;
-                r->headers_out.content_type_len = kv[i].value.len;
-                continue;
-            }
-
-            h = ngx_list_push(&r->headers_out.headers);
-            if (h == NULL) {
-                return NGX_ERROR;
-            }
-
-            h->hash = 1;
-            h->key = kv[i].key;
-            h->value = kv[i].value;
-            h->lowcase_key = NULL;
-
-            /* so that nginx does not add its own as well */
-            if (h->key.len == 6
-                && ngx_strncasecmp(h->key.data, (u_char *) "server", 6) == 0)
-            {
-                r->headers_out.server = h;
-
-            } else if (h->key.len == 4
-                       && ngx_strncasecmp(h->key.data, (u_char *) "date", 4)
-                          == 0)
-            {
-                r->headers_out.date = h;
-            }
+        } else if (h->key.len == 4
+                   && ngx_strncasecmp(h->key.data, (u_char *) "date", 4)
+                      == 0)
+        {
+            r->headers_out.date = h;
         }
-
-        b->pos = a.body.data;
-        b->last = a.body.data + a.body.len;
     }
+
+    b->pos = a.body.data;
+    b->last = a.body.data + a.body.len;
+
+    return ngx_http_faas_response_out(r, ctx, b);
+}
+
+
+/* a JSON error instead of the function's answer */
+
+static ngx_int_t
+ngx_http_faas_response_error(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
+    ngx_uint_t status, ngx_str_t *code, ngx_str_t *message)
+{
+    size_t      len;
+    ngx_buf_t  *b;
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = ngx_http_faas_json_error(r->pool, code, message, NULL, NULL,
+                                      &len);
+    if (b->pos == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->last = b->pos + len;
+
+    r->headers_out.status = status;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+
+    return ngx_http_faas_response_out(r, ctx, b);
+}
+
+
+/* the held header, now decided, and the body after it */
+
+static ngx_int_t
+ngx_http_faas_response_out(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
+    ngx_buf_t *b)
+{
+    ngx_int_t    rc;
+    ngx_chain_t  out;
 
     r->headers_out.status_line.len = 0;
     r->headers_out.content_length_n = b->last - b->pos;
@@ -533,12 +612,6 @@ ngx_http_faas_response_send(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     if (r->headers_out.content_length) {
         r->headers_out.content_length->hash = 0;
         r->headers_out.content_length = NULL;
-    }
-
-    if (rc != NGX_OK) {
-        ngx_str_set(&r->headers_out.content_type, "application/json");
-        r->headers_out.content_type_len = r->headers_out.content_type.len;
-        r->headers_out.content_type_lowcase = NULL;
     }
 
     if (ctx->header_only) {

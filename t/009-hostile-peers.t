@@ -19,10 +19,8 @@
 # is 502 bad_function_response.
 #
 # faas_response http holds the gateway's answer until it is whole, so a
-# failure in its body could still become a JSON error: the TODO tests of
-# TESTs 32 to 35 say what is expected there; the module does not do it
-# yet (suspected bugs: the connection is closed without an answer, and
-# an endless answer is read on past faas_max_response_size).
+# failure in its body still becomes a JSON error (TESTs 32 to 34), and an
+# answer over faas_max_response_size is refused as soon as it is (TEST 35).
 use strict;
 use warnings;
 
@@ -876,8 +874,7 @@ location /web {
 # the answer is held until it is whole: nothing reached the client yet
 my $r = main::raw_post('/web', 4);
 ok($r->{closed} && $r->{time} < 2, 'answered at once');
-TODO: {
-    local $TODO = 'suspected module bug: the connection is closed without an answer';
+{
     is($r->{status}, 502, 'status 502');
     like($r->{body}, qr/"error":"gateway_error"/, 'a JSON gateway_error');
 }
@@ -899,8 +896,7 @@ location /web {
 --- check_eval
 my $r = main::raw_post('/web', 4);
 ok($r->{closed} && $r->{time} < 2, 'answered at once');
-TODO: {
-    local $TODO = 'suspected module bug: the connection is closed without an answer';
+{
     is($r->{status}, 502, 'status 502');
     like($r->{body}, qr/"error":"gateway_error"/, 'a JSON gateway_error');
 }
@@ -923,8 +919,7 @@ location /web {
 my $r = main::raw_post('/web', 6);
 ok($r->{closed} && $r->{time} > 1.5 && $r->{time} < 4,
    "ended after faas_read_timeout: $r->{time} s");
-TODO: {
-    local $TODO = 'suspected module bug: the connection is closed without an answer';
+{
     is($r->{status}, 504, 'status 504');
     like($r->{body}, qr/"error":"gateway_timeout"/, 'a JSON gateway_timeout');
 }
@@ -949,8 +944,7 @@ location /web {
 # announced 1 GB, so nginx could even tell at once
 my $n = main::access_lines();
 my $r = main::raw_post('/web', 1.5);
-TODO: {
-    local $TODO = 'suspected module bug: no answer, nginx reads the endless body on';
+{
     is($r->{status}, 502, 'status 502');
     like($r->{body}, qr/"error":"bad_function_response"/,
          'a JSON bad_function_response');
@@ -962,4 +956,4 @@ my $t = time - $t0;
 like($line // '', qr/"POST \/web HTTP\/1\.1" /,
      'the request ended once the client closed');
 ok($t < 2, "soon: $t s");
-main::recovers('gateway', '/web', 0);
+main::recovers('gateway', '/web', 1);
