@@ -334,9 +334,14 @@ ngx_http_faas_domain_check(ngx_http_faas_client_t *client, ngx_str_t *base,
     root = cJSON_ParseWithLength((const char *) client->response.body.data,
                                  client->response.body.len);
 
-    item = cJSON_GetObjectItemCaseSensitive(root, "baseURI");
-
     rc = NGX_ERROR;
+
+    if (root == NULL || !cJSON_IsObject(root)) {
+        *ngx_slprintf(error, last, "the answer is not a JSON object") = '\0';
+        goto done;
+    }
+
+    item = cJSON_GetObjectItemCaseSensitive(root, "baseURI");
 
     if (!cJSON_IsString(item)) {
         *ngx_slprintf(error, last, "the answer has no \"baseURI\"") = '\0';

@@ -497,12 +497,12 @@ POST /dom
 {}
 --- error_code: 503
 --- response_body_json
-{"error":"domain_lookup_failed","message":"the answer has no \"baseURI\""}
+{"error":"domain_lookup_failed","message":"the answer is not a JSON object"}
 --- domain_requests: 3
 --- domain_request_like
 {"service":"sentinel","misbehave":"lying_length_short"}
 --- error_log
-qr/\[error\] .*lookup of service "sentinel" failed: the answer has no "baseURI"/
+qr/\[error\] .*lookup of service "sentinel" failed: the answer is not a JSON object/
 --- check_eval
 main::recovers('domain', '/dom');
 
@@ -561,12 +561,12 @@ POST /dom
 {}
 --- error_code: 503
 --- response_body_json
-{"error":"domain_lookup_failed","message":"the answer has no \"baseURI\""}
+{"error":"domain_lookup_failed","message":"the answer is not a JSON object"}
 --- domain_requests: 3
 --- domain_request_like
 {"service":"sentinel","misbehave":"html_200","status":200}
 --- error_log
-qr/\[error\] .*lookup of service "sentinel" failed: the answer has no "baseURI"/
+qr/\[error\] .*lookup of service "sentinel" failed: the answer is not a JSON object/
 --- check_eval
 main::recovers('domain', '/dom');
 
