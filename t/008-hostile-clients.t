@@ -11,9 +11,10 @@ use Time::HiRes qw(sleep time);
 default_http_config(demo_http_config());
 
 sub raw_conn {
-    return IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-        PeerPort => server_port(), Proto => 'tcp', Timeout => 5)
-        or die "connect: $!";
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+        PeerPort => server_port(), Proto => 'tcp', Timeout => 5);
+    die "connect: $!" unless $s;
+    return $s;
 }
 
 plan tests => blocks();
