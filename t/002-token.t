@@ -96,6 +96,7 @@ valid for 3600 s
 
 
 === TEST 4: no expires_in at all: the JWT's exp is used
+--- no_valgrind: it counts seconds and concurrent arrivals
 --- config
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- standin

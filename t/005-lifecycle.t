@@ -24,6 +24,7 @@ run_tests();
 __DATA__
 
 === TEST 1: a cold start with 500 concurrent requests over 4 workers: one token request
+--- no_valgrind: it counts seconds and concurrent arrivals
 --- workers: 4
 --- main_config
 worker_rlimit_nofile 4096;
@@ -128,6 +129,7 @@ is(scalar @gw, 0, 'no request went out with an expired token');
 
 
 === TEST 4: a fetching worker dies: another fetches when its claim runs out
+--- no_valgrind: it counts seconds and concurrent arrivals
 --- workers: 2
 --- log_level: debug
 --- allow_worker_kill

@@ -117,6 +117,8 @@ package FaasTest;
 #   allow_worker_kill      a worker killed with SIGKILL by the block is
 #                          not a crash
 #   skip: REASON           skip the block.
+#   no_valgrind: REASON    skip the block under FAAS_VALGRIND (it measures
+#                          time, which valgrind's slowdown distorts)
 #
 # JSON matching: "ANY" matches any value that is present; a string
 #   "qr/RE/" matches strings matching RE; numbers and strings are distinct
@@ -187,6 +189,7 @@ my %KNOWN = map { $_ => 1 } qw(
     auth_request_like gateway_request_like allow_violations
     domain_requests domain_request_like dns_requests dns_request_like
     standin_violations skip check_eval allow_worker_kill standin_eval
+    no_valgrind
 );
 
 $SIG{INT} = $SIG{TERM} = sub { exit 130 };  # so that END cleans up
@@ -821,6 +824,8 @@ sub run_tests {
         subtest $b->{name} => sub {
             plan skip_all => $b->{s}{skip} || 'skipped'
                 if exists $b->{s}{skip};
+            plan skip_all => "under valgrind: $b->{s}{no_valgrind}"
+                if $VALGRIND && exists $b->{s}{no_valgrind};
             eval { run_block($b); 1 } or fail("harness error: $@");
             stop_nginx();
         };
