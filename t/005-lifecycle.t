@@ -55,6 +55,7 @@ is($auth[0]{concurrent}, 1, 'never two token requests at once');
 
 
 === TEST 2: steady traffic across several expiries: nobody waits after the first
+--- no_valgrind: it counts seconds against token lifetimes
 --- workers: 2
 --- log_level: debug
 --- config
@@ -86,6 +87,7 @@ ok($up, 'newer tokens replace older ones');
 
 
 === TEST 3: the authorization server fails: the valid token stays in use, retries back off
+--- no_valgrind: it counts seconds against token lifetimes
 --- http_config
 faas_credentials demo {
     account 12345678; client_id demo-client; client_secret demo-secret;
