@@ -695,6 +695,7 @@ main::recovers('gateway', '/hello');
 
 
 === TEST 25: the gateway streams a body forever: the client gets the status and the data; its close ends the request
+--- no_valgrind: it times the streaming of a slow endless body
 --- config
 location /hello {
     faas_read_timeout 2s;
