@@ -233,7 +233,8 @@ typedef struct {
     ngx_http_chunked_t              chunked;
     off_t                           length;
     ngx_uint_t                      gateway_status;
-    ngx_buf_t                      *error_body;
+    ngx_buf_t                      *gateway_body;   /* an error answer */
+    ngx_buf_t                      *error_body;     /* our JSON error */
 
     ngx_str_t                       error_code;
     ngx_str_t                       error_message;

@@ -699,7 +699,7 @@ ngx_http_faas_invoke_reinit_request(ngx_http_request_t *r)
 
     ctx->length = -1;
     ctx->gateway_status = 0;
-    ctx->error_body = NULL;
+    ctx->gateway_body = NULL;
     ctx->function_error = 0;
     ctx->chunked_body = 0;
 
@@ -1035,6 +1035,7 @@ ngx_http_faas_invoke_out(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
     u_char *pos, u_char *last)
 {
     size_t                n;
+    ngx_buf_t            *b;
     ngx_chain_t          *cl, **ll;
     ngx_http_upstream_t  *u;
 
@@ -1045,18 +1046,18 @@ ngx_http_faas_invoke_out(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
     u = r->upstream;
 
     if (ctx->function_error) {
-        if (ctx->error_body == NULL) {
-            ctx->error_body = ngx_create_temp_buf(r->pool,
+        if (ctx->gateway_body == NULL) {
+            ctx->gateway_body = ngx_create_temp_buf(r->pool,
                                                 NGX_HTTP_FAAS_ERROR_BODY_MAX);
-            if (ctx->error_body == NULL) {
+            if (ctx->gateway_body == NULL) {
                 return NGX_ERROR;
             }
         }
 
-        n = ngx_min((size_t) (last - pos),
-                    (size_t) (ctx->error_body->end - ctx->error_body->last));
+        b = ctx->gateway_body;
+        n = ngx_min((size_t) (last - pos), (size_t) (b->end - b->last));
 
-        ctx->error_body->last = ngx_cpymem(ctx->error_body->last, pos, n);
+        b->last = ngx_cpymem(b->last, pos, n);
 
         return NGX_OK;
     }
@@ -1116,10 +1117,10 @@ ngx_http_faas_invoke_function_error(ngx_http_request_t *r,
 
     u = r->upstream;
 
-    if (ctx->error_body != NULL) {
-        (void) ngx_http_faas_json_gateway_error(r->pool, ctx->error_body->pos,
-                                            ctx->error_body->last
-                                            - ctx->error_body->pos,
+    if (ctx->gateway_body != NULL) {
+        (void) ngx_http_faas_json_gateway_error(r->pool, ctx->gateway_body->pos,
+                                            ctx->gateway_body->last
+                                            - ctx->gateway_body->pos,
                                             &gw_code, &gw_message);
 
     } else {
@@ -1129,10 +1130,13 @@ ngx_http_faas_invoke_function_error(ngx_http_request_t *r,
 
     if (ctx->gateway_status >= 100 && ctx->gateway_status <= 599) {
         /* faas_response http: the raw error goes to the log only */
-        raw.data = ctx->error_body ? ctx->error_body->pos : NULL;
-        raw.len = ctx->error_body ? ngx_min(512, (size_t) (ctx->error_body->last
-                                                   - ctx->error_body->pos))
-                                  : 0;
+        raw.data = ctx->gateway_body ? ctx->gateway_body->pos : NULL;
+        raw.len = 0;
+
+        if (ctx->gateway_body) {
+            raw.len = ngx_min(512, (size_t) (ctx->gateway_body->last
+                                             - ctx->gateway_body->pos));
+        }
 
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "faas: the gateway answered status %ui: \"%V\"",
