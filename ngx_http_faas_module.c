@@ -440,15 +440,16 @@ ngx_http_faas_init(ngx_conf_t *cf)
         return NGX_OK;
     }
 
-    if (ngx_http_faas_resolve_invokes(cf, fmcf) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
     if (ngx_http_faas_token_ssl(cf, fmcf) != NGX_OK) {
         return NGX_ERROR;
     }
 
+    /* knows the resolver, chooses the gateway's upstream */
     if (ngx_http_faas_cred_init(cf, fmcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_faas_resolve_invokes(cf, fmcf) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -547,12 +548,22 @@ ngx_http_faas_token_ssl(ngx_conf_t *cf, ngx_http_faas_main_conf_t *fmcf)
 static ngx_int_t
 ngx_http_faas_init_process(ngx_cycle_t *cycle)
 {
+    ngx_uint_t                  i;
+    ngx_http_faas_cred_t      **creds;
     ngx_http_faas_main_conf_t  *fmcf;
 
     fmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_faas_module);
 
     if (fmcf == NULL || fmcf->creds.nelts == 0) {
         return NGX_OK;
+    }
+
+    creds = fmcf->creds.elts;
+
+    for (i = 0; i < fmcf->creds.nelts; i++) {
+        if (ngx_http_faas_peer_init_process(cycle, creds[i]) != NGX_OK) {
+            return NGX_ERROR;
+        }
     }
 
     return ngx_http_faas_token_init_process(cycle, fmcf);

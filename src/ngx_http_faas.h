@@ -45,6 +45,7 @@
 typedef struct ngx_http_faas_cred_s    ngx_http_faas_cred_t;
 typedef struct ngx_http_faas_client_s  ngx_http_faas_client_t;
 typedef struct ngx_http_faas_waiter_s  ngx_http_faas_waiter_t;
+typedef struct ngx_http_faas_gateway_s  ngx_http_faas_gateway_t;
 
 
 #define NGX_HTTP_FAAS_SENTINEL            0
@@ -108,6 +109,47 @@ typedef struct {
 } ngx_http_faas_endpoint_t;
 
 
+/* a connection to the gateway kept open, per worker */
+typedef struct {
+    ngx_queue_t                     queue;
+    ngx_connection_t               *connection;
+    ngx_http_faas_gateway_t        *gateway;
+    socklen_t                       socklen;
+    ngx_sockaddr_t                  sockaddr;
+} ngx_http_faas_keepalive_t;
+
+
+/*
+ * The gateway when no upstream{} block of its name exists: the module's
+ * own peers, resolved at run time when a resolver is configured, with
+ * connections kept open and TLS sessions reused.
+ */
+struct ngx_http_faas_gateway_s {
+    ngx_http_upstream_srv_conf_t    upstream;    /* peer.init is ours */
+    ngx_str_t                       name;        /* host, DNS and TLS */
+    in_port_t                       port;
+    ngx_uint_t                      no_port;
+    ngx_addr_t                     *addrs;       /* resolved at startup */
+    ngx_uint_t                      naddrs;
+    ngx_resolver_t                 *resolver;    /* or resolved at run time */
+    ngx_msec_t                      resolver_timeout;
+    ngx_uint_t                      keepalive;
+    ngx_msec_t                      keepalive_timeout;
+    ngx_uint_t                      keepalive_requests;
+
+    /* per worker */
+    ngx_pool_t                     *pool;        /* of the resolved addrs */
+    ngx_str_t                       resolved;    /* the host they are of */
+    ngx_addr_t                     *current;
+    ngx_uint_t                      ncurrent;
+    time_t                          valid;
+    ngx_uint_t                      next;
+    ngx_queue_t                     cache;
+    ngx_queue_t                     free;
+    ngx_ssl_session_t              *session;
+};
+
+
 /* one faas_credentials block; the tail is per worker process state */
 struct ngx_http_faas_cred_s {
     ngx_str_t                       name;
@@ -138,7 +180,8 @@ struct ngx_http_faas_cred_s {
     ngx_msec_t                      resolver_timeout;
     ngx_str_t                       gateway_host;   /* Host header */
     ngx_str_t                       invoke_prefix;  /* /api/account/N/ */
-    ngx_http_upstream_srv_conf_t   *upstream;
+    ngx_http_upstream_srv_conf_t   *upstream;      /* a block, or gw's */
+    ngx_http_faas_gateway_t         gw;
     ngx_ssl_t                      *ssl;
     ngx_flag_t                      ssl_verify;
     u_char                          key[NGX_HTTP_FAAS_KEY_LEN];
@@ -223,7 +266,11 @@ typedef struct {
     ngx_chain_t                    *body;
     off_t                           body_len;
     ngx_str_t                       headers_json;
-    ngx_str_t                       gateway_host;
+    ngx_str_t                       gateway_host;   /* from lookups */
+    ngx_str_t                       gateway_name;
+    in_port_t                       gateway_port;
+    ngx_resolver_ctx_t             *resolving;
+    ngx_int_t                       resolve_rc;
     ngx_buf_t                      *http_body;
 
     ngx_http_faas_waiter_t          waiter;
@@ -247,6 +294,8 @@ typedef struct {
     unsigned                        header_only:1;
     unsigned                        chunked_body:1;
     unsigned                        json_error:1;
+    unsigned                        resolve_sync:1;
+    unsigned                        resolve_done:1;
 } ngx_http_faas_ctx_t;
 
 
@@ -372,6 +421,16 @@ void ngx_http_faas_client_close(ngx_http_faas_client_t *client);
 ngx_int_t ngx_http_faas_endpoint_parse(ngx_conf_t *cf, ngx_str_t *url,
     ngx_http_faas_endpoint_t *ep, const char *directive);
 
+/* peer: the gateway's addresses, kept connections, TLS sessions */
+ngx_int_t ngx_http_faas_peer_conf(ngx_conf_t *cf, ngx_http_faas_cred_t *cred);
+ngx_int_t ngx_http_faas_peer_init_process(ngx_cycle_t *cycle,
+    ngx_http_faas_cred_t *cred);
+ngx_int_t ngx_http_faas_peer_prepare(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx);
+ngx_int_t ngx_http_faas_endpoint_resolve(ngx_conf_t *cf,
+    ngx_http_faas_endpoint_t *ep, ngx_resolver_t *resolver,
+    const char *directive, ngx_str_t *cred_name);
+
 /* TLS contexts */
 ngx_ssl_t *ngx_http_faas_ssl_get(ngx_conf_t *cf, ngx_str_t *trusted,
     ngx_flag_t verify);
@@ -412,6 +471,7 @@ void ngx_http_faas_response_abort(ngx_http_request_t *r,
 
 /* invoke: the faas_invoke content handler and its upstream */
 ngx_int_t ngx_http_faas_invoke_handler(ngx_http_request_t *r);
+void ngx_http_faas_invoke_resume(ngx_http_request_t *r, ngx_int_t rc);
 
 /* errors: JSON error bodies for everything a faas location answers */
 ngx_int_t ngx_http_faas_error(ngx_http_request_t *r, ngx_int_t status,

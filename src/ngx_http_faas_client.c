@@ -55,6 +55,9 @@ ngx_http_faas_endpoint_parse(ngx_conf_t *cf, ngx_str_t *url,
     u.default_port = 443;
     u.uri_part = 1;
 
+    /* a name: resolved when the resolver is known */
+    u.no_resolve = 1;
+
     if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%s\": %s in \"%V\"",
                            directive, u.err ? u.err : "invalid URL", url);
@@ -130,7 +133,15 @@ ngx_http_faas_client_create(ngx_log_t *log, ngx_http_faas_endpoint_t *ep)
     pool->log = client->log;
 
     client->pool = pool;
-    client->endpoint = ep;
+
+    /* a copy: names resolved at run time are resolved for each fetch */
+    client->endpoint = ngx_palloc(pool, sizeof(ngx_http_faas_endpoint_t));
+    if (client->endpoint == NULL) {
+        ngx_destroy_pool(pool);
+        return NULL;
+    }
+
+    *client->endpoint = *ep;
     client->what.data = client->what_buf;
     client->error_text = "";
 

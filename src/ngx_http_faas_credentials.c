@@ -41,13 +41,16 @@ static char *ngx_http_faas_cred_set_secret(ngx_conf_t *cf,
 static char *ngx_http_faas_cred_set_region(ngx_conf_t *cf,
     ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
     ngx_str_t *value);
-static char *ngx_http_faas_cred_set_timeout(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value);
 static char *ngx_http_faas_cred_set_auth(ngx_conf_t *cf,
     ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
     ngx_str_t *value);
 static char *ngx_http_faas_cred_set_ttl(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value);
+static char *ngx_http_faas_cred_set_number(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value);
+static char *ngx_http_faas_cred_set_msec(ngx_conf_t *cf,
     ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
     ngx_str_t *value);
 static ngx_int_t ngx_http_faas_cred_domain(ngx_conf_t *cf,
@@ -87,7 +90,8 @@ static ngx_http_faas_cred_command_t  ngx_http_faas_cred_commands[] = {
     { ngx_string("scope"), ngx_http_faas_cred_set_str,
       offsetof(ngx_http_faas_cred_t, scope) },
 
-    { ngx_string("faas_token_timeout"), ngx_http_faas_cred_set_timeout, 0 },
+    { ngx_string("faas_token_timeout"), ngx_http_faas_cred_set_msec,
+      offsetof(ngx_http_faas_cred_t, token_timeout) },
 
     { ngx_string("refresh_before"), ngx_http_faas_cred_set_refresh, 0 },
 
@@ -97,6 +101,15 @@ static ngx_http_faas_cred_command_t  ngx_http_faas_cred_commands[] = {
       offsetof(ngx_http_faas_cred_t, domain_api) },
 
     { ngx_string("domain_ttl"), ngx_http_faas_cred_set_ttl, 0 },
+
+    { ngx_string("keepalive"), ngx_http_faas_cred_set_number,
+      offsetof(ngx_http_faas_cred_t, gw.keepalive) },
+
+    { ngx_string("keepalive_requests"), ngx_http_faas_cred_set_number,
+      offsetof(ngx_http_faas_cred_t, gw.keepalive_requests) },
+
+    { ngx_string("keepalive_timeout"), ngx_http_faas_cred_set_msec,
+      offsetof(ngx_http_faas_cred_t, gw.keepalive_timeout) },
 
     { ngx_null_string, NULL, 0 }
 };
@@ -142,6 +155,9 @@ ngx_http_faas_cred_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     cred->refresh_before = NGX_CONF_UNSET;
     cred->client_auth = NGX_CONF_UNSET_UINT;
     cred->domain_ttl = NGX_CONF_UNSET;
+    cred->gw.keepalive = NGX_CONF_UNSET_UINT;
+    cred->gw.keepalive_requests = NGX_CONF_UNSET_UINT;
+    cred->gw.keepalive_timeout = NGX_CONF_UNSET_MSEC;
     cred->conf_file = cf->conf_file->file.name.data;
     cred->conf_line = cf->conf_file->line;
 
@@ -430,14 +446,42 @@ ngx_http_faas_cred_set_region(ngx_conf_t *cf,
 }
 
 
+
 static char *
-ngx_http_faas_cred_set_timeout(ngx_conf_t *cf,
+ngx_http_faas_cred_set_number(ngx_conf_t *cf,
     ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
     ngx_str_t *value)
 {
-    ngx_msec_t  ms;
+    ngx_int_t    n;
+    ngx_uint_t  *field;
 
-    if (cred->token_timeout != NGX_CONF_UNSET_MSEC) {
+    field = (ngx_uint_t *) ((u_char *) cred + cmd->offset);
+
+    if (*field != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    n = ngx_atoi(value->data, value->len);
+    if (n == NGX_ERROR) {
+        return "has an invalid number";
+    }
+
+    *field = n;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_faas_cred_set_msec(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value)
+{
+    ngx_msec_t   ms, *field;
+
+    field = (ngx_msec_t *) ((u_char *) cred + cmd->offset);
+
+    if (*field != NGX_CONF_UNSET_MSEC) {
         return "is duplicate";
     }
 
@@ -446,7 +490,7 @@ ngx_http_faas_cred_set_timeout(ngx_conf_t *cf,
         return "has an invalid time value";
     }
 
-    cred->token_timeout = ms;
+    *field = ms;
 
     return NGX_CONF_OK;
 }
@@ -674,11 +718,15 @@ ngx_http_faas_cred_gateway(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
         return NGX_CONF_ERROR;
     }
 
-    /* an upstream{} block of that name is used as is, so keepalive works */
-    cred->upstream = ngx_http_upstream_add(cf, &u, 0);
-    if (cred->upstream == NULL) {
-        return NGX_CONF_ERROR;
-    }
+    /*
+     * an upstream{} block of that name, or else the module's own peers:
+     * chosen when the resolver is known (ngx_http_faas_peer_conf())
+     */
+    cred->gw.name = u.host;
+    cred->gw.port = u.port;
+    cred->gw.no_port = u.no_port;
+    cred->gw.addrs = u.addrs;
+    cred->gw.naddrs = u.naddrs;
 
     if (u.no_port || u.port == 443) {
         cred->gateway_host = u.host;
@@ -826,6 +874,28 @@ ngx_http_faas_cred_init(ngx_conf_t *cf, ngx_http_faas_main_conf_t *fmcf)
                           "needs a \"resolver\" in the http block: the hosts "
                           "it finds are resolved at run time (%s:%ui)",
                           &cred->name, cred->conf_file, cred->conf_line);
+            return NGX_ERROR;
+        }
+
+        if (!cred->dynamic[NGX_HTTP_FAAS_SENTINEL]
+            && ngx_http_faas_endpoint_resolve(cf, &cred->token,
+                                              cred->resolver, "token_url",
+                                              &cred->name)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        if (cred->domain_api.len
+            && ngx_http_faas_endpoint_resolve(cf, &cred->domain,
+                                              cred->resolver, "domain_api",
+                                              &cred->name)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        if (ngx_http_faas_peer_conf(cf, cred) != NGX_OK) {
             return NGX_ERROR;
         }
 

@@ -288,7 +288,18 @@ ngx_http_faas_invoke_token(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     }
 
     if (rc == NGX_OK) {
-        ngx_http_upstream_init(r);
+        rc = ngx_http_faas_peer_prepare(r, ctx);
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "faas: gateway addresses: %i", rc);
+
+        if (rc == NGX_OK) {
+            ngx_http_upstream_init(r);
+
+        } else if (rc != NGX_AGAIN) {
+            ngx_http_finalize_request(r, rc);
+        }
+
         return;
     }
 
@@ -322,18 +333,41 @@ ngx_http_faas_invoke_token(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 }
 
 
+/* the gateway's addresses were resolved: the request goes on */
+
+void
+ngx_http_faas_invoke_resume(ngx_http_request_t *r, ngx_int_t rc)
+{
+    ngx_connection_t  *c;
+
+    c = r->connection;
+
+    if (rc == NGX_OK) {
+        ngx_http_upstream_init(r);
+
+    } else {
+        ngx_http_finalize_request(r, rc);
+    }
+
+    ngx_http_run_posted_requests(c);
+}
+
+
 /*
- * The gateway's host from the Domain API: nginx's upstream resolves it
- * (or uses an upstream{} block of that name)
+ * The gateway's host from the Domain API: an upstream{} block of that
+ * name, or the module's own peers (ngx_http_faas_peer_prepare())
  */
 
 static ngx_int_t
 ngx_http_faas_invoke_gateway(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 {
-    ngx_int_t                       rc;
-    ngx_str_t                       base, host, error;
-    in_port_t                       port;
-    ngx_http_upstream_resolved_t   *resolved;
+    ngx_int_t                        rc;
+    ngx_str_t                        base, host, error;
+    in_port_t                        port;
+    ngx_uint_t                       i;
+    ngx_http_upstream_resolved_t    *resolved;
+    ngx_http_upstream_srv_conf_t   **uscfp;
+    ngx_http_upstream_main_conf_t   *umcf;
 
     rc = ngx_http_faas_domain_get(ctx->cred, NGX_HTTP_FAAS_FAASGW, r->pool,
                                   &base);
@@ -359,16 +393,34 @@ ngx_http_faas_invoke_gateway(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    resolved = ngx_pcalloc(r->pool, sizeof(ngx_http_upstream_resolved_t));
-    if (resolved == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    resolved->host = host;
-    resolved->port = port;
-
-    r->upstream->resolved = resolved;
     ctx->gateway_host = base;
+    ctx->gateway_name = host;
+    ctx->gateway_port = port;
+
+    umcf = ngx_http_get_module_main_conf(r, ngx_http_upstream_module);
+    uscfp = umcf->upstreams.elts;
+
+    for (i = 0; i < umcf->upstreams.nelts; i++) {
+
+        if ((uscfp[i]->flags & NGX_HTTP_UPSTREAM_CREATE)
+            && uscfp[i]->host.len == host.len
+            && ngx_strncasecmp(uscfp[i]->host.data, host.data, host.len)
+               == 0)
+        {
+            resolved = ngx_pcalloc(r->pool,
+                                   sizeof(ngx_http_upstream_resolved_t));
+            if (resolved == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            resolved->host = host;
+            resolved->port = port;
+            resolved->no_port = 1;
+
+            r->upstream->resolved = resolved;
+            break;
+        }
+    }
 
     return NGX_OK;
 }
@@ -930,6 +982,7 @@ ngx_http_faas_invoke_copy_filter(void *data, ssize_t bytes)
 
     u_char               *pos;
     ngx_buf_t            *b;
+    ngx_uint_t            reusable;
     ngx_http_upstream_t  *u;
     ngx_http_faas_ctx_t  *ctx;
 
@@ -939,6 +992,7 @@ ngx_http_faas_invoke_copy_filter(void *data, ssize_t bytes)
 
     pos = b->last;
     b->last += bytes;
+    reusable = 1;
 
     if (u->length != -1) {
         if (bytes > u->length) {
@@ -946,6 +1000,9 @@ ngx_http_faas_invoke_copy_filter(void *data, ssize_t bytes)
                           "faas: the gateway sent more data than "
                           "\"Content-Length\" said");
             b->last = pos + u->length;
+
+            /* what follows is not the start of an answer */
+            reusable = 0;
         }
 
         u->length -= b->last - pos;
@@ -956,7 +1013,7 @@ ngx_http_faas_invoke_copy_filter(void *data, ssize_t bytes)
     }
 
     if (u->length == 0) {
-        return ngx_http_faas_invoke_end(r, ctx, 1);
+        return ngx_http_faas_invoke_end(r, ctx, reusable);
     }
 
     return NGX_OK;

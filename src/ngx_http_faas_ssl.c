@@ -84,6 +84,11 @@ ngx_http_faas_ssl_create(ngx_conf_t *cf, ngx_http_faas_ssl_t *fssl)
         return NGX_ERROR;
     }
 
+    /* sessions to the gateway are kept and resumed (save_session) */
+    if (ngx_ssl_client_session_cache(cf, fssl->ssl, 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     if (!fssl->verify) {
         return NGX_OK;
     }

@@ -4,6 +4,7 @@ use warnings;
 
 use lib 't/lib';
 use FaasTest;
+use Time::HiRes qw(sleep);
 
 default_http_config(demo_http_config());
 
@@ -270,3 +271,81 @@ POST /hello
 --- gateway_requests: 3
 --- gateway_request_like
 {"conn_seq":3,"headers":{"host":"faasgw"}}
+
+
+
+=== TEST 16: no upstream block: the module keeps gateway connections open
+--- config
+location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
+--- request
+POST /hello
+{"name":"Keep"}
+--- repeat: 5
+--- response_body_json
+{"greeting":"Hello, Keep!"}
+--- gateway_requests: 5
+--- check_eval
+my @gw = grep { $_->{server} eq 'gateway' } standin_requests();
+my %conns = map { $_->{conn} => 1 } @gw;
+is(scalar keys %conns, 1, 'five requests, one connection');
+is_deeply([map { $_->{conn_seq} } @gw], [1 .. 5], 'in order on it');
+
+
+
+=== TEST 17: keepalive 0 closes each connection; a new one resumes TLS
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+    keepalive 0;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+--- config
+location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
+--- request
+POST /hello
+{"name":"Again"}
+--- repeat: 3
+--- response_body_json
+{"greeting":"Hello, Again!"}
+--- gateway_requests: 3
+--- check_eval
+my @gw = grep { $_->{server} eq 'gateway' } standin_requests();
+my %conns = map { $_->{conn} => 1 } @gw;
+is(scalar keys %conns, 3, 'a connection per request');
+is_deeply([map { $_->{resumed} } @gw], [0, 1, 1],
+          'the first handshake is full, the next ones resume its session');
+
+
+
+=== TEST 18: an idle kept connection is closed after keepalive_timeout
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+    keepalive_timeout 1s;
+    keepalive_requests 2;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+--- config
+location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
+--- request
+POST /hello
+{"name":"Idle"}
+--- repeat: 3
+--- response_body_json
+{"greeting":"Hello, Idle!"}
+--- check_eval
+my @gw = grep { $_->{server} eq 'gateway' } standin_requests();
+is_deeply([map { $_->{conn_seq} } @gw], [1, 2, 1],
+          'keepalive_requests 2: the third request opens a new connection');
+my $before = scalar keys %{{ map { $_->{conn} => 1 } @gw }};
+sleep 2.5;
+my ($s) = http_request('POST', '/hello', '{"name":"Idle"}');
+is($s, 200, 'answered after the idle connection was closed');
+@gw = grep { $_->{server} eq 'gateway' } standin_requests();
+is($gw[-1]{conn_seq}, 1, 'on a new connection');
+is(scalar keys %{{ map { $_->{conn} => 1 } @gw }}, $before + 1,
+   'one more connection');

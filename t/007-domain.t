@@ -264,3 +264,77 @@ faas_credentials demo {
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- config_error
 "domain_api" of "faas_credentials" "demo" needs a "resolver" in the http block
+
+
+
+=== TEST 10: with a resolver, token_url and gateway names are resolved at run time
+--- http_config
+resolver 127.0.0.1:$TEST_NGINX_DNS_PORT valid=1s ipv6=off;
+faas_credentials demo {
+    account       12345678;
+    client_id     demo-client;
+    client_secret demo-secret;
+    token_url     https://sentinel.faas.test:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway       https://gw.faas.test:$TEST_NGINX_GATEWAY_PORT;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+--- config
+location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
+--- standin
+{"dns":{"names":{"sentinel.faas.test":"127.0.0.1","gw.faas.test":"127.0.0.2"}}}
+--- request
+POST /hello
+{}
+--- error_code: 502
+--- auth_requests: 1
+--- auth_request_like
+{"headers":{"host":"sentinel.faas.test:$TEST_NGINX_AUTH_PORT"}}
+--- dns_request_like
+{"name":"sentinel.faas.test","qtype":"A"}
+{"name":"gw.faas.test","qtype":"A"}
+--- error_log
+qr/connect\(\) failed .* while connecting to upstream.*upstream: "https:\/\/127\.0\.0\.2:\d+/
+--- check_eval
+# the names are unknown to the system's resolver: nginx -t passed and
+# the first request found them in the test DNS; now the gateway moves
+standin_control({ dns => { names => { 'sentinel.faas.test' => '127.0.0.1',
+                                      'gw.faas.test' => '127.0.0.1' } } });
+sleep 2.5;
+my ($s, undef, $b) = http_request("POST", "/hello", q({"name":"Moved"}));
+is($s, 200, 'followed the moved gateway without a reload');
+like($b, qr/Hello, Moved!/, 'the function answered');
+my @gw = grep { $_->{server} eq 'gateway' } standin_requests();
+is($gw[-1]{headers}{host}, 'gw.faas.test:' . FaasTest::gateway_port(),
+   'Host is the configured name');
+
+
+
+=== TEST 11: without a resolver, a name is resolved when the configuration loads
+--- http_config
+faas_credentials demo {
+    account       12345678;
+    client_id     demo-client;
+    client_secret demo-secret;
+    token_url     https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway       https://gw.faas.test:$TEST_NGINX_GATEWAY_PORT;
+}
+--- config
+location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
+--- config_error
+"gateway" of "faas_credentials" "demo": host not found in "gw.faas.test"
+
+
+
+=== TEST 12: the same for token_url
+--- http_config
+faas_credentials demo {
+    account       12345678;
+    client_id     demo-client;
+    client_secret demo-secret;
+    token_url     https://sentinel.faas.test:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway       https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+}
+--- config
+location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
+--- config_error
+"token_url" of "faas_credentials" "demo": host not found in "https://sentinel.faas.test:

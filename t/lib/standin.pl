@@ -94,6 +94,7 @@
 # DIR/requests.log gets one JSON line per request: server, time, method,
 # path, query, version, headers (lower-case names), body, chunked, conn
 # (id of the connection), conn_seq (1-based request number on it),
+# resumed (1: the connection's TLS handshake resumed a session),
 # form (auth), json (gateway), service (domain), jti, status,
 # violations, concurrent (requests of this server in progress when the
 # answer was written), misbehave (only when misbehaving).  DNS queries
@@ -210,6 +211,7 @@ sub main {
         die "$0: --cert and --key are required\n"
             unless defined $pair->[0] && defined $pair->[1];
         -r $_ or die "$0: cannot read $_\n" for @$pair;
+        ssl_context(@$pair);
     }
 
     my %role;
@@ -305,18 +307,31 @@ sub hmac_key { my $k = read_file("$STATE/hmac.key"); chomp $k; return $k }
 
 # ------------------------------------------------------------ connection
 
+# One TLS context per server, made in the parent before any fork, so that
+# every connection's child shares its session ticket keys: a client that
+# resumes a session is seen (logged as "resumed").
+my %ssl_ctx;
+
+sub ssl_context {
+    my ($cert, $key) = @_;
+    return $ssl_ctx{"$cert $key"} //= IO::Socket::SSL::SSL_Context->new(
+        SSL_server => 1, SSL_cert_file => $cert, SSL_key_file => $key)
+        || die "$0: TLS context for $cert: $SSL_ERROR\n";
+}
+
 sub serve_connection {
     my ($sock, $name, $cert, $key) = @_;
     my $ppid = getppid;
     my $ssl = IO::Socket::SSL->start_SSL($sock, SSL_server => 1,
-        SSL_cert_file => $cert, SSL_key_file => $key, Timeout => 10);
+        SSL_reuse_ctx => ssl_context($cert, $key), Timeout => 10);
     unless ($ssl) {
         warn "standin $name: TLS handshake failed: $SSL_ERROR\n"
             if $opt{verbose};
         return;
     }
     my $conn = { sock => $ssl, buf => '', ppid => $ppid, seq => 0,
-                 id => "$$" };
+                 id => "$$", resumed => Net::SSLeay::session_reused(
+                     $ssl->_get_ssl_object) ? 1 : 0 };
     while (1) {
         my $req = read_request($conn) or last;
         $conn->{seq}++;
@@ -462,7 +477,8 @@ sub handle {
         path => $req->{path}, query => $req->{query},
         version => $req->{version}, headers => text_hash($req->{headers}),
         body => text($req->{body}), chunked => $req->{chunked} ? 1 : 0,
-        conn => $conn->{id}, conn_seq => $conn->{seq}, violations => [],
+        conn => $conn->{id}, conn_seq => $conn->{seq},
+        resumed => $conn->{resumed}, violations => [],
     );
     my $res;
     if ($req->{bad}) {

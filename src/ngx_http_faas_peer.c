@@ -1,0 +1,812 @@
+
+/*
+ * Copyright (C) ngx_http_faas_module authors
+ *
+ * The gateway's peers when no upstream{} block of its name exists: its
+ * addresses (resolved when the configuration loads, or at run time with
+ * nginx's resolver, its valid= honoured), connections kept open between
+ * requests, and TLS sessions reused for new ones.
+ */
+
+
+#include "ngx_http_faas.h"
+
+
+typedef struct {
+    ngx_http_faas_gateway_t        *gw;
+    ngx_http_request_t             *request;
+    ngx_uint_t                      start;
+    ngx_uint_t                      tried;
+} ngx_http_faas_peer_data_t;
+
+
+static ngx_int_t ngx_http_faas_peer_init(ngx_http_request_t *r,
+    ngx_http_upstream_srv_conf_t *uscf);
+static ngx_int_t ngx_http_faas_peer_get(ngx_peer_connection_t *pc,
+    void *data);
+static void ngx_http_faas_peer_free(ngx_peer_connection_t *pc, void *data,
+    ngx_uint_t state);
+static ngx_int_t ngx_http_faas_peer_set_session(ngx_peer_connection_t *pc,
+    void *data);
+static void ngx_http_faas_peer_save_session(ngx_peer_connection_t *pc,
+    void *data);
+static void ngx_http_faas_peer_idle_read(ngx_event_t *ev);
+static void ngx_http_faas_peer_idle_write(ngx_event_t *ev);
+static void ngx_http_faas_peer_drop(ngx_http_faas_keepalive_t *item);
+static void ngx_http_faas_peer_close(ngx_connection_t *c);
+static void ngx_http_faas_peer_resolved(ngx_resolver_ctx_t *rctx);
+static ngx_int_t ngx_http_faas_peer_store(ngx_http_faas_gateway_t *gw,
+    ngx_resolver_ctx_t *rctx, ngx_str_t *host, in_port_t port,
+    ngx_log_t *log);
+static void ngx_http_faas_peer_cleanup(void *data);
+static void ngx_http_faas_peer_exit(void *data);
+
+
+/*
+ * At the end of the configuration, when the resolver is known: an
+ * upstream{} block of the gateway's name is used as is; else the module's
+ * own peers, resolved now (no resolver, or an address) or at run time.
+ */
+
+ngx_int_t
+ngx_http_faas_peer_conf(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
+{
+    ngx_url_t                       u;
+    ngx_uint_t                      i;
+    ngx_http_faas_gateway_t        *gw;
+    ngx_http_upstream_srv_conf_t  **uscfp;
+    ngx_http_upstream_main_conf_t  *umcf;
+
+    gw = &cred->gw;
+
+    gw->resolver = cred->resolver;
+    gw->resolver_timeout = cred->resolver_timeout;
+
+    if (gw->keepalive == NGX_CONF_UNSET_UINT) {
+        gw->keepalive = 32;
+    }
+
+    if (gw->keepalive_timeout == NGX_CONF_UNSET_MSEC) {
+        gw->keepalive_timeout = 60000;
+    }
+
+    if (gw->keepalive_requests == NGX_CONF_UNSET_UINT) {
+        gw->keepalive_requests = 1000;
+    }
+
+    gw->upstream.peer.init = ngx_http_faas_peer_init;
+    gw->upstream.peer.data = gw;
+    gw->upstream.host = gw->name;
+    gw->upstream.port = gw->port;
+    gw->upstream.file_name = cred->conf_file;
+    gw->upstream.line = cred->conf_line;
+
+    cred->upstream = &gw->upstream;
+
+    if (gw->name.len == 0) {
+        /* the host comes from the Domain API */
+        return NGX_OK;
+    }
+
+    umcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_upstream_module);
+    uscfp = umcf->upstreams.elts;
+
+    for (i = 0; i < umcf->upstreams.nelts; i++) {
+
+        if (!(uscfp[i]->flags & NGX_HTTP_UPSTREAM_CREATE)
+            || uscfp[i]->host.len != gw->name.len
+            || ngx_strncasecmp(uscfp[i]->host.data, gw->name.data,
+                               gw->name.len)
+               != 0)
+        {
+            continue;
+        }
+
+        if (!gw->no_port) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"gateway\" of \"faas_credentials\" \"%V\": "
+                          "upstream \"%V\" may not have a port (%s:%ui)",
+                          &cred->name, &gw->name, cred->conf_file,
+                          cred->conf_line);
+            return NGX_ERROR;
+        }
+
+        cred->upstream = uscfp[i];
+        return NGX_OK;
+    }
+
+    if (gw->naddrs) {
+        /* an address */
+        gw->resolver = NULL;
+        return NGX_OK;
+    }
+
+    if (gw->resolver != NULL) {
+        return NGX_OK;
+    }
+
+    ngx_memzero(&u, sizeof(ngx_url_t));
+
+    u.host = gw->name;
+    u.port = gw->port;
+
+    if (ngx_inet_resolve_host(cf->pool, &u) != NGX_OK) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"gateway\" of \"faas_credentials\" \"%V\": %s "
+                      "in \"%V\" (%s:%ui)", &cred->name,
+                      u.err ? u.err : "cannot resolve", &gw->name,
+                      cred->conf_file, cred->conf_line);
+        return NGX_ERROR;
+    }
+
+    gw->addrs = u.addrs;
+    gw->naddrs = u.naddrs;
+
+    return NGX_OK;
+}
+
+
+/* the token URL and the Domain API: a name without a resolver, now */
+
+ngx_int_t
+ngx_http_faas_endpoint_resolve(ngx_conf_t *cf, ngx_http_faas_endpoint_t *ep,
+    ngx_resolver_t *resolver, const char *directive, ngx_str_t *cred_name)
+{
+    ngx_url_t  u;
+
+    if (ep->naddrs || resolver != NULL) {
+        return NGX_OK;
+    }
+
+    ngx_memzero(&u, sizeof(ngx_url_t));
+
+    u.host = ep->sni;
+    u.port = ep->port;
+
+    if (ngx_inet_resolve_host(cf->pool, &u) != NGX_OK) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"%s\" of \"faas_credentials\" \"%V\": %s in \"%V\"",
+                      directive, cred_name,
+                      u.err ? u.err : "cannot resolve", &ep->url);
+        return NGX_ERROR;
+    }
+
+    ep->addrs = u.addrs;
+    ep->naddrs = u.naddrs;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_faas_peer_init_process(ngx_cycle_t *cycle,
+    ngx_http_faas_cred_t *cred)
+{
+    ngx_uint_t                  i;
+    ngx_pool_cleanup_t         *cln;
+    ngx_http_faas_gateway_t    *gw;
+    ngx_http_faas_keepalive_t  *items;
+
+    gw = &cred->gw;
+
+    ngx_queue_init(&gw->cache);
+    ngx_queue_init(&gw->free);
+
+    gw->pool = NULL;
+    gw->current = gw->addrs;
+    gw->ncurrent = gw->naddrs;
+    gw->valid = 0;
+    gw->session = NULL;
+    ngx_str_null(&gw->resolved);
+
+    /* each worker starts at a different address */
+    gw->next = ngx_pid;
+
+    if (cred->upstream != &gw->upstream) {
+        return NGX_OK;
+    }
+
+    items = ngx_pcalloc(cycle->pool,
+                        gw->keepalive * sizeof(ngx_http_faas_keepalive_t));
+    if (items == NULL && gw->keepalive) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < gw->keepalive; i++) {
+        items[i].gateway = gw;
+        ngx_queue_insert_head(&gw->free, &items[i].queue);
+    }
+
+    cln = ngx_pool_cleanup_add(cycle->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_faas_peer_exit;
+    cln->data = gw;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_faas_peer_exit(void *data)
+{
+    ngx_http_faas_gateway_t  *gw = data;
+
+    if (gw->session) {
+        ngx_ssl_free_session(gw->session);
+        gw->session = NULL;
+    }
+
+    if (gw->pool) {
+        ngx_destroy_pool(gw->pool);
+        gw->pool = NULL;
+    }
+}
+
+
+/*
+ * Before the upstream starts: the addresses of the gateway's host.
+ * NGX_OK: go on; NGX_AGAIN: ngx_http_faas_invoke_resume() is called when
+ * they are known; else an HTTP status, the error page already prepared.
+ */
+
+ngx_int_t
+ngx_http_faas_peer_prepare(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
+{
+    ngx_str_t                *host;
+    in_port_t                 port;
+    ngx_pool_cleanup_t       *cln;
+    ngx_resolver_ctx_t       *rctx, temp;
+    ngx_http_faas_gateway_t  *gw;
+
+    gw = &ctx->cred->gw;
+
+    if (ctx->cred->upstream != &gw->upstream || r->upstream->resolved) {
+        return NGX_OK;
+    }
+
+    if (ctx->gateway_name.len) {
+        host = &ctx->gateway_name;
+        port = ctx->gateway_port;
+
+    } else {
+        host = &gw->name;
+        port = gw->port;
+    }
+
+    if (gw->resolver == NULL) {
+        return NGX_OK;
+    }
+
+    if (gw->ncurrent
+        && ngx_time() < gw->valid
+        && gw->resolved.len == host->len
+        && ngx_strncasecmp(gw->resolved.data, host->data, host->len) == 0
+        && ngx_inet_get_port(gw->current[0].sockaddr) == port)
+    {
+        return NGX_OK;
+    }
+
+    if (ctx->resolving == NULL) {
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+        if (cln == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        cln->handler = ngx_http_faas_peer_cleanup;
+        cln->data = ctx;
+    }
+
+    temp.name = *host;
+
+    rctx = ngx_resolve_start(gw->resolver, &temp);
+
+    if (rctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rctx == NGX_NO_RESOLVER) {
+        return ngx_http_faas_error(r, NGX_HTTP_BAD_GATEWAY, "gateway_error",
+                                   "no resolver for the gateway's host");
+    }
+
+    rctx->name = *host;
+    rctx->handler = ngx_http_faas_peer_resolved;
+    rctx->data = r;
+    rctx->timeout = gw->resolver_timeout;
+
+    ctx->gateway_port = port;
+    ctx->resolving = rctx;
+    ctx->resolve_sync = 1;
+    ctx->resolve_done = 0;
+
+    if (ngx_resolve_name(rctx) != NGX_OK) {
+        ctx->resolving = NULL;
+        ctx->resolve_sync = 0;
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->resolve_sync = 0;
+
+    if (!ctx->resolve_done) {
+        return NGX_AGAIN;
+    }
+
+    /* answered from the resolver's cache, at once */
+
+    return ctx->resolve_rc;
+}
+
+
+static void
+ngx_http_faas_peer_resolved(ngx_resolver_ctx_t *rctx)
+{
+    ngx_int_t                 rc;
+    ngx_str_t                 host;
+    in_port_t                 port;
+    ngx_http_request_t       *r;
+    ngx_http_faas_ctx_t      *ctx;
+    ngx_http_faas_gateway_t  *gw;
+
+    r = rctx->data;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+    gw = &ctx->cred->gw;
+
+    host = rctx->name;
+    port = ctx->gateway_port;
+
+    ctx->resolving = NULL;
+    ctx->resolve_done = 1;
+
+    if (rctx->state) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "faas: the gateway's host \"%V\" could not be "
+                      "resolved (%i: %s)", &host, rctx->state,
+                      ngx_resolver_strerror(rctx->state));
+
+        rc = ngx_http_faas_error(r, NGX_HTTP_BAD_GATEWAY, "gateway_error",
+                                 "the gateway's host could not be resolved");
+        ngx_resolve_name_done(rctx);
+
+    } else {
+        rc = ngx_http_faas_peer_store(gw, rctx, &host, port,
+                                      r->connection->log);
+        ngx_resolve_name_done(rctx);
+
+        if (rc != NGX_OK) {
+            rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (ctx->resolve_sync) {
+        /* within ngx_resolve_name(): the caller goes on */
+        ctx->resolve_rc = rc;
+        return;
+    }
+
+    ngx_http_faas_invoke_resume(r, rc);
+}
+
+
+/* the addresses, in a pool of their own, until the next answer */
+
+static ngx_int_t
+ngx_http_faas_peer_store(ngx_http_faas_gateway_t *gw,
+    ngx_resolver_ctx_t *rctx, ngx_str_t *host, in_port_t port,
+    ngx_log_t *log)
+{
+    size_t            len;
+    ngx_uint_t        i;
+    ngx_pool_t       *pool;
+    ngx_addr_t       *addrs;
+    struct sockaddr  *sa;
+
+    if (rctx->naddrs == 0) {
+        return NGX_ERROR;
+    }
+
+    pool = ngx_create_pool(1024, ngx_cycle->log);
+    if (pool == NULL) {
+        return NGX_ERROR;
+    }
+
+    addrs = ngx_pcalloc(pool, rctx->naddrs * sizeof(ngx_addr_t));
+    gw->resolved.data = NULL;
+
+    if (addrs == NULL) {
+        goto failed;
+    }
+
+    for (i = 0; i < rctx->naddrs; i++) {
+        sa = ngx_palloc(pool, rctx->addrs[i].socklen);
+        if (sa == NULL) {
+            goto failed;
+        }
+
+        ngx_memcpy(sa, rctx->addrs[i].sockaddr, rctx->addrs[i].socklen);
+        ngx_inet_set_port(sa, port);
+
+        addrs[i].sockaddr = sa;
+        addrs[i].socklen = rctx->addrs[i].socklen;
+
+        addrs[i].name.data = ngx_pnalloc(pool, NGX_SOCKADDR_STRLEN);
+        if (addrs[i].name.data == NULL) {
+            goto failed;
+        }
+
+        len = ngx_sock_ntop(sa, addrs[i].socklen, addrs[i].name.data,
+                            NGX_SOCKADDR_STRLEN, 1);
+        addrs[i].name.len = len;
+    }
+
+    gw->resolved.data = ngx_pnalloc(pool, host->len);
+    if (gw->resolved.data == NULL) {
+        goto failed;
+    }
+
+    ngx_memcpy(gw->resolved.data, host->data, host->len);
+    gw->resolved.len = host->len;
+
+    if (gw->pool) {
+        ngx_destroy_pool(gw->pool);
+    }
+
+    gw->pool = pool;
+    gw->current = addrs;
+    gw->ncurrent = rctx->naddrs;
+    gw->valid = rctx->valid;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "faas: gateway \"%V\": %ui addresses, valid %T s",
+                   host, gw->ncurrent, gw->valid - ngx_time());
+
+    return NGX_OK;
+
+failed:
+
+    ngx_destroy_pool(pool);
+
+    if (gw->pool == NULL) {
+        ngx_str_null(&gw->resolved);
+        gw->ncurrent = 0;
+    }
+
+    return NGX_ERROR;
+}
+
+
+static void
+ngx_http_faas_peer_cleanup(void *data)
+{
+    ngx_http_faas_ctx_t  *ctx = data;
+
+    if (ctx->resolving) {
+        ngx_resolve_name_done(ctx->resolving);
+        ctx->resolving = NULL;
+    }
+}
+
+
+static ngx_int_t
+ngx_http_faas_peer_init(ngx_http_request_t *r,
+    ngx_http_upstream_srv_conf_t *uscf)
+{
+    ngx_http_upstream_t        *u;
+    ngx_http_faas_ctx_t        *ctx;
+    ngx_http_faas_gateway_t    *gw;
+    ngx_http_faas_peer_data_t  *pd;
+
+    gw = uscf->peer.data;
+    u = r->upstream;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+
+    if (gw->ncurrent == 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "faas: no address for the gateway");
+        return NGX_ERROR;
+    }
+
+    pd = ngx_palloc(r->pool, sizeof(ngx_http_faas_peer_data_t));
+    if (pd == NULL) {
+        return NGX_ERROR;
+    }
+
+    pd->gw = gw;
+    pd->request = r;
+    pd->start = gw->next++;
+    pd->tried = 0;
+
+    u->peer.data = pd;
+    u->peer.get = ngx_http_faas_peer_get;
+    u->peer.free = ngx_http_faas_peer_free;
+    u->peer.tries = gw->ncurrent;
+    u->peer.set_session = ngx_http_faas_peer_set_session;
+    u->peer.save_session = ngx_http_faas_peer_save_session;
+
+    if (ctx != NULL && ctx->gateway_name.len) {
+        u->ssl_name = ctx->gateway_name;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_faas_peer_get(ngx_peer_connection_t *pc, void *data)
+{
+    ngx_http_faas_peer_data_t *pd = data;
+
+    u_char                     *p;
+    ngx_addr_t                 *addr;
+    ngx_queue_t                *q;
+    ngx_connection_t           *c;
+    ngx_http_faas_gateway_t    *gw;
+    ngx_http_faas_keepalive_t  *item;
+
+    gw = pd->gw;
+
+    if (gw->ncurrent == 0) {
+        return NGX_BUSY;
+    }
+
+    addr = &gw->current[(pd->start + pd->tried) % gw->ncurrent];
+    pd->tried++;
+
+    /* the addresses may change before the request ends: a copy */
+    p = ngx_pnalloc(pd->request->pool, addr->socklen + addr->name.len
+                                       + sizeof(ngx_str_t));
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    pc->name = (ngx_str_t *) p;
+    p += sizeof(ngx_str_t);
+
+    pc->sockaddr = (struct sockaddr *) p;
+    pc->socklen = addr->socklen;
+    p = ngx_cpymem(p, addr->sockaddr, addr->socklen);
+
+    pc->name->data = p;
+    pc->name->len = addr->name.len;
+    ngx_memcpy(p, addr->name.data, addr->name.len);
+
+    /* a kept connection to that address */
+
+    for (q = ngx_queue_head(&gw->cache);
+         q != ngx_queue_sentinel(&gw->cache);
+         q = ngx_queue_next(q))
+    {
+        item = ngx_queue_data(q, ngx_http_faas_keepalive_t, queue);
+
+        if (ngx_cmp_sockaddr((struct sockaddr *) &item->sockaddr,
+                             item->socklen, pc->sockaddr, pc->socklen, 1)
+            != NGX_OK)
+        {
+            continue;
+        }
+
+        ngx_queue_remove(q);
+        ngx_queue_insert_head(&gw->free, q);
+
+        c = item->connection;
+        item->connection = NULL;
+
+        c->idle = 0;
+        c->sent = 0;
+        c->data = NULL;
+        c->log = pc->log;
+        c->read->log = pc->log;
+        c->write->log = pc->log;
+        c->pool->log = pc->log;
+
+        if (c->read->timer_set) {
+            ngx_del_timer(c->read);
+        }
+
+        pc->connection = c;
+        pc->cached = 1;
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, pc->log, 0,
+                       "faas: gateway connection %p kept open is used", c);
+
+        return NGX_DONE;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_faas_peer_free(ngx_peer_connection_t *pc, void *data,
+    ngx_uint_t state)
+{
+    ngx_http_faas_peer_data_t *pd = data;
+
+    ngx_queue_t                *q;
+    ngx_connection_t           *c;
+    ngx_http_upstream_t        *u;
+    ngx_http_faas_gateway_t    *gw;
+    ngx_http_faas_keepalive_t  *item;
+
+    gw = pd->gw;
+    u = pd->request->upstream;
+    c = pc->connection;
+
+    if (pc->tries) {
+        pc->tries--;
+    }
+
+    if ((state & NGX_PEER_FAILED)
+        || c == NULL
+        || gw->keepalive == 0
+        || !u->keepalive
+        || !u->request_body_sent
+        || c->read->eof
+        || c->read->error
+        || c->read->timedout
+        || c->write->error
+        || c->write->timedout
+        || c->requests >= gw->keepalive_requests
+        || ngx_terminate
+        || ngx_exiting)
+    {
+        return;
+    }
+
+    if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
+        return;
+    }
+
+    if (ngx_queue_empty(&gw->free)) {
+        /* the one unused longest makes room */
+        q = ngx_queue_last(&gw->cache);
+        item = ngx_queue_data(q, ngx_http_faas_keepalive_t, queue);
+        ngx_queue_remove(q);
+        ngx_http_faas_peer_close(item->connection);
+
+    } else {
+        q = ngx_queue_head(&gw->free);
+        ngx_queue_remove(q);
+        item = ngx_queue_data(q, ngx_http_faas_keepalive_t, queue);
+    }
+
+    ngx_queue_insert_head(&gw->cache, q);
+
+    item->connection = c;
+    item->socklen = pc->socklen;
+    ngx_memcpy(&item->sockaddr, pc->sockaddr, pc->socklen);
+
+    pc->connection = NULL;
+
+    c->read->delayed = 0;
+    ngx_add_timer(c->read, gw->keepalive_timeout);
+
+    if (c->write->timer_set) {
+        ngx_del_timer(c->write);
+    }
+
+    c->read->handler = ngx_http_faas_peer_idle_read;
+    c->write->handler = ngx_http_faas_peer_idle_write;
+    c->data = item;
+    c->idle = 1;
+    c->log = ngx_cycle->log;
+    c->read->log = ngx_cycle->log;
+    c->write->log = ngx_cycle->log;
+    c->pool->log = ngx_cycle->log;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                   "faas: gateway connection %p kept open", c);
+
+    if (c->read->ready) {
+        ngx_http_faas_peer_idle_read(c->read);
+    }
+}
+
+
+/* an idle connection that the gateway closes, or that times out */
+
+static void
+ngx_http_faas_peer_idle_read(ngx_event_t *ev)
+{
+    char               buf[1];
+    ssize_t            n;
+    ngx_err_t          err;
+    ngx_connection_t  *c;
+
+    c = ev->data;
+
+    if (c->close || ev->timedout) {
+        ngx_http_faas_peer_drop(c->data);
+        return;
+    }
+
+    n = recv(c->fd, buf, 1, MSG_PEEK);
+    err = ngx_socket_errno;
+
+    if (n == -1 && err == NGX_EAGAIN) {
+        ev->ready = 0;
+
+        if (ngx_handle_read_event(ev, 0) == NGX_OK) {
+            return;
+        }
+    }
+
+    ngx_http_faas_peer_drop(c->data);
+}
+
+
+static void
+ngx_http_faas_peer_idle_write(ngx_event_t *ev)
+{
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, ev->log, 0,
+                   "faas: idle gateway connection write");
+}
+
+
+static void
+ngx_http_faas_peer_drop(ngx_http_faas_keepalive_t *item)
+{
+    ngx_connection_t  *c;
+
+    c = item->connection;
+    item->connection = NULL;
+
+    ngx_queue_remove(&item->queue);
+    ngx_queue_insert_head(&item->gateway->free, &item->queue);
+
+    ngx_http_faas_peer_close(c);
+}
+
+
+static void
+ngx_http_faas_peer_close(ngx_connection_t *c)
+{
+    if (c->ssl) {
+        c->ssl->no_wait_shutdown = 1;
+        c->ssl->no_send_shutdown = 1;
+
+        if (ngx_ssl_shutdown(c) == NGX_AGAIN) {
+            c->ssl->handler = ngx_http_faas_peer_close;
+            return;
+        }
+    }
+
+    ngx_destroy_pool(c->pool);
+    ngx_close_connection(c);
+}
+
+
+static ngx_int_t
+ngx_http_faas_peer_set_session(ngx_peer_connection_t *pc, void *data)
+{
+    ngx_http_faas_peer_data_t *pd = data;
+
+    if (pd->gw->session == NULL) {
+        return NGX_OK;
+    }
+
+    return ngx_ssl_set_session(pc->connection, pd->gw->session);
+}
+
+
+static void
+ngx_http_faas_peer_save_session(ngx_peer_connection_t *pc, void *data)
+{
+    ngx_http_faas_peer_data_t *pd = data;
+
+    ngx_ssl_session_t  *session, *old;
+
+    session = ngx_ssl_get_session(pc->connection);
+    if (session == NULL) {
+        return;
+    }
+
+    old = pd->gw->session;
+    pd->gw->session = session;
+
+    if (old) {
+        ngx_ssl_free_session(old);
+    }
+}
