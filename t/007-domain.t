@@ -338,3 +338,33 @@ faas_credentials demo {
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- config_error
 "token_url" of "faas_credentials" "demo": host not found in "https://sentinel.faas.test:
+
+
+
+=== TEST 13: domain_api given by a name, resolved at run time too
+--- http_config
+resolver 127.0.0.1:$TEST_NGINX_DNS_PORT valid=1s ipv6=off;
+faas_credentials demo {
+    account       12345678;
+    client_id     demo-client;
+    client_secret demo-secret;
+    domain_api    https://domain.faas.test:$TEST_NGINX_DOMAIN_PORT;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+--- config
+location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
+--- standin
+{"domain":{"services":{"sentinel":"sentinel.faas.test:$TEST_NGINX_AUTH_PORT",
+                       "faasGW":"gw.faas.test:$TEST_NGINX_GATEWAY_PORT"}},
+ "dns":{"names":{"sentinel.faas.test":"127.0.0.1","gw.faas.test":"127.0.0.1",
+                 "domain.faas.test":"127.0.0.1"}}}
+--- request
+POST /hello
+{"name":"Named"}
+--- response_body_json
+{"greeting":"Hello, Named!"}
+--- domain_requests: 2
+--- domain_request_like
+{"headers":{"host":"domain.faas.test:$TEST_NGINX_DOMAIN_PORT"}}
+--- dns_request_like
+{"name":"domain.faas.test","qtype":"A"}
