@@ -123,6 +123,13 @@ static ngx_command_t  ngx_http_faas_commands[] = {
       offsetof(ngx_http_faas_loc_conf_t, pass_request_headers),
       NULL },
 
+    { ngx_string("faas_validate_json"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, validate_json),
+      NULL },
+
     { ngx_string("faas_pass_request_header"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_array_slot,
@@ -233,6 +240,7 @@ ngx_http_faas_create_loc_conf(ngx_conf_t *cf)
     conf->payload = NGX_CONF_UNSET_UINT;
     conf->response = NGX_CONF_UNSET_UINT;
     conf->pass_request_headers = NGX_CONF_UNSET;
+    conf->validate_json = NGX_CONF_UNSET;
     conf->pass_request_header = NGX_CONF_UNSET_PTR;
     conf->max_response_size = NGX_CONF_UNSET_SIZE;
     conf->ssl_trusted_certificate.data = NULL;
@@ -291,6 +299,7 @@ ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_FAAS_RESPONSE_BODY);
     ngx_conf_merge_value(conf->pass_request_headers,
                          prev->pass_request_headers, 0);
+    ngx_conf_merge_value(conf->validate_json, prev->validate_json, 1);
     ngx_conf_merge_ptr_value(conf->pass_request_header,
                              prev->pass_request_header, NULL);
     ngx_conf_merge_size_value(conf->max_response_size,

@@ -239,6 +239,7 @@ typedef struct {
     ngx_uint_t                      payload;
     ngx_uint_t                      response;
     ngx_flag_t                      pass_request_headers;
+    ngx_flag_t                      validate_json;
     ngx_array_t                    *pass_request_header;
     size_t                          max_response_size;
 } ngx_http_faas_loc_conf_t;

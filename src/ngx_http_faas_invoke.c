@@ -14,6 +14,7 @@
 
 
 static void ngx_http_faas_invoke_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_faas_invoke_join(ngx_chain_t *in);
 static ngx_int_t ngx_http_faas_invoke_payload(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
 static void ngx_http_faas_invoke_token(ngx_http_request_t *r,
@@ -146,6 +147,47 @@ ngx_http_faas_invoke_body(ngx_http_request_t *r)
 }
 
 
+/*
+ * The body in two pieces, the part read with the header and the rest: as
+ * nginx reserves room for the first at the end of the second buffer when
+ * the body is wanted in one, it is joined there, without a second copy of
+ * the whole body.
+ */
+
+static ngx_int_t
+ngx_http_faas_invoke_join(ngx_chain_t *in)
+{
+    size_t      n1, n2;
+    ngx_buf_t  *b1, *b2;
+
+    if (in->next == NULL || in->next->next != NULL) {
+        return NGX_DECLINED;
+    }
+
+    b1 = in->buf;
+    b2 = in->next->buf;
+
+    if (b1->in_file || b2->in_file || !b2->temporary) {
+        return NGX_DECLINED;
+    }
+
+    n1 = b1->last - b1->pos;
+    n2 = b2->last - b2->pos;
+
+    if ((size_t) (b2->end - b2->last) < n1) {
+        return NGX_DECLINED;
+    }
+
+    ngx_memmove(b2->pos + n1, b2->pos, n2);
+    ngx_memcpy(b2->pos, b1->pos, n1);
+
+    b2->last += n1;
+    b1->pos = b1->last;
+
+    return NGX_OK;
+}
+
+
 static ngx_int_t
 ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 {
@@ -172,6 +214,9 @@ ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 
     } else if (in->next == NULL && !in->buf->in_file) {
         data = in->buf->pos;
+
+    } else if (ngx_http_faas_invoke_join(in) == NGX_OK) {
+        data = in->next->buf->pos;
 
     } else {
         /* larger than client_body_buffer_size: it is in a file */
@@ -229,6 +274,7 @@ ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
         len = payload.len;
 
     } else if (data != ngx_http_faas_empty_payload
+               && flcf->validate_json
                && ngx_http_faas_json_validate(data, len, &error) != NGX_OK)
     {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,

@@ -467,3 +467,26 @@ select(undef, undef, undef, 0.3);   # the log line follows the response
 open my $fh, '<', servroot() . '/logs/faas.log' or die;
 my $log = do { local $/; <$fh> };
 like($log, qr{^/hello 200 200 127\.0\.0\.1:\d+$}m, '$upstream_* in the access log');
+
+
+
+=== TEST 20: faas_validate_json off: the body goes to the gateway unchecked, the gateway's answer to the client
+--- config
+location /hello {
+    faas_validate_json off;
+    faas_invoke 11111111-1111-4111-8111-111111111111;
+}
+location /checked { faas_invoke 11111111-1111-4111-8111-111111111111; }
+--- request
+POST /hello
+{"name": broken
+--- error_code: 400
+--- response_body_like: "errorCode":"com.liveperson.faas.bad-request"
+--- gateway_requests: 1
+--- standin_violations: 1
+--- check_eval
+my ($s, undef, $b) = http_request('POST', '/checked', '{"name": broken');
+is($s, 400, 'with the check (the default), the module refuses it');
+like($b, qr/"error":"invalid_json"/, 'as invalid_json');
+is(scalar(grep { $_->{server} eq 'gateway' } standin_requests()), 1,
+   'without asking the gateway');
