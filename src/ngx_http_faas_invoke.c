@@ -72,6 +72,10 @@ ngx_http_faas_invoke_handler(ngx_http_request_t *r)
     }
 
     ctx->cred = flcf->cred;
+    ctx->event = flcf->by_event;
+
+    /* a gateway host from the Domain API decides again per request */
+    ctx->v2 = ctx->cred->gateway_v2;
 
     ngx_http_set_ctx(r, ctx, ngx_http_faas_module);
 
@@ -79,6 +83,22 @@ ngx_http_faas_invoke_handler(ngx_http_request_t *r)
 
     if (ngx_http_complex_value(r, flcf->lambda, &ctx->lambda) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->event) {
+        if (!ngx_http_faas_event_valid(&ctx->lambda)) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "faas: the event id is not valid");
+            ngx_str_null(&ctx->lambda);
+
+            return ngx_http_faas_error(r, NGX_HTTP_BAD_REQUEST,
+                                       "invalid_event",
+                                       "the event id is not 1 to %d of "
+                                       "A-Z a-z 0-9 _ . : -",
+                                       NGX_HTTP_FAAS_EVENT_MAX);
+        }
+
+        goto valid;
     }
 
     /* 8-4-4-4-12 hexadecimal digits */
@@ -107,6 +127,8 @@ ngx_http_faas_invoke_handler(ngx_http_request_t *r)
         return ngx_http_faas_error(r, NGX_HTTP_BAD_REQUEST, "invalid_lambda",
                                    "the lambda UUID is not a UUID");
     }
+
+valid:
 
     if (ngx_http_upstream_create(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -369,6 +391,7 @@ ngx_http_faas_invoke_gateway(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 
     r->upstream->resolved = resolved;
     ctx->gateway_host = base;
+    ctx->v2 = ngx_http_faas_platform_v2(ctx->cred->platform, &host);
 
     return NGX_OK;
 }
@@ -541,37 +564,32 @@ ngx_http_faas_invoke_recv_none(ngx_connection_t *c, u_char *buf, size_t size)
 static ngx_int_t
 ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
 {
-    u_char                     *p, *uri;
+    u_char                     *p;
     size_t                      len, json_len;
-    uintptr_t                   escape;
     uint64_t                    ms;
     ngx_buf_t                  *b, *end;
-    ngx_str_t                   user;
+    ngx_str_t                   target, extra;
     ngx_time_t                 *tp;
     ngx_chain_t                *cl;
     ngx_http_upstream_t        *u;
     ngx_http_faas_ctx_t        *ctx;
     ngx_http_faas_cred_t       *cred;
     ngx_http_variable_value_t  *id;
-    ngx_http_faas_loc_conf_t   *flcf;
     ngx_http_faas_main_conf_t  *fmcf;
     u_char                      json[sizeof("{\"timestamp\":,\"headers\":")
                                      + NGX_INT64_LEN];
 
     u = r->upstream;
     ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
     fmcf = ngx_http_get_module_main_conf(r, ngx_http_faas_module);
     cred = ctx->cred;
 
     /* a replay sends the body once more */
     ctx->body->buf->pos = ctx->body->buf->start;
 
-    if (ngx_http_complex_value(r, flcf->user_id, &user) != NGX_OK) {
+    if (ngx_http_faas_platform_target(r, ctx, &target, &extra) != NGX_OK) {
         return NGX_ERROR;
     }
-
-    escape = 2 * ngx_escape_uri(NULL, user.data, user.len, NGX_ESCAPE_ARGS);
 
     id = ngx_http_get_indexed_variable(r, fmcf->request_id_index);
     if (id == NULL || id->not_found) {
@@ -584,8 +602,7 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
     json_len = ngx_sprintf(json, "{\"timestamp\":%uL,\"headers\":", ms)
                - json;
 
-    len = sizeof("POST ") - 1 + cred->invoke_prefix.len + ctx->lambda.len
-          + sizeof("/invoke?v=1&userId=") - 1 + user.len + escape
+    len = sizeof("POST ") - 1 + target.len
           + sizeof(" HTTP/1.1" CRLF) - 1
           + sizeof("Host: " CRLF) - 1 + cred->gateway_host.len
           + ctx->gateway_host.len
@@ -594,7 +611,7 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
           + sizeof("Accept: application/json" CRLF) - 1
           + sizeof("X-Request-ID: " CRLF) - 1 + id->len
           + sizeof("Content-Length: " CRLF) - 1 + NGX_OFF_T_LEN
-          + sizeof(CRLF) - 1
+          + extra.len + sizeof(CRLF) - 1
           + json_len + ctx->headers_json.len + sizeof(",\"payload\":") - 1;
 
     b = ngx_create_temp_buf(r->pool, len);
@@ -603,24 +620,9 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
     }
 
     p = ngx_cpymem(b->last, "POST ", sizeof("POST ") - 1);
+    p = ngx_cpymem(p, target.data, target.len);
 
-    uri = p;
-
-    p = ngx_cpymem(p, cred->invoke_prefix.data, cred->invoke_prefix.len);
-    p = ngx_cpymem(p, ctx->lambda.data, ctx->lambda.len);
-    p = ngx_cpymem(p, "/invoke?v=1&userId=",
-                   sizeof("/invoke?v=1&userId=") - 1);
-
-    if (escape) {
-        p = (u_char *) ngx_escape_uri(p, user.data, user.len,
-                                      NGX_ESCAPE_ARGS);
-
-    } else {
-        p = ngx_cpymem(p, user.data, user.len);
-    }
-
-    u->uri.data = uri;
-    u->uri.len = p - uri;
+    u->uri = target;
 
     p = ngx_sprintf(p, " HTTP/1.1" CRLF
                     "Host: %V" CRLF
@@ -628,14 +630,15 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
                     "Content-Type: application/json" CRLF
                     "Accept: application/json" CRLF
                     "X-Request-ID: %*s" CRLF
-                    "Content-Length: %O" CRLF CRLF,
+                    "Content-Length: %O" CRLF "%V" CRLF,
                     ctx->gateway_host.len ? &ctx->gateway_host
                                           : &cred->gateway_host,
                     &ctx->token,
                     (size_t) id->len, id->data,
                     (off_t) (json_len + ctx->headers_json.len
                              + sizeof(",\"payload\":") - 1
-                             + ctx->body_len + 1));
+                             + ctx->body_len + 1),
+                    &extra);
 
     p = ngx_cpymem(p, json, json_len);
     p = ngx_cpymem(p, ctx->headers_json.data, ctx->headers_json.len);

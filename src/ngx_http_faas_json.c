@@ -635,7 +635,10 @@ ngx_http_faas_json_validate(u_char *data, size_t len, const char **error)
 }
 
 
-/* {"errorCode": "...", "errorMsg": "..."} of the gateway, as far as found */
+/*
+ * The gateway's error, as far as found: V1 {"errorCode": "...",
+ * "errorMsg": "..."}, V2 {"code": "...", "message": "..."}
+ */
 
 ngx_int_t
 ngx_http_faas_json_gateway_error(ngx_pool_t *pool, u_char *data, size_t len,
@@ -652,11 +655,19 @@ ngx_http_faas_json_gateway_error(ngx_pool_t *pool, u_char *data, size_t len,
     }
 
     item = cJSON_GetObjectItemCaseSensitive(root, "errorCode");
+    if (!cJSON_IsString(item)) {
+        item = cJSON_GetObjectItemCaseSensitive(root, "code");
+    }
+
     if (cJSON_IsString(item)) {
         (void) ngx_http_faas_json_string(pool, item, code);
     }
 
     item = cJSON_GetObjectItemCaseSensitive(root, "errorMsg");
+    if (!cJSON_IsString(item)) {
+        item = cJSON_GetObjectItemCaseSensitive(root, "message");
+    }
+
     if (cJSON_IsString(item)) {
         (void) ngx_http_faas_json_string(pool, item, message);
     }
