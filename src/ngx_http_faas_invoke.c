@@ -13,6 +13,7 @@
 #define NGX_HTTP_FAAS_ERROR_BODY_MAX  16384
 
 
+static ngx_uint_t ngx_http_faas_invoke_uuid(ngx_str_t *id);
 static void ngx_http_faas_invoke_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_faas_invoke_payload(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
@@ -58,8 +59,6 @@ static u_char  ngx_http_faas_body_end[] = "}";
 ngx_int_t
 ngx_http_faas_invoke_handler(ngx_http_request_t *r)
 {
-    u_char                    *p, *last;
-    size_t                     n;
     ngx_int_t                  rc;
     ngx_http_faas_ctx_t       *ctx;
     ngx_http_faas_loc_conf_t  *flcf;
@@ -85,41 +84,18 @@ ngx_http_faas_invoke_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ctx->event) {
-        if (!ngx_http_faas_event_valid(&ctx->lambda)) {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "faas: the event id is not valid");
-            ngx_str_null(&ctx->lambda);
+    if (ctx->event && !ngx_http_faas_event_valid(&ctx->lambda)) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "faas: the event id is not valid");
+        ngx_str_null(&ctx->lambda);
 
-            return ngx_http_faas_error(r, NGX_HTTP_BAD_REQUEST,
-                                       "invalid_event",
-                                       "the event id is not 1 to %d of "
-                                       "A-Z a-z 0-9 _ . : -",
-                                       NGX_HTTP_FAAS_EVENT_MAX);
-        }
-
-        goto valid;
+        return ngx_http_faas_error(r, NGX_HTTP_BAD_REQUEST, "invalid_event",
+                                   "the event id is not 1 to %d of "
+                                   "A-Z a-z 0-9 _ . : -",
+                                   NGX_HTTP_FAAS_EVENT_MAX);
     }
 
-    /* 8-4-4-4-12 hexadecimal digits */
-    last = ctx->lambda.data + ctx->lambda.len;
-
-    for (p = ctx->lambda.data; p < last; p++) {
-        n = p - ctx->lambda.data;
-
-        if (n == 8 || n == 13 || n == 18 || n == 23) {
-            if (*p != '-') {
-                break;
-            }
-
-        } else if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')
-                     || (*p >= 'A' && *p <= 'F')))
-        {
-            break;
-        }
-    }
-
-    if (ctx->lambda.len != 36 || p != last) {
+    if (!ctx->event && !ngx_http_faas_invoke_uuid(&ctx->lambda)) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "faas: the lambda UUID is not a UUID");
         ngx_str_null(&ctx->lambda);
@@ -127,8 +103,6 @@ ngx_http_faas_invoke_handler(ngx_http_request_t *r)
         return ngx_http_faas_error(r, NGX_HTTP_BAD_REQUEST, "invalid_lambda",
                                    "the lambda UUID is not a UUID");
     }
-
-valid:
 
     if (ngx_http_upstream_create(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -146,6 +120,39 @@ valid:
     }
 
     return NGX_DONE;
+}
+
+
+/* 8-4-4-4-12 hexadecimal digits */
+
+static ngx_uint_t
+ngx_http_faas_invoke_uuid(ngx_str_t *id)
+{
+    u_char  *p, *last;
+    size_t   n;
+
+    if (id->len != 36) {
+        return 0;
+    }
+
+    last = id->data + id->len;
+
+    for (p = id->data; p < last; p++) {
+        n = p - id->data;
+
+        if (n == 8 || n == 13 || n == 18 || n == 23) {
+            if (*p != '-') {
+                return 0;
+            }
+
+        } else if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')
+                     || (*p >= 'A' && *p <= 'F')))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
