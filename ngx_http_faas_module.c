@@ -21,6 +21,8 @@ static ngx_int_t ngx_http_faas_resolve_invokes(ngx_conf_t *cf,
     ngx_http_faas_main_conf_t *fmcf);
 static ngx_int_t ngx_http_faas_token_ssl(ngx_conf_t *cf,
     ngx_http_faas_main_conf_t *fmcf);
+static ngx_int_t ngx_http_faas_default_value(ngx_conf_t *cf,
+    ngx_http_complex_value_t **cv, ngx_str_t *value);
 
 
 static ngx_conf_enum_t  ngx_http_faas_payloads[] = {
@@ -58,6 +60,20 @@ static ngx_command_t  ngx_http_faas_commands[] = {
       ngx_http_set_complex_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_faas_loc_conf_t, user_id),
+      NULL },
+
+    { ngx_string("faas_event_source"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, event_source),
+      NULL },
+
+    { ngx_string("faas_skill_id"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, skill_id),
       NULL },
 
     { ngx_string("faas_ssl_trusted_certificate"),
@@ -236,6 +252,8 @@ ngx_http_faas_create_loc_conf(ngx_conf_t *cf)
      */
 
     conf->user_id = NGX_CONF_UNSET_PTR;
+    conf->event_source = NGX_CONF_UNSET_PTR;
+    conf->skill_id = NGX_CONF_UNSET_PTR;
     conf->ssl_verify = NGX_CONF_UNSET;
     conf->payload = NGX_CONF_UNSET_UINT;
     conf->response = NGX_CONF_UNSET_UINT;
@@ -271,27 +289,27 @@ ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_faas_loc_conf_t *prev = parent;
     ngx_http_faas_loc_conf_t *conf = child;
 
-    ngx_http_compile_complex_value_t   ccv;
-    static ngx_str_t                   default_user = ngx_string("nginx");
+    static ngx_str_t  default_user = ngx_string("nginx");
+    static ngx_str_t  default_source = ngx_string("nginx");
 
     ngx_conf_merge_ptr_value(conf->user_id, prev->user_id, NULL);
 
-    if (conf->user_id == NULL) {
-        conf->user_id = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
-        if (conf->user_id == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
-
-        ccv.cf = cf;
-        ccv.value = &default_user;
-        ccv.complex_value = conf->user_id;
-
-        if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
-            return NGX_CONF_ERROR;
-        }
+    if (ngx_http_faas_default_value(cf, &conf->user_id, &default_user)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
     }
+
+    ngx_conf_merge_ptr_value(conf->event_source, prev->event_source, NULL);
+
+    if (ngx_http_faas_default_value(cf, &conf->event_source,
+                                    &default_source)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_conf_merge_ptr_value(conf->skill_id, prev->skill_id, NULL);
 
     ngx_conf_merge_uint_value(conf->payload, prev->payload,
                               NGX_HTTP_FAAS_PAYLOAD_BODY);
@@ -352,12 +370,39 @@ ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 }
 
 
+/* a complex value not configured at any level gets its default */
+
+static ngx_int_t
+ngx_http_faas_default_value(ngx_conf_t *cf, ngx_http_complex_value_t **cv,
+    ngx_str_t *value)
+{
+    ngx_http_compile_complex_value_t  ccv;
+
+    if (*cv != NULL) {
+        return NGX_OK;
+    }
+
+    *cv = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
+    if (*cv == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = value;
+    ccv.complex_value = *cv;
+
+    return ngx_http_compile_complex_value(&ccv);
+}
+
+
 static char *
 ngx_http_faas_invoke(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_faas_loc_conf_t *flcf = conf;
 
-    ngx_str_t                         *value;
+    ngx_str_t                         *value, id;
     ngx_http_core_loc_conf_t          *clcf;
     ngx_http_faas_loc_conf_t         **invoke;
     ngx_http_faas_main_conf_t         *fmcf;
@@ -368,10 +413,19 @@ ngx_http_faas_invoke(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     value = cf->args->elts;
+    id = value[1];
 
-    if (value[1].len == 0) {
+    /* event=ID: invoke by event instead of by lambda UUID */
+    if (id.len >= 6 && ngx_strncmp(id.data, "event=", 6) == 0) {
+        flcf->by_event = 1;
+        id.len -= 6;
+        id.data += 6;
+    }
+
+    if (id.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"faas_invoke\" needs a lambda UUID");
+                           "\"faas_invoke\" needs a lambda UUID "
+                           "or \"event=ID\"");
         return NGX_CONF_ERROR;
     }
 
@@ -383,7 +437,7 @@ ngx_http_faas_invoke(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
 
     ccv.cf = cf;
-    ccv.value = &value[1];
+    ccv.value = &id;
     ccv.complex_value = flcf->lambda;
 
     if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {

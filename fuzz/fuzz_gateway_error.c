@@ -4,8 +4,10 @@
  * ngx_http_faas_json_error() with what it found, as the module answers a
  * 901 of the gateway.
  *
- * Checks: what was found is what cJSON reads in the body; the built error
- * is a JSON object whose strings are those found (up to a NUL in them).
+ * Checks: what was found is what cJSON reads in the body (V1 "errorCode"
+ * and "errorMsg", or else V2 "code" and "message"); the built error is a
+ * JSON object whose "errorCode" and "errorMsg" are those found (up to a
+ * NUL in them).
  */
 
 
@@ -13,12 +15,17 @@
 
 
 static void
-fuzz_same(cJSON *root, const char *name, ngx_str_t *s)
+fuzz_same(cJSON *root, const char *name, const char *v2, ngx_str_t *s)
 {
     cJSON  *item;
     size_t  n;
 
     item = cJSON_GetObjectItemCaseSensitive(root, name);
+
+    if (v2 != NULL && !cJSON_IsString(item)) {
+        item = cJSON_GetObjectItemCaseSensitive(root, v2);
+        name = v2;
+    }
 
     if (s->len == 0) {
         FUZZ_CHECK(item == NULL || !cJSON_IsString(item)
@@ -65,8 +72,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    && gw_message.len == 0, "found in a body cJSON refuses");
 
     } else {
-        fuzz_same(body, "errorCode", &gw_code);
-        fuzz_same(body, "errorMsg", &gw_message);
+        fuzz_same(body, "errorCode", "code", &gw_code);
+        fuzz_same(body, "errorMsg", "message", &gw_message);
         cJSON_Delete(body);
     }
 
@@ -82,8 +89,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(cJSON_IsObject(root), "the error is not a JSON object: %.*s",
                (int) len, out);
 
-    fuzz_same(root, "errorCode", &gw_code);
-    fuzz_same(root, "errorMsg", &gw_message);
+    fuzz_same(root, "errorCode", NULL, &gw_code);
+    fuzz_same(root, "errorMsg", NULL, &gw_message);
 
     cJSON_Delete(root);
     ngx_destroy_pool(pool);

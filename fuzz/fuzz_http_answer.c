@@ -10,6 +10,10 @@
  *
  * With FUZZ_STRICT=1: no control character but HTAB in a value
  * (RFC 9110 field-value).
+ *
+ * The same input also goes to ngx_http_faas_response_parse_event() (an
+ * invocation by event): accepted only as an array of exactly one element
+ * whose "result" is an object, with a status from 200 to 599.
  */
 
 
@@ -44,6 +48,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     p = fuzz_copy(data, size);
     pool = fuzz_pool();
+
+    error = NULL;
+    rc = ngx_http_faas_response_parse_event(pool, p, size, &a, &error);
+
+    FUZZ_CHECK(rc == NGX_OK || rc == NGX_ERROR, "event: rc %d", (int) rc);
+    FUZZ_CHECK(rc == NGX_OK || error != NULL,
+               "event: refused without an error");
+
+    if (rc == NGX_OK) {
+        FUZZ_CHECK(a.status >= 200 && a.status <= 599, "event: status %u",
+                   (unsigned) a.status);
+
+        root = cJSON_ParseWithLength((const char *) p, size);
+        FUZZ_CHECK(cJSON_IsArray(root) && cJSON_GetArraySize(root) == 1
+                   && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(
+                          cJSON_GetArrayItem(root, 0), "result")),
+                   "event: accepted what is not one result");
+        cJSON_Delete(root);
+    }
 
     error = NULL;
     rc = ngx_http_faas_response_parse(pool, p, size, &a, &error);

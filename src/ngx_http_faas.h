@@ -38,6 +38,13 @@
 #define NGX_HTTP_FAAS_AUTH_BODY           0
 #define NGX_HTTP_FAAS_AUTH_BASIC          1
 
+#define NGX_HTTP_FAAS_PLATFORM_AUTO       0
+#define NGX_HTTP_FAAS_PLATFORM_V1         1
+#define NGX_HTTP_FAAS_PLATFORM_V2         2
+
+/* the longest event id of faas_invoke event= */
+#define NGX_HTTP_FAAS_EVENT_MAX           128
+
 /* a token is not sent when it has less than this left (seconds) */
 #define NGX_HTTP_FAAS_EXPIRY_MARGIN       1
 
@@ -165,6 +172,7 @@ struct ngx_http_faas_cred_s {
     ngx_msec_t                      token_timeout;
     time_t                          refresh_before;
     ngx_uint_t                      client_auth;
+    ngx_uint_t                      platform;
 
     u_char                         *conf_file;
     ngx_uint_t                      conf_line;
@@ -182,6 +190,7 @@ struct ngx_http_faas_cred_s {
     ngx_str_t                       invoke_prefix;  /* /api/account/N/ */
     ngx_http_upstream_srv_conf_t   *upstream;      /* a block, or gw's */
     ngx_http_faas_gateway_t         gw;
+    ngx_uint_t                      gateway_v2;     /* of a static host */
     ngx_ssl_t                      *ssl;
     ngx_flag_t                      ssl_verify;
     u_char                          key[NGX_HTTP_FAAS_KEY_LEN];
@@ -228,6 +237,9 @@ typedef struct {
 
     ngx_http_complex_value_t       *lambda;
     ngx_http_complex_value_t       *user_id;
+    ngx_http_complex_value_t       *event_source;
+    ngx_http_complex_value_t       *skill_id;
+    ngx_flag_t                      by_event;
     ngx_str_t                       cred_name;
     ngx_http_faas_cred_t           *cred;
     u_char                         *conf_file;
@@ -297,6 +309,8 @@ typedef struct {
     unsigned                        json_error:1;
     unsigned                        resolve_sync:1;
     unsigned                        resolve_done:1;
+    unsigned                        event:1;
+    unsigned                        v2:1;
 } ngx_http_faas_ctx_t;
 
 
@@ -455,6 +469,8 @@ size_t ngx_http_faas_utf8_seq(u_char *p, u_char *last);
 ngx_uint_t ngx_http_faas_utf8_valid(u_char *p, size_t len);
 ngx_int_t ngx_http_faas_response_parse(ngx_pool_t *pool, u_char *data,
     size_t len, ngx_http_faas_http_answer_t *a, const char **error);
+ngx_int_t ngx_http_faas_response_parse_event(ngx_pool_t *pool, u_char *data,
+    size_t len, ngx_http_faas_http_answer_t *a, const char **error);
 
 /* payload: what a function is told about the request */
 ngx_uint_t ngx_http_faas_payload_header_passed(
@@ -469,6 +485,12 @@ ngx_int_t ngx_http_faas_payload_request(ngx_http_request_t *r,
 ngx_int_t ngx_http_faas_response_filter_init(ngx_conf_t *cf);
 void ngx_http_faas_response_abort(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, ngx_int_t rc);
+
+/* platform: V1 or V2 gateways, and what each is sent */
+ngx_uint_t ngx_http_faas_platform_v2(ngx_uint_t platform, ngx_str_t *host);
+ngx_uint_t ngx_http_faas_event_valid(ngx_str_t *id);
+ngx_int_t ngx_http_faas_platform_target(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_str_t *target, ngx_str_t *headers);
 
 /* invoke: the faas_invoke content handler and its upstream */
 ngx_int_t ngx_http_faas_invoke_handler(ngx_http_request_t *r);

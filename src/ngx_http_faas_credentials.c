@@ -44,6 +44,9 @@ static char *ngx_http_faas_cred_set_region(ngx_conf_t *cf,
 static char *ngx_http_faas_cred_set_auth(ngx_conf_t *cf,
     ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
     ngx_str_t *value);
+static char *ngx_http_faas_cred_set_platform(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value);
 static char *ngx_http_faas_cred_set_ttl(ngx_conf_t *cf,
     ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
     ngx_str_t *value);
@@ -111,6 +114,8 @@ static ngx_http_faas_cred_command_t  ngx_http_faas_cred_commands[] = {
     { ngx_string("keepalive_timeout"), ngx_http_faas_cred_set_msec,
       offsetof(ngx_http_faas_cred_t, gw.keepalive_timeout) },
 
+    { ngx_string("platform"), ngx_http_faas_cred_set_platform, 0 },
+
     { ngx_null_string, NULL, 0 }
 };
 
@@ -158,6 +163,7 @@ ngx_http_faas_cred_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     cred->gw.keepalive = NGX_CONF_UNSET_UINT;
     cred->gw.keepalive_requests = NGX_CONF_UNSET_UINT;
     cred->gw.keepalive_timeout = NGX_CONF_UNSET_MSEC;
+    cred->platform = NGX_CONF_UNSET_UINT;
     cred->conf_file = cf->conf_file->file.name.data;
     cred->conf_line = cf->conf_file->line;
 
@@ -520,6 +526,34 @@ ngx_http_faas_cred_set_auth(ngx_conf_t *cf,
 
 
 static char *
+ngx_http_faas_cred_set_platform(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value)
+{
+    if (cred->platform != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    if (value->len == 4 && ngx_strncmp(value->data, "auto", 4) == 0) {
+        cred->platform = NGX_HTTP_FAAS_PLATFORM_AUTO;
+        return NGX_CONF_OK;
+    }
+
+    if (value->len == 2 && ngx_strncmp(value->data, "v1", 2) == 0) {
+        cred->platform = NGX_HTTP_FAAS_PLATFORM_V1;
+        return NGX_CONF_OK;
+    }
+
+    if (value->len == 2 && ngx_strncmp(value->data, "v2", 2) == 0) {
+        cred->platform = NGX_HTTP_FAAS_PLATFORM_V2;
+        return NGX_CONF_OK;
+    }
+
+    return "must be \"auto\", \"v1\" or \"v2\"";
+}
+
+
+static char *
 ngx_http_faas_cred_set_ttl(ngx_conf_t *cf,
     ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
     ngx_str_t *value)
@@ -604,6 +638,10 @@ ngx_http_faas_cred_finish(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
         cred->domain_ttl = 600;
     }
 
+    if (cred->platform == NGX_CONF_UNSET_UINT) {
+        cred->platform = NGX_HTTP_FAAS_PLATFORM_AUTO;
+    }
+
     if (cred->domain_api.len) {
         if (ngx_http_faas_cred_domain(cf, cred) != NGX_OK) {
             return NGX_CONF_ERROR;
@@ -644,14 +682,14 @@ gateway:
 
     if (cred->dynamic[NGX_HTTP_FAAS_FAASGW]) {
         /* the gateway host comes from the Domain API at run time */
-        p = ngx_pnalloc(cf->pool, sizeof("/api/account//lambdas/") - 1
+        p = ngx_pnalloc(cf->pool, sizeof("/api/account//") - 1
                                   + cred->account.len);
         if (p == NULL) {
             return NGX_CONF_ERROR;
         }
 
         cred->invoke_prefix.data = p;
-        cred->invoke_prefix.len = ngx_sprintf(p, "/api/account/%V/lambdas/",
+        cred->invoke_prefix.len = ngx_sprintf(p, "/api/account/%V/",
                                               &cred->account)
                                   - p;
         return NGX_CONF_OK;
@@ -741,16 +779,19 @@ ngx_http_faas_cred_gateway(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
         cred->gateway_host.len = ngx_sprintf(p, "%V:%d", &u.host, u.port) - p;
     }
 
-    p = ngx_pnalloc(cf->pool, sizeof("/api/account//lambdas/") - 1
+    p = ngx_pnalloc(cf->pool, sizeof("/api/account//") - 1
                               + cred->account.len);
     if (p == NULL) {
         return NGX_CONF_ERROR;
     }
 
     cred->invoke_prefix.data = p;
-    cred->invoke_prefix.len = ngx_sprintf(p, "/api/account/%V/lambdas/",
+    cred->invoke_prefix.len = ngx_sprintf(p, "/api/account/%V/",
                                           &cred->account)
                               - p;
+
+    /* a static host: its platform is known now */
+    cred->gateway_v2 = ngx_http_faas_platform_v2(cred->platform, &u.host);
 
     return NGX_CONF_OK;
 }

@@ -265,8 +265,9 @@ ngx_http_faas_log_error(ngx_http_request_t *r, ngx_http_request_t *sr,
     ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
 
     if (ctx != NULL && ctx->cred != NULL) {
-        p = ngx_snprintf(p, len, ", faas credentials: \"%V\", lambda: \"%V\"",
-                         &ctx->cred->name, &ctx->lambda);
+        p = ngx_snprintf(p, len, ", faas credentials: \"%V\", %s: \"%V\"",
+                         &ctx->cred->name, ctx->event ? "event" : "lambda",
+                         &ctx->lambda);
     }
 
     return p;

@@ -13,6 +13,7 @@
 #define NGX_HTTP_FAAS_ERROR_BODY_MAX  16384
 
 
+static ngx_uint_t ngx_http_faas_invoke_uuid(ngx_str_t *id);
 static void ngx_http_faas_invoke_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_faas_invoke_join(ngx_chain_t *in);
 static ngx_int_t ngx_http_faas_invoke_payload(ngx_http_request_t *r,
@@ -59,8 +60,6 @@ static u_char  ngx_http_faas_body_end[] = "}";
 ngx_int_t
 ngx_http_faas_invoke_handler(ngx_http_request_t *r)
 {
-    u_char                    *p, *last;
-    size_t                     n;
     ngx_int_t                  rc;
     ngx_http_faas_ctx_t       *ctx;
     ngx_http_faas_loc_conf_t  *flcf;
@@ -73,6 +72,10 @@ ngx_http_faas_invoke_handler(ngx_http_request_t *r)
     }
 
     ctx->cred = flcf->cred;
+    ctx->event = flcf->by_event;
+
+    /* a gateway host from the Domain API decides again per request */
+    ctx->v2 = ctx->cred->gateway_v2;
 
     ngx_http_set_ctx(r, ctx, ngx_http_faas_module);
 
@@ -82,25 +85,18 @@ ngx_http_faas_invoke_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* 8-4-4-4-12 hexadecimal digits */
-    last = ctx->lambda.data + ctx->lambda.len;
+    if (ctx->event && !ngx_http_faas_event_valid(&ctx->lambda)) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "faas: the event id is not valid");
+        ngx_str_null(&ctx->lambda);
 
-    for (p = ctx->lambda.data; p < last; p++) {
-        n = p - ctx->lambda.data;
-
-        if (n == 8 || n == 13 || n == 18 || n == 23) {
-            if (*p != '-') {
-                break;
-            }
-
-        } else if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')
-                     || (*p >= 'A' && *p <= 'F')))
-        {
-            break;
-        }
+        return ngx_http_faas_error(r, NGX_HTTP_BAD_REQUEST, "invalid_event",
+                                   "the event id is not 1 to %d of "
+                                   "A-Z a-z 0-9 _ . : -",
+                                   NGX_HTTP_FAAS_EVENT_MAX);
     }
 
-    if (ctx->lambda.len != 36 || p != last) {
+    if (!ctx->event && !ngx_http_faas_invoke_uuid(&ctx->lambda)) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "faas: the lambda UUID is not a UUID");
         ngx_str_null(&ctx->lambda);
@@ -125,6 +121,39 @@ ngx_http_faas_invoke_handler(ngx_http_request_t *r)
     }
 
     return NGX_DONE;
+}
+
+
+/* 8-4-4-4-12 hexadecimal digits */
+
+static ngx_uint_t
+ngx_http_faas_invoke_uuid(ngx_str_t *id)
+{
+    u_char  *p, *last;
+    size_t   n;
+
+    if (id->len != 36) {
+        return 0;
+    }
+
+    last = id->data + id->len;
+
+    for (p = id->data; p < last; p++) {
+        n = p - id->data;
+
+        if (n == 8 || n == 13 || n == 18 || n == 23) {
+            if (*p != '-') {
+                return 0;
+            }
+
+        } else if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')
+                     || (*p >= 'A' && *p <= 'F')))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -468,6 +497,8 @@ ngx_http_faas_invoke_gateway(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
         }
     }
 
+    ctx->v2 = ngx_http_faas_platform_v2(ctx->cred->platform, &host);
+
     return NGX_OK;
 }
 
@@ -639,37 +670,32 @@ ngx_http_faas_invoke_recv_none(ngx_connection_t *c, u_char *buf, size_t size)
 static ngx_int_t
 ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
 {
-    u_char                     *p, *uri;
+    u_char                     *p;
     size_t                      len, json_len;
-    uintptr_t                   escape;
     uint64_t                    ms;
     ngx_buf_t                  *b, *end;
-    ngx_str_t                   user;
+    ngx_str_t                   target, extra;
     ngx_time_t                 *tp;
     ngx_chain_t                *cl;
     ngx_http_upstream_t        *u;
     ngx_http_faas_ctx_t        *ctx;
     ngx_http_faas_cred_t       *cred;
     ngx_http_variable_value_t  *id;
-    ngx_http_faas_loc_conf_t   *flcf;
     ngx_http_faas_main_conf_t  *fmcf;
     u_char                      json[sizeof("{\"timestamp\":,\"headers\":")
                                      + NGX_INT64_LEN];
 
     u = r->upstream;
     ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
     fmcf = ngx_http_get_module_main_conf(r, ngx_http_faas_module);
     cred = ctx->cred;
 
     /* a replay sends the body once more */
     ctx->body->buf->pos = ctx->body->buf->start;
 
-    if (ngx_http_complex_value(r, flcf->user_id, &user) != NGX_OK) {
+    if (ngx_http_faas_platform_target(r, ctx, &target, &extra) != NGX_OK) {
         return NGX_ERROR;
     }
-
-    escape = 2 * ngx_escape_uri(NULL, user.data, user.len, NGX_ESCAPE_ARGS);
 
     id = ngx_http_get_indexed_variable(r, fmcf->request_id_index);
     if (id == NULL || id->not_found) {
@@ -682,8 +708,7 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
     json_len = ngx_sprintf(json, "{\"timestamp\":%uL,\"headers\":", ms)
                - json;
 
-    len = sizeof("POST ") - 1 + cred->invoke_prefix.len + ctx->lambda.len
-          + sizeof("/invoke?v=1&userId=") - 1 + user.len + escape
+    len = sizeof("POST ") - 1 + target.len
           + sizeof(" HTTP/1.1" CRLF) - 1
           + sizeof("Host: " CRLF) - 1 + cred->gateway_host.len
           + ctx->gateway_host.len
@@ -692,7 +717,7 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
           + sizeof("Accept: application/json" CRLF) - 1
           + sizeof("X-Request-ID: " CRLF) - 1 + id->len
           + sizeof("Content-Length: " CRLF) - 1 + NGX_OFF_T_LEN
-          + sizeof(CRLF) - 1
+          + extra.len + sizeof(CRLF) - 1
           + json_len + ctx->headers_json.len + sizeof(",\"payload\":") - 1;
 
     b = ngx_create_temp_buf(r->pool, len);
@@ -701,24 +726,9 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
     }
 
     p = ngx_cpymem(b->last, "POST ", sizeof("POST ") - 1);
+    p = ngx_cpymem(p, target.data, target.len);
 
-    uri = p;
-
-    p = ngx_cpymem(p, cred->invoke_prefix.data, cred->invoke_prefix.len);
-    p = ngx_cpymem(p, ctx->lambda.data, ctx->lambda.len);
-    p = ngx_cpymem(p, "/invoke?v=1&userId=",
-                   sizeof("/invoke?v=1&userId=") - 1);
-
-    if (escape) {
-        p = (u_char *) ngx_escape_uri(p, user.data, user.len,
-                                      NGX_ESCAPE_ARGS);
-
-    } else {
-        p = ngx_cpymem(p, user.data, user.len);
-    }
-
-    u->uri.data = uri;
-    u->uri.len = p - uri;
+    u->uri = target;
 
     p = ngx_sprintf(p, " HTTP/1.1" CRLF
                     "Host: %V" CRLF
@@ -726,14 +736,15 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
                     "Content-Type: application/json" CRLF
                     "Accept: application/json" CRLF
                     "X-Request-ID: %*s" CRLF
-                    "Content-Length: %O" CRLF CRLF,
+                    "Content-Length: %O" CRLF "%V" CRLF,
                     ctx->gateway_host.len ? &ctx->gateway_host
                                           : &cred->gateway_host,
                     &ctx->token,
                     (size_t) id->len, id->data,
                     (off_t) (json_len + ctx->headers_json.len
                              + sizeof(",\"payload\":") - 1
-                             + ctx->body_len + 1));
+                             + ctx->body_len + 1),
+                    &extra);
 
     p = ngx_cpymem(p, json, json_len);
     p = ngx_cpymem(p, ctx->headers_json.data, ctx->headers_json.len);

@@ -363,7 +363,10 @@ ngx_http_faas_json_string(ngx_pool_t *pool, cJSON *item, ngx_str_t *value)
 }
 
 
-/* {"errorCode": "...", "errorMsg": "..."} of the gateway, as far as found */
+/*
+ * The gateway's error, as far as found: V1 {"errorCode": "...",
+ * "errorMsg": "..."}, V2 {"code": "...", "message": "..."}
+ */
 
 ngx_int_t
 ngx_http_faas_json_gateway_error(ngx_pool_t *pool, u_char *data, size_t len,
@@ -380,11 +383,19 @@ ngx_http_faas_json_gateway_error(ngx_pool_t *pool, u_char *data, size_t len,
     }
 
     item = cJSON_GetObjectItemCaseSensitive(root, "errorCode");
+    if (!cJSON_IsString(item)) {
+        item = cJSON_GetObjectItemCaseSensitive(root, "code");
+    }
+
     if (cJSON_IsString(item)) {
         (void) ngx_http_faas_json_string(pool, item, code);
     }
 
     item = cJSON_GetObjectItemCaseSensitive(root, "errorMsg");
+    if (!cJSON_IsString(item)) {
+        item = cJSON_GetObjectItemCaseSensitive(root, "message");
+    }
+
     if (cJSON_IsString(item)) {
         (void) ngx_http_faas_json_string(pool, item, message);
     }

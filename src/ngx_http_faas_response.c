@@ -25,6 +25,8 @@ static ngx_int_t ngx_http_faas_response_error(ngx_http_request_t *r,
     ngx_str_t *message);
 static ngx_int_t ngx_http_faas_response_out(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, ngx_buf_t *b);
+static ngx_int_t ngx_http_faas_response_object(ngx_pool_t *pool,
+    cJSON *root, ngx_http_faas_http_answer_t *a, const char **error);
 static ngx_int_t ngx_http_faas_response_header(ngx_pool_t *pool,
     ngx_http_faas_http_answer_t *a, cJSON *name, cJSON *value,
     const char **error);
@@ -69,7 +71,80 @@ ngx_int_t
 ngx_http_faas_response_parse(ngx_pool_t *pool, u_char *data, size_t len,
     ngx_http_faas_http_answer_t *a, const char **error)
 {
-    cJSON       *root, *item, *h, *v;
+    cJSON      *root;
+    ngx_int_t   rc;
+
+    root = cJSON_ParseWithLength((const char *) data, len);
+
+    if (root == NULL || !cJSON_IsObject(root)) {
+        *error = "the answer is not a JSON object";
+        rc = NGX_ERROR;
+
+    } else {
+        rc = ngx_http_faas_response_object(pool, root, a, error);
+    }
+
+    if (root) {
+        cJSON_Delete(root);
+    }
+
+    return rc;
+}
+
+
+/*
+ * An invocation by event answers [{"uuid": "..", "timestamp": N,
+ * "result": <answer>}, ...], one element per function of the event: it
+ * is an HTTP response when it holds exactly one element whose "result"
+ * is one.
+ */
+
+ngx_int_t
+ngx_http_faas_response_parse_event(ngx_pool_t *pool, u_char *data,
+    size_t len, ngx_http_faas_http_answer_t *a, const char **error)
+{
+    cJSON      *root, *item, *result;
+    ngx_int_t   rc;
+
+    rc = NGX_ERROR;
+
+    root = cJSON_ParseWithLength((const char *) data, len);
+
+    if (root == NULL || !cJSON_IsArray(root)) {
+        *error = "the event's answer is not a JSON array";
+        goto done;
+    }
+
+    if (cJSON_GetArraySize(root) != 1) {
+        *error = "the event's answer does not hold exactly one result";
+        goto done;
+    }
+
+    item = cJSON_GetArrayItem(root, 0);
+    result = cJSON_GetObjectItemCaseSensitive(item, "result");
+
+    if (!cJSON_IsObject(item) || !cJSON_IsObject(result)) {
+        *error = "the event's result is not a JSON object";
+        goto done;
+    }
+
+    rc = ngx_http_faas_response_object(pool, result, a, error);
+
+done:
+
+    if (root) {
+        cJSON_Delete(root);
+    }
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_http_faas_response_object(ngx_pool_t *pool, cJSON *root,
+    ngx_http_faas_http_answer_t *a, const char **error)
+{
+    cJSON       *item, *h, *v;
     ngx_int_t    rc;
     ngx_str_t    src;
     ngx_uint_t   base64;
@@ -81,14 +156,6 @@ ngx_http_faas_response_parse(ngx_pool_t *pool, u_char *data, size_t len,
     {
         *error = "out of memory";
         return NGX_ERROR;
-    }
-
-    root = cJSON_ParseWithLength((const char *) data, len);
-
-    if (root == NULL || !cJSON_IsObject(root)) {
-        *error = "the answer is not a JSON object";
-        rc = NGX_ERROR;
-        goto done;
     }
 
     rc = NGX_ERROR;
@@ -184,10 +251,6 @@ ngx_http_faas_response_parse(ngx_pool_t *pool, u_char *data, size_t len,
     rc = NGX_OK;
 
 done:
-
-    if (root) {
-        cJSON_Delete(root);
-    }
 
     return rc;
 }
@@ -493,6 +556,10 @@ ngx_http_faas_response_send(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     if (ctx->http_too_large) {
         error = "the answer is larger than faas_max_response_size";
         rc = NGX_ERROR;
+
+    } else if (ctx->event) {
+        rc = ngx_http_faas_response_parse_event(r->pool, data, len, &a,
+                                                &error);
 
     } else {
         rc = ngx_http_faas_response_parse(r->pool, data, len, &a, &error);

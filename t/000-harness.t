@@ -60,7 +60,7 @@ sub curl {
 sub invoke_url {
     my ($uuid, $query) = @_;
     return "https://localhost:$gp/api/account/$ACCT/lambdas/$uuid/invoke"
-        . ($query // '?v=1&userId=tester');
+        . ($query // '?v=1&externalSystem=tester&userId=tester');
 }
 
 sub invoke_args {
@@ -150,6 +150,51 @@ ok(grep({ /authorization/ } @{ $g[0]{violations} }),
     '{"timestamp":"1","headers":{},"x":1}'));
 is($st, 400, 'bad invoke request: 400');
 like($body, qr/userId.*timestamp must be a number/, 'bad request listed');
+
+# V2: a gateway host whose name holds "functions"
+sub v2_url {
+    my ($path, $query) = @_;
+    return ('--resolve', "functions.faas.test:$gp:127.0.0.1",
+        "https://functions.faas.test:$gp/api/account/$ACCT/$path/invoke"
+        . ($query // ''));
+}
+
+clear_standin_requests();
+($st, $body) = curl(v2_url("lambdas/$HELLO"), '-H', 'LP-EventSource: t',
+    invoke_args($jwt, invoke_body({ name => 'Vee' })));
+is("$st $body", '200 {"greeting":"Hello, Vee!"}', 'V2: hello');
+($st, $body) = curl(v2_url("lambdas/$FAIL", '?skillId=s1'), '-H',
+    'LP-EventSource: t', invoke_args($jwt, invoke_body({})));
+is($st, 901, 'V2 fail: status 901');
+is($body, '{"code":"com.liveperson.faas.handler.custom-failure",'
+    . '"message":"Function raised: boom"}', 'V2 fail: code and message');
+($st, $body) = curl(v2_url("lambdas/$HELLO", '?v=1&userId=u'),
+    invoke_args($jwt, invoke_body({})));
+is($st, 400, 'V2 with a V1 query: 400');
+like($body, qr/^\{"code":.*argument 'userId'.*argument 'v'.*LP-EventSource/,
+    'V2 with a V1 query: listed, V2 shape');
+($st, $body) = curl(invoke_url($HELLO), '-H', 'LP-EventSource: t',
+    invoke_args($jwt, invoke_body({})));
+like($body, qr/^\{"errorCode":.*no LP-EventSource header expected/,
+    'V1 with the V2 header: listed, V1 shape');
+@g = standin_requests('gateway');
+is_deeply([map { $_->{platform} } @g], [qw(v2 v2 v2 v1)],
+    'platform recorded');
+is(scalar(grep { @{ $_->{violations} } } @g), 2, 'two violations');
+
+# invocation by event
+($st, $body) = curl(invoke_url('x') =~ s{lambdas/x}{events/test.both}r,
+    invoke_args($jwt, invoke_body({ name => 'Ev' })));
+my $ev = eval { $json->decode($body) } || [];
+is($st, 200, 'event: 200');
+is_deeply([map { $_->{uuid} } @$ev],
+    [$HELLO, '33333333-3333-4333-8333-333333333333'],
+    'event: one result per function');
+is_deeply($ev->[0]{result}, { greeting => 'Hello, Ev!' }, 'event: result');
+($st, $body) = curl(v2_url('events/nobody'), '-H', 'LP-EventSource: t',
+    invoke_args($jwt, invoke_body({})));
+is("$st $body", '200 []', 'V2 event without functions: []');
+is((standin_requests('gateway'))[-1]{event}, 'nobody', 'event recorded');
 
 # keep-alive: two requests on one connection
 clear_standin_requests();
@@ -559,7 +604,7 @@ resolver 127.0.0.1:$TEST_NGINX_DNS_PORT valid=1s ipv6=off;
 location /gw {
     set $gw gw.faas.test;
     set $fn /api/account/12345678/lambdas/11111111-1111-4111-8111-111111111111;
-    proxy_pass https://$gw:$TEST_NGINX_GATEWAY_PORT$fn/invoke?v=1&userId=t;
+    proxy_pass https://$gw:$TEST_NGINX_GATEWAY_PORT$fn/invoke?v=1&externalSystem=t&userId=t;
     proxy_ssl_verify on;
     proxy_ssl_trusted_certificate $TEST_NGINX_CA;
 }

@@ -34,7 +34,7 @@ Content-Type: application/json
  "form":{"grant_type":"client_credentials","client_id":"demo-client","client_secret":"demo-secret"}}
 --- gateway_request_like
 {"method":"POST","path":"/api/account/12345678/lambdas/11111111-1111-4111-8111-111111111111/invoke",
- "query":"v=1&userId=nginx",
+ "query":"v=1&externalSystem=nginx&userId=nginx",
  "headers":{"content-type":"application/json","authorization":"qr/^Bearer [\\w-]+\\.[\\w-]+\\.[\\w-]+$/"}}
 --- no_error_log
 [error]
@@ -99,7 +99,7 @@ POST /fn?fn=11111111-1111-4111-8111-111111111111&user=ada
 {"greeting":"Hello, Bo!"}
 --- gateway_request_like
 {"path":"/api/account/12345678/lambdas/11111111-1111-4111-8111-111111111111/invoke",
- "query":"v=1&userId=user%20ada%26x"}
+ "query":"v=1&externalSystem=nginx&userId=user%20ada%26x"}
 
 
 

@@ -242,4 +242,4 @@ POST /hello
 --- response_body_json
 {"greeting":"Hello, world!"}
 --- gateway_request_like
-{"query":"v=1&userId=web"}
+{"query":"v=1&externalSystem=nginx&userId=web"}

@@ -67,8 +67,9 @@ package FaasTest;
 #                    null -> 404.  "fail": N fails the next N lookups.
 #                  "dns": {"names": {"NAME": "ADDRESS", ...}, "ttl": 1,
 #                      "drop": 0}
-#                    names default to sentinel.faas.test, gw.faas.test
-#                    and domain.faas.test -> 127.0.0.1; a "names" given
+#                    names default to sentinel.faas.test, gw.faas.test,
+#                    domain.faas.test and functions.faas.test (a V2
+#                    gateway host) -> 127.0.0.1; a "names" given
 #                    replaces them all.  Unlisted names -> NXDOMAIN,
 #                    AAAA -> no answer; "drop" leaves queries unanswered.
 #                  nginx uses the DNS stand-in with

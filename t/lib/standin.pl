@@ -33,7 +33,8 @@
 #              "body":null,"delay":0,"misbehave":null},
 #    "dns":{"names":{"sentinel.faas.test":"127.0.0.1",
 #                    "gw.faas.test":"127.0.0.1",
-#                    "domain.faas.test":"127.0.0.1"},"ttl":1,"drop":0}}
+#                    "domain.faas.test":"127.0.0.1",
+#                    "functions.faas.test":"127.0.0.1"},"ttl":1,"drop":0}}
 # "reject_jti": tokens (by jti) the gateway answers 401 to, as if revoked.
 # "client_auth": basic expects RFC 6749 HTTP Basic instead of form fields.
 # "body" values may be strings (sent as they are) or JSON structures.
@@ -72,6 +73,18 @@
 #   stall                no answer until the client closes
 # "Until the client closes" ends after 120 s at the latest, or when the
 # stand-in stops.
+#
+# Gateway: POST /api/account/{account}/lambdas/{uuid}/invoke, or
+# .../events/{eventId}/invoke (invocation by event, see %EVENTS: answers
+# [{"uuid","timestamp","result"}] for the event's functions, [] for an
+# unknown event).  The generation follows the Host header, as
+# LivePerson's own client decides: a host name holding "functions" or
+# "fninvocations" is V2, any other V1.  V1 requests must carry v=1,
+# externalSystem and userId (skillId allowed, nothing else) and no
+# LP-EventSource header; V2 requests a non-empty LP-EventSource header
+# and no query argument but skillId.  Error bodies are V1
+# {"errorCode","errorMsg"}, V2 {"code","message"}.  Each request is
+# logged with "platform": "v1" | "v2" (and "event" for events).
 #
 # Domain API: GET /api/account/{account}/service/{service}/baseURI.json
 # ?version=1.0 (query exactly that, a Host header, no body) answers
@@ -145,6 +158,15 @@ my %UUID = (
     '33333333-3333-4333-8333-333333333333' => \&fn_web,
 );
 
+# invocation by event: the functions of each event, in answer order
+my %EVENTS = (
+    'test.hello' => ['11111111-1111-4111-8111-111111111111'],
+    'test.web'   => ['33333333-3333-4333-8333-333333333333'],
+    'test.both'  => ['11111111-1111-4111-8111-111111111111',
+                     '33333333-3333-4333-8333-333333333333'],
+    'test.fail'  => ['99999999-9999-4999-8999-999999999999'],
+);
+
 my %DEFAULTS = (
     account       => '12345678',
     client_id     => 'demo-client',
@@ -165,7 +187,7 @@ my %DEFAULTS = (
     },
     dns => {
         names => { map { ("$_.faas.test" => '127.0.0.1') }
-                   qw(sentinel gw domain) },
+                   qw(sentinel gw domain functions) },
         ttl => 1, drop => 0,
     },
 );
@@ -759,20 +781,49 @@ sub gateway_answer {
     my (@auth, @v);
     my $acct = $ctl->{account};
     my $h = $req->{headers};
+    # V2 on a host whose name says so, as LivePerson's own client decides
+    (my $host = lc($h->{host} // '')) =~ s/:\d+\z//;
+    my $v2 = $host =~ /fninvocations|functions/ ? 1 : 0;
+    $log->{platform} = $v2 ? 'v2' : 'v1';
     push @v, "method must be POST, not $req->{method}"
         if $req->{method} ne 'POST';
-    my $uuid;
+    my ($uuid, $event);
     if ($req->{path} =~ m{^/api/account/([^/]+)/lambdas/([^/]+)/invoke$}) {
         $uuid = $2;
         push @v, "account must be $acct, not $1" if $1 ne $acct;
+    } elsif ($req->{path}
+             =~ m{^/api/account/([^/]+)/events/([^/]+)/invoke$}) {
+        $event = text($2);
+        $log->{event} = $event;
+        push @v, "account must be $acct, not $1" if $1 ne $acct;
     } else {
-        push @v, "path must be /api/account/$acct/lambdas/{uuid}/invoke,"
+        push @v, "path must be /api/account/$acct/lambdas/{uuid}/invoke"
+            . " or /api/account/$acct/events/{eventId}/invoke,"
             . " not $req->{path}";
     }
-    my ($q) = parse_form($req->{query});
-    push @v, "query must have v=1" unless ($q->{v} // '') eq '1';
-    push @v, "query must have a non-empty userId"
-        unless length($q->{userId} // '');
+    my ($q, @qv) = parse_form($req->{query});
+    push @v, @qv;
+    my $source = $h->{'lp-eventsource'};
+    if ($v2) {
+        # V2: no v, the event source as a header, skillId when set
+        push @v, "V2: unexpected query argument '$_'"
+            for grep { $_ ne 'skillId' } sort keys %$q;
+        push @v, "V2: LP-EventSource header missing or empty"
+            unless length($source // '');
+    } else {
+        push @v, "query must have v=1" unless ($q->{v} // '') eq '1';
+        push @v, "query must have a non-empty externalSystem"
+            unless length($q->{externalSystem} // '');
+        push @v, "query must have a non-empty userId"
+            unless length($q->{userId} // '');
+        push @v, "V1: unexpected query argument '$_'"
+            for grep { !/^(?:v|externalSystem|userId|skillId)$/ }
+                sort keys %$q;
+        push @v, "V1: no LP-EventSource header expected"
+            if defined $source;
+    }
+    push @v, "skillId must not be empty"
+        if exists $q->{skillId} && $q->{skillId} eq '';
     push @v, "host header missing" unless defined $h->{host};
     my $ct = $h->{'content-type'} // '';
     push @v, "content-type must be application/json, not '$ct'"
@@ -792,19 +843,45 @@ sub gateway_answer {
     push @v, body_violations($json, $@);
 
     $log->{violations} = [@auth, @v];
-    return [401, { errorCode => 'com.liveperson.faas.unauthorized',
-                   errorMsg => join('; ', @auth) }] if @auth;
-    return [400, { errorCode => 'com.liveperson.faas.bad-request',
-                   errorMsg => join('; ', @v) }] if @v;
+    return [401, gw_error($v2, 'com.liveperson.faas.unauthorized',
+                          join('; ', @auth))] if @auth;
+    return [400, gw_error($v2, 'com.liveperson.faas.bad-request',
+                          join('; ', @v))] if @v;
 
     my $g = $ctl->{gateway};
     # a token the gateway no longer takes: scripted, not a violation
-    return [401, { errorCode => 'com.liveperson.faas.unauthorized',
-                   errorMsg => "token $claims->{jti} revoked" }]
+    return [401, gw_error($v2, 'com.liveperson.faas.unauthorized',
+                          "token $claims->{jti} revoked")]
         if grep { $_ == $claims->{jti} } @{ $g->{reject_jti} || [] };
     return [$g->{status}, $g->{body}] if defined $g->{status};
+    return event_answer($event, $json, $req, $v2) if defined $event;
     my $fn = $UUID{$uuid} // \&fn_not_found;
-    return $fn->($json->{payload}, $req->{body});
+    return $fn->($json->{payload}, $req->{body}, $v2);
+}
+
+# The error body of each generation: V1 errorCode/errorMsg, V2
+# code/message.
+sub gw_error {
+    my ($v2, $code, $msg) = @_;
+    return $v2 ? { code => $code, message => $msg }
+               : { errorCode => $code, errorMsg => $msg };
+}
+
+# Invocation by event: every function of the event, answered as
+# [{uuid, timestamp, result}]; a function that fails fails the event
+# with its own answer.  An event without functions answers [].
+sub event_answer {
+    my ($event, $json, $req, $v2) = @_;
+    my @out;
+    for my $uuid (@{ $EVENTS{$event} || [] }) {
+        my ($st, $res) = @{ $UUID{$uuid}->($json->{payload}, $req->{body},
+                                           $v2) };
+        return [$st, $res] if $st != 200;
+        $res = eval { $JSON->decode($res) } // $res unless ref $res;
+        push @out, { uuid => $uuid, timestamp => int(time * 1000),
+                     result => $res };
+    }
+    return [200, \@out];
 }
 
 sub body_violations {
@@ -873,8 +950,8 @@ sub fn_web {
 }
 
 sub fn_fail {
-    return [901, { errorCode => 'com.liveperson.faas.handler.custom-failure',
-                   errorMsg => 'Function raised: boom' }];
+    return [901, gw_error($_[2], 'com.liveperson.faas.handler.custom-failure',
+                          'Function raised: boom')];
 }
 
 sub fn_slow {
@@ -885,8 +962,8 @@ sub fn_slow {
 }
 
 sub fn_not_found {
-    return [404, { errorCode => 'com.liveperson.faas.es.lambda.not-found',
-                   errorMsg => 'lambda not found' }];
+    return [404, gw_error($_[2], 'com.liveperson.faas.es.lambda.not-found',
+                          'lambda not found')];
 }
 
 # ----------------------------------------------------------- Domain API
