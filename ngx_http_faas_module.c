@@ -13,9 +13,12 @@ static void *ngx_http_faas_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_faas_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static ngx_int_t ngx_http_faas_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_faas_init(ngx_conf_t *cf);
 static ngx_int_t ngx_http_faas_init_process(ngx_cycle_t *cycle);
 static char *ngx_http_faas_invoke(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_faas_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_faas_resolve_invokes(ngx_conf_t *cf,
     ngx_http_faas_main_conf_t *fmcf);
@@ -137,12 +140,26 @@ static ngx_command_t  ngx_http_faas_commands[] = {
       offsetof(ngx_http_faas_loc_conf_t, max_response_size),
       NULL },
 
+    { ngx_string("faas_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_faas_status,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("faas_status_max_functions"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_faas_main_conf_t, max_functions),
+      NULL },
+
       ngx_null_command
 };
 
 
 static ngx_http_module_t  ngx_http_faas_module_ctx = {
-    NULL,                                  /* preconfiguration */
+    ngx_http_faas_preconfiguration,        /* preconfiguration */
     ngx_http_faas_init,                    /* postconfiguration */
 
     ngx_http_faas_create_main_conf,        /* create main configuration */
@@ -203,6 +220,7 @@ ngx_http_faas_create_main_conf(ngx_conf_t *cf)
     }
 
     fmcf->request_id_index = NGX_ERROR;
+    fmcf->max_functions = NGX_CONF_UNSET_UINT;
 
     return fmcf;
 }
@@ -416,6 +434,25 @@ ngx_http_faas_invoke(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_faas_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_faas_status_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_faas_preconfiguration(ngx_conf_t *cf)
+{
+    return ngx_http_faas_variables_add(cf);
 }
 
 
