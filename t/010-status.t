@@ -161,7 +161,8 @@ sub lines_like {
 }
 
 sub access_lines {
-    my $f = FaasTest::servroot() . '/logs/faas.log';
+    my ($name) = @_;
+    my $f = FaasTest::servroot() . '/logs/' . ($name // 'faas.log');
     open my $fh, '<', $f or return ();
     my @l = <$fh>;
     chomp @l;
@@ -600,3 +601,129 @@ $total += $_->{latency}{count} for values %{ $j->{functions} };
 is($total, 1001, 'every request counted once');
 my ($bad) = main::prom_parse(main::status_prom());
 is("@$bad", '', 'the Prometheus output of 1,001 functions parses');
+
+
+
+=== TEST 11: hosts from the Domain API: current host, its age, lookups and failures
+--- http_config
+resolver 127.0.0.1:$TEST_NGINX_DNS_PORT valid=1s ipv6=off;
+faas_credentials demo {
+    account       12345678;
+    client_id     demo-client;
+    client_secret demo-secret;
+    domain_api    https://127.0.0.1:$TEST_NGINX_DOMAIN_PORT;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+--- config
+location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
+location = /status { faas_status; }
+--- standin
+{"domain":{"fail":1,
+           "services":{"sentinel":"sentinel.faas.test:$TEST_NGINX_AUTH_PORT",
+                       "faasGW":"gw.faas.test:$TEST_NGINX_GATEWAY_PORT"}}}
+--- check_eval
+my ($s) = http_request('POST', '/hello', '{}');
+is($s, 503, 'the first lookup fails');
+sleep 1.2;
+($s) = http_request('POST', '/hello', '{}');
+is($s, 200, 'then the hosts come');
+my $sv = main::cred()->{services};
+my $auth = FaasTest::auth_port();
+my $gw = FaasTest::gateway_port();
+is($sv->{sentinel}{host}, "sentinel.faas.test:$auth", 'sentinel host');
+is($sv->{faasGW}{host}, "gw.faas.test:$gw", 'gateway host');
+is($sv->{sentinel}{failures}, 1, 'one failed lookup');
+is($sv->{sentinel}{lookups}, 2, 'two lookups');
+is($sv->{faasGW}{failures}, 0, 'no failure for the gateway');
+ok($sv->{faasGW}{age} >= 0 && $sv->{faasGW}{age} < 5, 'age');
+my ($bad, $series) = main::prom_parse(main::status_prom());
+is("@$bad", '', 'strict Prometheus format');
+is($series->{'faas_domain_host_info{credentials="demo",'
+              . "host=\"gw.faas.test:$gw\",service=\"faasGW\"}"}, 1,
+   'the host in Prometheus');
+is($series->{'faas_domain_lookup_failures_total{credentials="demo",'
+              . 'service="sentinel"}'}, 1, 'the failure in Prometheus');
+
+
+
+=== TEST 12: token states: refreshing while fetched, expired when refreshes fail
+--- no_valgrind: it counts seconds against token lifetimes
+--- config
+location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
+location = /status { faas_status; }
+--- standin
+{"auth":{"delay":1,"ttl":6}}
+--- check_eval
+my $pid = fork // die;
+if ($pid == 0) {
+    http_request('POST', '/hello', '{}');
+    POSIX::_exit(0);
+}
+my $state;
+for (1 .. 40) {
+    $state = main::cred()->{token}{state};
+    last if $state eq 'refreshing';
+    sleep 0.05;
+}
+is($state, 'refreshing', 'refreshing while the first fetch runs');
+waitpid $pid, 0;
+is(main::cred()->{token}{state}, 'valid', 'valid once fetched');
+standin_control({ auth => { fail => 1000 } });
+# it lives 5 s; refreshes from 2 s before expiry fail
+for (1 .. 100) {
+    $state = main::cred()->{token}{state};
+    last if $state eq 'expired';
+    sleep 0.1;
+}
+is($state, 'expired', 'expired after failed refreshes');
+my $c = main::cred();
+is($c->{token}{fingerprint}, undef, 'no fingerprint of an expired token');
+ok($c->{fetch_failures}{http_5xx} >= 1, 'refreshes failed');
+
+
+
+=== TEST 13: without faas_credentials the endpoint answers empty figures
+--- http_config
+log_format faas '$faas_lambda|$faas_error|$faas_token_wait';
+--- config
+access_log logs/faas13.log faas;
+location = /status { faas_status; }
+--- request
+GET /status?format=prometheus
+--- response_body_like
+faas_functions 0
+--- check_eval
+my ($bad) = main::prom_parse($responses[0][1]);
+is("@$bad", '', 'strict Prometheus format');
+my $j = main::status_json();
+is_deeply($j->{credentials}, {}, 'no credentials');
+is_deeply([main::access_lines('faas13.log')], ['-|-|-', '-|-|-'],
+          'variables unset');
+
+
+
+=== TEST 14: a reload with another faas_status_max_functions: a new zone
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+faas_status_max_functions 10;
+--- config
+location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
+location = /status { faas_status; }
+--- request
+POST /hello
+{}
+--- check_eval
+(my $http = $FaasTest::LAST_HTTP) =~ s/max_functions 10;/max_functions 20;/;
+ok(reload_nginx($http), 'reloaded');
+my $j = main::status_json();
+is($j->{functions_max}, 20, 'the new bound');
+is($j->{functions_used}, 0, 'counters start again');
+my ($s) = http_request('POST', '/hello', '{}');
+is($s, 200, 'requests go on');
+is(main::fn('11111111-1111-4111-8111-111111111111')->{invocations}{'2xx'}, 1,
+   'and are counted');
