@@ -330,11 +330,11 @@ static void
 ngx_http_faas_status_cred(ngx_http_faas_cred_t *cred,
     ngx_http_faas_status_t *st, ngx_http_faas_status_cred_t *sc)
 {
-    ngx_uint_t                      i, fetching;
-    ngx_msec_t                      now;
-    ngx_http_faas_token_node_t     *node;
-    ngx_http_faas_domain_entry_t   *e;
-    ngx_http_faas_status_service_t *ss;
+    ngx_uint_t                       i, fetching;
+    ngx_msec_t                       now;
+    ngx_http_faas_token_node_t      *node;
+    ngx_http_faas_domain_entry_t    *e;
+    ngx_http_faas_status_service_t  *ss;
 
     node = cred->node;
     now = ngx_current_msec;
@@ -473,8 +473,8 @@ static void
 ngx_http_faas_status_json_cred(ngx_http_faas_status_out_t *o,
     ngx_http_faas_status_cred_t *sc)
 {
-    ngx_uint_t                       i, n;
     ngx_str_t                       *name;
+    ngx_uint_t                       i, n;
     ngx_http_faas_status_service_t  *ss;
 
     ngx_http_faas_status_json_str(o, sc->name->data, sc->name->len);
@@ -548,8 +548,8 @@ static void
 ngx_http_faas_status_json_function(ngx_http_faas_status_out_t *o,
     ngx_http_faas_status_fn_t *sf)
 {
-    ngx_uint_t   i, n;
     ngx_str_t   *name;
+    ngx_uint_t   i, n;
 
     ngx_http_faas_status_printf(o, "\"%*s\":{\"invocations\":{",
                                 sf->uuid_len, sf->uuid);
