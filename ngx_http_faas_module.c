@@ -376,6 +376,15 @@ ngx_http_faas_invoke(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return "is duplicate";
     }
 
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->handler == ngx_http_faas_status_handler) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"faas_status\" and \"faas_invoke\" cannot be "
+                           "in the same location");
+        return NGX_CONF_ERROR;
+    }
+
     value = cf->args->elts;
 
     if (value[1].len == 0) {
@@ -426,7 +435,6 @@ ngx_http_faas_invoke(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     *invoke = flcf;
 
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_faas_invoke_handler;
 
     if (clcf->name.len && clcf->name.data[clcf->name.len - 1] == '/') {
@@ -440,9 +448,19 @@ ngx_http_faas_invoke(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static char *
 ngx_http_faas_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
+    ngx_http_faas_loc_conf_t *flcf = conf;
+
     ngx_http_core_loc_conf_t  *clcf;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (flcf->lambda != NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"faas_status\" and \"faas_invoke\" cannot be "
+                           "in the same location");
+        return NGX_CONF_ERROR;
+    }
+
     clcf->handler = ngx_http_faas_status_handler;
 
     return NGX_CONF_OK;
@@ -461,6 +479,11 @@ ngx_http_faas_init(ngx_conf_t *cf)
 {
     ngx_str_t                   name = ngx_string("request_id");
     ngx_http_faas_main_conf_t  *fmcf;
+
+    /* below the module's other filters: counts what goes out */
+    if (ngx_http_faas_stats_filter_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     if (ngx_http_faas_error_filter_init(cf) != NGX_OK) {
         return NGX_ERROR;

@@ -325,6 +325,7 @@ typedef struct {
     unsigned                        json_error:1;
     unsigned                        token_waiting:1;
     unsigned                        waited:1;
+    unsigned                        counted:1;
 } ngx_http_faas_ctx_t;
 
 
@@ -498,6 +499,7 @@ ngx_int_t ngx_http_faas_stats_init_zone(ngx_shm_zone_t *shm_zone,
     ngx_http_faas_main_conf_t *fmcf);
 ngx_int_t ngx_http_faas_stats_request(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
+ngx_int_t ngx_http_faas_stats_filter_init(ngx_conf_t *cf);
 void ngx_http_faas_stats_fetch_failed(ngx_http_faas_cred_t *cred,
     ngx_uint_t reason);
 void ngx_http_faas_stats_wait(ngx_http_faas_ctx_t *ctx);

@@ -12,12 +12,18 @@
 #include "ngx_http_faas.h"
 
 
+static ngx_int_t ngx_http_faas_stats_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
 static void ngx_http_faas_stats_done(void *data);
+static void ngx_http_faas_stats_count(ngx_http_faas_ctx_t *ctx);
 static ngx_http_faas_fn_stats_t *ngx_http_faas_stats_function(
     ngx_http_faas_main_conf_t *fmcf, ngx_str_t *lambda);
 static ngx_http_faas_fn_stats_t *ngx_http_faas_stats_insert(
     ngx_http_faas_main_conf_t *fmcf, u_char *uuid, uint32_t hash);
 static ngx_uint_t ngx_http_faas_stats_error_index(ngx_str_t *code);
+
+
+static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
 
 
 static ngx_str_t  ngx_http_faas_stats_errors[NGX_HTTP_FAAS_ERROR_CODES] = {
@@ -187,7 +193,45 @@ ngx_http_faas_stats_init_zone(ngx_shm_zone_t *shm_zone,
 }
 
 
-/* the request's figures are counted when it ends */
+/*
+ * A request is counted when the last buffer of its response passes, so
+ * before its client sees the end of it; one that sends none (a HEAD, a
+ * client gone) when its pool goes.  Below the other filters of the
+ * module: it sees what really goes out.
+ */
+
+ngx_int_t
+ngx_http_faas_stats_filter_init(ngx_conf_t *cf)
+{
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_faas_stats_body_filter;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_faas_stats_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_chain_t          *cl;
+    ngx_http_faas_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+
+    if (ctx == NULL || ctx->counted || ctx->request != r) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    for (cl = in; cl; cl = cl->next) {
+        if (cl->buf->last_buf || (r != r->main && cl->buf->last_in_chain)) {
+            ngx_http_faas_stats_count(ctx);
+            break;
+        }
+    }
+
+    return ngx_http_next_body_filter(r, in);
+}
+
 
 ngx_int_t
 ngx_http_faas_stats_request(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
@@ -218,12 +262,23 @@ ngx_http_faas_stats_done(void *data)
 {
     ngx_http_faas_ctx_t *ctx = data;
 
+    if (!ctx->counted) {
+        ngx_http_faas_stats_count(ctx);
+    }
+}
+
+
+static void
+ngx_http_faas_stats_count(ngx_http_faas_ctx_t *ctx)
+{
     ngx_int_t                   ms;
     ngx_uint_t                  status, class, i;
     ngx_time_t                 *tp;
     ngx_http_request_t         *r;
     ngx_http_faas_fn_stats_t   *fn;
     ngx_http_faas_main_conf_t  *fmcf;
+
+    ctx->counted = 1;
 
     r = ctx->request;
     fmcf = ngx_http_get_module_main_conf(r, ngx_http_faas_module);

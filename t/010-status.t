@@ -727,3 +727,24 @@ my ($s) = http_request('POST', '/hello', '{}');
 is($s, 200, 'requests go on');
 is(main::fn('11111111-1111-4111-8111-111111111111')->{invocations}{'2xx'}, 1,
    'and are counted');
+
+
+
+=== TEST 15: faas_status and faas_invoke do not share a location
+--- config
+location /x {
+    faas_invoke 11111111-1111-4111-8111-111111111111;
+    faas_status;
+}
+--- config_error
+"faas_status" and "faas_invoke" cannot be in the same location
+
+
+
+=== TEST 16: faas_status_max_functions takes a number, at the http level
+--- http_config
+faas_status_max_functions many;
+--- config
+location = /status { faas_status; }
+--- config_error
+"faas_status_max_functions" directive invalid number
