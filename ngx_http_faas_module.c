@@ -40,6 +40,12 @@ static ngx_conf_enum_t  ngx_http_faas_responses[] = {
 };
 
 
+/* about 400 bytes each in the shared zone */
+static ngx_conf_num_bounds_t  ngx_http_faas_max_functions_bounds = {
+    ngx_conf_check_num_bounds, 0, 1000000
+};
+
+
 static ngx_command_t  ngx_http_faas_commands[] = {
 
     { ngx_string("faas_credentials"),
@@ -152,7 +158,7 @@ static ngx_command_t  ngx_http_faas_commands[] = {
       ngx_conf_set_num_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_faas_main_conf_t, max_functions),
-      NULL },
+      &ngx_http_faas_max_functions_bounds },
 
       ngx_null_command
 };

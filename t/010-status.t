@@ -748,3 +748,13 @@ faas_status_max_functions many;
 location = /status { faas_status; }
 --- config_error
 "faas_status_max_functions" directive invalid number
+
+
+
+=== TEST 17: faas_status_max_functions has an upper bound
+--- http_config
+faas_status_max_functions 1000001;
+--- config
+location = /status { faas_status; }
+--- config_error
+value must be between 0 and 1000000
