@@ -13,9 +13,12 @@ static void *ngx_http_faas_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_faas_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static ngx_int_t ngx_http_faas_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_faas_init(ngx_conf_t *cf);
 static ngx_int_t ngx_http_faas_init_process(ngx_cycle_t *cycle);
 static char *ngx_http_faas_invoke(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_faas_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_faas_resolve_invokes(ngx_conf_t *cf,
     ngx_http_faas_main_conf_t *fmcf);
@@ -36,6 +39,12 @@ static ngx_conf_enum_t  ngx_http_faas_responses[] = {
     { ngx_string("body"), NGX_HTTP_FAAS_RESPONSE_BODY },
     { ngx_string("http"), NGX_HTTP_FAAS_RESPONSE_HTTP },
     { ngx_null_string, 0 }
+};
+
+
+/* about 400 bytes each in the shared zone */
+static ngx_conf_num_bounds_t  ngx_http_faas_max_functions_bounds = {
+    ngx_conf_check_num_bounds, 0, 1000000
 };
 
 
@@ -160,12 +169,26 @@ static ngx_command_t  ngx_http_faas_commands[] = {
       offsetof(ngx_http_faas_loc_conf_t, max_response_size),
       NULL },
 
+    { ngx_string("faas_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_faas_status,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("faas_status_max_functions"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_faas_main_conf_t, max_functions),
+      &ngx_http_faas_max_functions_bounds },
+
       ngx_null_command
 };
 
 
 static ngx_http_module_t  ngx_http_faas_module_ctx = {
-    NULL,                                  /* preconfiguration */
+    ngx_http_faas_preconfiguration,        /* preconfiguration */
     ngx_http_faas_init,                    /* postconfiguration */
 
     ngx_http_faas_create_main_conf,        /* create main configuration */
@@ -226,6 +249,7 @@ ngx_http_faas_create_main_conf(ngx_conf_t *cf)
     }
 
     fmcf->request_id_index = NGX_ERROR;
+    fmcf->max_functions = NGX_CONF_UNSET_UINT;
 
     return fmcf;
 }
@@ -412,6 +436,15 @@ ngx_http_faas_invoke(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return "is duplicate";
     }
 
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->handler == ngx_http_faas_status_handler) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"faas_status\" and \"faas_invoke\" cannot be "
+                           "in the same location");
+        return NGX_CONF_ERROR;
+    }
+
     value = cf->args->elts;
     id = value[1];
 
@@ -471,7 +504,6 @@ ngx_http_faas_invoke(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     *invoke = flcf;
 
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_faas_invoke_handler;
 
     if (clcf->name.len && clcf->name.data[clcf->name.len - 1] == '/') {
@@ -482,11 +514,45 @@ ngx_http_faas_invoke(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+static char *
+ngx_http_faas_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_faas_loc_conf_t *flcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (flcf->lambda != NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"faas_status\" and \"faas_invoke\" cannot be "
+                           "in the same location");
+        return NGX_CONF_ERROR;
+    }
+
+    clcf->handler = ngx_http_faas_status_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_faas_preconfiguration(ngx_conf_t *cf)
+{
+    return ngx_http_faas_variables_add(cf);
+}
+
+
 static ngx_int_t
 ngx_http_faas_init(ngx_conf_t *cf)
 {
     ngx_str_t                   name = ngx_string("request_id");
     ngx_http_faas_main_conf_t  *fmcf;
+
+    /* below the module's other filters: counts what goes out */
+    if (ngx_http_faas_stats_filter_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     if (ngx_http_faas_error_filter_init(cf) != NGX_OK) {
         return NGX_ERROR;

@@ -48,6 +48,33 @@
 /* a token is not sent when it has less than this left (seconds) */
 #define NGX_HTTP_FAAS_EXPIRY_MARGIN       1
 
+/* why a token request failed, for the status endpoint */
+#define NGX_HTTP_FAAS_FAIL_CONNECT        0
+#define NGX_HTTP_FAAS_FAIL_TIMEOUT        1
+#define NGX_HTTP_FAAS_FAIL_TLS            2
+#define NGX_HTTP_FAAS_FAIL_HTTP_4XX       3
+#define NGX_HTTP_FAAS_FAIL_HTTP_5XX       4
+#define NGX_HTTP_FAAS_FAIL_BAD_RESPONSE   5
+#define NGX_HTTP_FAAS_FAIL_OTHER          6
+#define NGX_HTTP_FAAS_FAIL_REASONS        7
+
+/* outcome classes of an invocation */
+#define NGX_HTTP_FAAS_CLASS_2XX           0
+#define NGX_HTTP_FAAS_CLASS_3XX           1
+#define NGX_HTTP_FAAS_CLASS_4XX           2
+#define NGX_HTTP_FAAS_CLASS_5XX           3
+#define NGX_HTTP_FAAS_CLASS_FUNCTION      4
+#define NGX_HTTP_FAAS_CLASSES             5
+
+/* error codes counted per function (the last one: any other) */
+#define NGX_HTTP_FAAS_ERROR_CODES         24
+
+/* latency histogram buckets, the last one +Inf */
+#define NGX_HTTP_FAAS_BUCKETS             13
+
+#define NGX_HTTP_FAAS_UUID_LEN            36
+#define NGX_HTTP_FAAS_MAX_FUNCTIONS       1000
+
 
 typedef struct ngx_http_faas_cred_s    ngx_http_faas_cred_t;
 typedef struct ngx_http_faas_client_s  ngx_http_faas_client_t;
@@ -70,8 +97,43 @@ typedef struct {
     ngx_msec_t                      next_attempt;   /* monotonic */
     ngx_uint_t                      failures;
     ngx_uint_t                      lookups;
+    ngx_uint_t                      failed;         /* lookups, in all */
     u_char                          error[NGX_HTTP_FAAS_ERROR_LEN];
 } ngx_http_faas_domain_entry_t;
+
+
+/* counters of a credentials set, updated with atomic operations */
+typedef struct {
+    ngx_atomic_t                    failures[NGX_HTTP_FAAS_FAIL_REASONS];
+    ngx_atomic_t                    waits;
+    ngx_atomic_t                    replays;
+} ngx_http_faas_cred_stats_t;
+
+
+/* counters of one function (lambda UUID), in the shared zone */
+typedef struct {
+    uint32_t                        hash;
+    u_char                          uuid[NGX_HTTP_FAAS_UUID_LEN];
+    ngx_atomic_t                    classes[NGX_HTTP_FAAS_CLASSES];
+    ngx_atomic_t                    errors[NGX_HTTP_FAAS_ERROR_CODES];
+    ngx_atomic_t                    buckets[NGX_HTTP_FAAS_BUCKETS];
+    ngx_atomic_t                    latency_ms;     /* the sum */
+} ngx_http_faas_fn_stats_t;
+
+
+/*
+ * A fixed table: "max" entries, allocated once, and an open-addressing
+ * index of twice as many cells (entry number + 1, 0: empty), so that a
+ * lookup takes no lock and the zone never grows with new UUIDs.
+ */
+typedef struct {
+    ngx_uint_t                      max;
+    ngx_uint_t                      cells;
+    ngx_atomic_t                    used;
+    ngx_atomic_t                   *index;
+    ngx_http_faas_fn_stats_t        other;
+    ngx_http_faas_fn_stats_t       *entries;
+} ngx_http_faas_fn_table_t;
 
 
 /* a token set, as it lives in the shared zone */
@@ -88,19 +150,24 @@ typedef struct {
     ngx_msec_t                      claim_expires;  /* monotonic */
     ngx_uint_t                      fetches;
     ngx_uint_t                      failures;
+    time_t                          last_failure;
     ngx_uint_t                      error_status;
     u_char                          error_code[32];
     u_char                          error[NGX_HTTP_FAAS_ERROR_LEN];
     size_t                          token_len;
     u_char                         *token;
+    u_char                          fingerprint[NGX_HTTP_FAAS_FINGERPRINT_LEN];
 
     ngx_http_faas_domain_entry_t    services[2];
     ngx_atomic_t                    domain_generation;
+
+    ngx_http_faas_cred_stats_t      stats;
 } ngx_http_faas_token_node_t;
 
 
 typedef struct {
     ngx_queue_t                     nodes;
+    ngx_http_faas_fn_table_t       *functions;
 } ngx_http_faas_shctx_t;
 
 
@@ -226,6 +293,9 @@ typedef struct {
     ngx_array_t                     invokes;    /* loc confs to resolve */
     ngx_array_t                     ssl;        /* ngx_http_faas_ssl_t */
     ngx_shm_zone_t                 *shm_zone;
+    ngx_slab_pool_t                *shpool;
+    ngx_http_faas_fn_table_t       *functions;
+    ngx_uint_t                      max_functions;
     ngx_ssl_t                      *token_ssl;
     ngx_flag_t                      token_ssl_verify;
     ngx_int_t                       request_id_index;
@@ -299,6 +369,12 @@ typedef struct {
     ngx_str_t                       error_code;
     ngx_str_t                       error_message;
 
+    /* what the client got: for $faas_error and the counters */
+    ngx_str_t                       answered_code;
+    ngx_msec_t                      wait_start;
+    ngx_msec_t                      token_wait;
+    ngx_http_request_t             *request;
+
     unsigned                        function_error:1;
     unsigned                        replayed:1;
     unsigned                        http_answer:1;
@@ -311,6 +387,9 @@ typedef struct {
     unsigned                        resolve_done:1;
     unsigned                        event:1;
     unsigned                        v2:1;
+    unsigned                        token_waiting:1;
+    unsigned                        waited:1;
+    unsigned                        counted:1;
 } ngx_http_faas_ctx_t;
 
 
@@ -495,6 +574,30 @@ ngx_int_t ngx_http_faas_platform_target(ngx_http_request_t *r,
 /* invoke: the faas_invoke content handler and its upstream */
 ngx_int_t ngx_http_faas_invoke_handler(ngx_http_request_t *r);
 void ngx_http_faas_invoke_resume(ngx_http_request_t *r, ngx_int_t rc);
+
+/* stats: the shared counters */
+size_t ngx_http_faas_stats_size(ngx_uint_t max);
+ngx_int_t ngx_http_faas_stats_init_zone(ngx_shm_zone_t *shm_zone,
+    ngx_slab_pool_t *shpool, ngx_http_faas_shctx_t *sh,
+    ngx_http_faas_main_conf_t *fmcf);
+ngx_int_t ngx_http_faas_stats_request(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx);
+ngx_int_t ngx_http_faas_stats_filter_init(ngx_conf_t *cf);
+void ngx_http_faas_stats_fetch_failed(ngx_http_faas_cred_t *cred,
+    ngx_uint_t reason);
+void ngx_http_faas_stats_wait(ngx_http_faas_ctx_t *ctx);
+void ngx_http_faas_stats_woken(ngx_http_faas_ctx_t *ctx);
+void ngx_http_faas_stats_replay(ngx_http_faas_ctx_t *ctx);
+ngx_str_t *ngx_http_faas_stats_error_name(ngx_uint_t i);
+ngx_str_t *ngx_http_faas_stats_bucket_name(ngx_uint_t i);
+ngx_str_t *ngx_http_faas_stats_class_name(ngx_uint_t i);
+ngx_str_t *ngx_http_faas_stats_reason_name(ngx_uint_t i);
+
+/* status: the faas_status endpoint */
+ngx_int_t ngx_http_faas_status_handler(ngx_http_request_t *r);
+
+/* variables: $faas_lambda, $faas_error ... for log_format */
+ngx_int_t ngx_http_faas_variables_add(ngx_conf_t *cf);
 
 /* errors: JSON error bodies for everything a faas location answers */
 ngx_int_t ngx_http_faas_error(ngx_http_request_t *r, ngx_int_t status,

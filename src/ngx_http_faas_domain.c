@@ -409,6 +409,7 @@ ngx_http_faas_domain_store(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
     } else {
         /* the last good answer, if any, stays in use */
         e->failures++;
+        e->failed++;
 
         backoff = (e->failures > 7) ? 60000 : (1000 << (e->failures - 1));
         backoff = backoff / 2 + (ngx_msec_t) ngx_random() % (backoff / 2 + 1);

@@ -88,6 +88,7 @@ ngx_http_faas_error(ngx_http_request_t *r, ngx_int_t status,
 
     ctx->error_code.data = (u_char *) code;
     ctx->error_code.len = ngx_strlen(code);
+    ctx->answered_code = ctx->error_code;
 
     ctx->error_message.len = p - buf;
     ctx->error_message.data = ngx_pnalloc(r->pool, p - buf);
@@ -141,6 +142,8 @@ ngx_http_faas_error_header_filter(ngx_http_request_t *r)
         code = ctx->error_code;
         message = ctx->error_message;
     }
+
+    ctx->answered_code = code;
 
     body = ngx_http_faas_json_error(r->pool, &code, &message, NULL, NULL,
                                     &len);

@@ -79,6 +79,10 @@ ngx_http_faas_invoke_handler(ngx_http_request_t *r)
 
     ngx_http_set_ctx(r, ctx, ngx_http_faas_module);
 
+    if (ngx_http_faas_stats_request(r, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     ngx_http_faas_log_wrap(r);
 
     if (ngx_http_complex_value(r, flcf->lambda, &ctx->lambda) != NGX_OK) {
@@ -404,6 +408,7 @@ ngx_http_faas_invoke_token(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "faas: waiting for a token of \"%V\"", &ctx->cred->name);
 
+    ngx_http_faas_stats_wait(ctx);
     ngx_http_faas_token_wait(w);
 }
 
@@ -566,6 +571,8 @@ ngx_http_faas_invoke_woken(ngx_http_faas_waiter_t *w, ngx_int_t rc)
     c = r->connection;
     ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
 
+    ngx_http_faas_stats_woken(ctx);
+
     if (rc == NGX_OK) {
         ngx_http_faas_invoke_token(r, ctx);
 
@@ -617,6 +624,7 @@ ngx_http_faas_invoke_replay_start(ngx_http_request_t *r,
                   "sending the request again with a new one");
 
     ctx->replayed = 1;
+    ngx_http_faas_stats_replay(ctx);
 
     u->peer.connection->recv = ngx_http_faas_invoke_recv_none;
     u->buffer.pos = u->buffer.start;
@@ -1276,6 +1284,8 @@ ngx_http_faas_invoke_function_error(ngx_http_request_t *r,
     /* a sane length for a client */
     gw_code.len = ngx_min(gw_code.len, 128);
     gw_message.len = ngx_min(gw_message.len, 256);
+
+    ctx->answered_code = code;
 
     body = ngx_http_faas_json_error(r->pool, &code, &message, &gw_code,
                                     &gw_message, &len);

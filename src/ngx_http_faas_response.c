@@ -642,6 +642,8 @@ ngx_http_faas_response_error(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
     size_t      len;
     ngx_buf_t  *b;
 
+    ctx->answered_code = *code;
+
     b = ngx_calloc_buf(r->pool);
     if (b == NULL) {
         return NGX_ERROR;

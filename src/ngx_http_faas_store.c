@@ -22,9 +22,19 @@ static ngx_str_t  ngx_http_faas_zone_name = ngx_string("ngx_http_faas");
 ngx_int_t
 ngx_http_faas_zone_add(ngx_conf_t *cf, ngx_http_faas_main_conf_t *fmcf)
 {
+    size_t  size, table;
+
+    if (fmcf->max_functions == NGX_CONF_UNSET_UINT) {
+        fmcf->max_functions = NGX_HTTP_FAAS_MAX_FUNCTIONS;
+    }
+
+    /* the function table, and the slab's page descriptors for it */
+    table = ngx_align(ngx_http_faas_stats_size(fmcf->max_functions),
+                      ngx_pagesize);
+    size = NGX_HTTP_FAAS_ZONE_SIZE + table + table / 64 + 2 * ngx_pagesize;
+
     fmcf->shm_zone = ngx_shared_memory_add(cf, &ngx_http_faas_zone_name,
-                                           NGX_HTTP_FAAS_ZONE_SIZE,
-                                           &ngx_http_faas_module);
+                                           size, &ngx_http_faas_module);
     if (fmcf->shm_zone == NULL) {
         return NGX_ERROR;
     }
@@ -73,6 +83,10 @@ ngx_http_faas_zone_init(ngx_shm_zone_t *shm_zone, void *data)
                     &shm_zone->shm.name);
 
         shpool->log_nomem = 0;
+    }
+
+    if (ngx_http_faas_stats_init_zone(shm_zone, shpool, sh, fmcf) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     creds = fmcf->creds.elts;
@@ -253,8 +267,11 @@ ngx_http_faas_store_save(ngx_http_faas_cred_t *cred, ngx_str_t *token,
 {
     u_char                      *p;
     ngx_http_faas_token_node_t  *node;
+    u_char                       fp[NGX_HTTP_FAAS_FINGERPRINT_LEN];
 
     node = cred->node;
+
+    ngx_http_faas_token_fingerprint(token, fp);
 
     ngx_shmtx_lock(&cred->shpool->mutex);
 
@@ -277,6 +294,7 @@ ngx_http_faas_store_save(ngx_http_faas_cred_t *cred, ngx_str_t *token,
 
     node->token = p;
     node->token_len = token->len;
+    ngx_memcpy(node->fingerprint, fp, NGX_HTTP_FAAS_FINGERPRINT_LEN);
     node->expires = expires;
     node->fetched = ngx_time();
     node->fetches++;
@@ -306,6 +324,7 @@ ngx_http_faas_store_fail(ngx_http_faas_cred_t *cred, ngx_uint_t status,
     }
 
     node->failures++;
+    node->last_failure = ngx_time();
 
     /* 1, 2, 4 ... s, at most a minute, each with up to half off at random */
     backoff = (node->failures > 7) ? 60000 : (1000 << (node->failures - 1));

@@ -21,7 +21,7 @@ static ngx_int_t ngx_http_faas_token_sentinel(ngx_http_faas_cred_t *cred,
 static void ngx_http_faas_token_fetched(ngx_http_faas_client_t *client);
 static ngx_int_t ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
     ngx_http_faas_client_t *client, ngx_str_t *error, const char **code,
-    ngx_uint_t *status);
+    ngx_uint_t *status, ngx_uint_t *reason);
 static ngx_uint_t ngx_http_faas_token_wake_failed(ngx_http_faas_cred_t *cred);
 static void ngx_http_faas_token_poll(ngx_event_t *ev);
 static void ngx_http_faas_token_timeout(ngx_event_t *ev);
@@ -308,7 +308,7 @@ static void
 ngx_http_faas_token_fetched(ngx_http_faas_client_t *client)
 {
     const char            *code;
-    ngx_uint_t             status;
+    ngx_uint_t             status, reason;
     ngx_str_t              error;
     u_char                 buf[NGX_HTTP_FAAS_ERROR_LEN];
     ngx_http_faas_cred_t  *cred;
@@ -319,7 +319,8 @@ ngx_http_faas_token_fetched(ngx_http_faas_client_t *client)
     error.data = buf;
     error.len = 0;
 
-    if (ngx_http_faas_token_check(cred, client, &error, &code, &status)
+    if (ngx_http_faas_token_check(cred, client, &error, &code, &status,
+                                  &reason)
         == NGX_OK)
     {
         ngx_http_faas_client_close(client);
@@ -334,6 +335,7 @@ ngx_http_faas_token_fetched(ngx_http_faas_client_t *client)
                       &cred->name, &error);
     }
 
+    ngx_http_faas_stats_fetch_failed(cred, reason);
     ngx_http_faas_store_fail(cred, status, code, &error);
 
     ngx_http_faas_client_close(client);
@@ -350,7 +352,7 @@ ngx_http_faas_token_fetched(ngx_http_faas_client_t *client)
 static ngx_int_t
 ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
     ngx_http_faas_client_t *client, ngx_str_t *error, const char **code,
-    ngx_uint_t *status)
+    ngx_uint_t *status, ngx_uint_t *reason)
 {
     u_char                        *last;
     time_t                         now;
@@ -359,6 +361,7 @@ ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
 
     last = error->data + NGX_HTTP_FAAS_ERROR_LEN;
     *status = NGX_HTTP_BAD_GATEWAY;
+    *reason = NGX_HTTP_FAAS_FAIL_BAD_RESPONSE;
 
     switch (client->error) {
 
@@ -368,6 +371,7 @@ ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
     case NGX_HTTP_FAAS_CLIENT_TIMEOUT:
         *code = "auth_timeout";
         *status = NGX_HTTP_GATEWAY_TIME_OUT;
+        *reason = NGX_HTTP_FAAS_FAIL_TIMEOUT;
         error->len = ngx_slprintf(error->data, last, "%s",
                                   client->error_text)
                      - error->data;
@@ -382,6 +386,7 @@ ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
 
     case NGX_HTTP_FAAS_CLIENT_TLS:
         *code = "auth_tls";
+        *reason = NGX_HTTP_FAAS_FAIL_TLS;
         error->len = ngx_slprintf(error->data, last, "%s",
                                   client->error_text)
                      - error->data;
@@ -389,6 +394,8 @@ ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
 
     default:
         *code = "auth_unreachable";
+        *reason = (client->error == NGX_HTTP_FAAS_CLIENT_CONNECT)
+                  ? NGX_HTTP_FAAS_FAIL_CONNECT : NGX_HTTP_FAAS_FAIL_OTHER;
         error->len = ngx_slprintf(error->data, last, "%s",
                                   client->error_text)
                      - error->data;
@@ -399,6 +406,18 @@ ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
         *code = (client->response.status >= 400
                  && client->response.status < 500)
                 ? "auth_rejected" : "auth_error";
+
+        if (client->response.status >= 400
+            && client->response.status < 500)
+        {
+            *reason = NGX_HTTP_FAAS_FAIL_HTTP_4XX;
+
+        } else if (client->response.status >= 500
+                   && client->response.status < 600)
+        {
+            *reason = NGX_HTTP_FAAS_FAIL_HTTP_5XX;
+        }
+
         error->len = ngx_slprintf(error->data, last,
                                   "the authorization server answered "
                                   "status %ui", client->response.status)
@@ -432,6 +451,7 @@ ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
     {
         *code = "internal_error";
         *status = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        *reason = NGX_HTTP_FAAS_FAIL_OTHER;
         error->len = ngx_slprintf(error->data, last,
                                   "no room for the token in shared memory")
                      - error->data;
