@@ -15,7 +15,7 @@
 
 static ngx_uint_t ngx_http_faas_invoke_uuid(ngx_str_t *id);
 static void ngx_http_faas_invoke_body(ngx_http_request_t *r);
-static ngx_int_t ngx_http_faas_invoke_join(ngx_chain_t *in);
+static ngx_int_t ngx_http_faas_invoke_join(ngx_chain_t *in, u_char **data);
 static ngx_int_t ngx_http_faas_invoke_payload(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
 static void ngx_http_faas_invoke_token(ngx_http_request_t *r,
@@ -181,41 +181,84 @@ ngx_http_faas_invoke_body(ngx_http_request_t *r)
 
 
 /*
- * The body in two pieces, the part read with the header and the rest: as
- * nginx reserves room for the first at the end of the second buffer when
- * the body is wanted in one, it is joined there, without a second copy of
- * the whole body.
+ * The body as one piece of memory without a copy where it can be: nginx
+ * reads it into one buffer, in as many pieces as reads, and keeps what
+ * came with the header apart; when the body is wanted in one buffer, it
+ * leaves room for that part at the buffer's end, so the rest is moved up
+ * and that part put before it.  NGX_DECLINED: the pieces are elsewhere.
  */
 
 static ngx_int_t
-ngx_http_faas_invoke_join(ngx_chain_t *in)
+ngx_http_faas_invoke_join(ngx_chain_t *in, u_char **data)
 {
-    size_t      n1, n2;
-    ngx_buf_t  *b1, *b2;
+    size_t        n1, rest;
+    u_char       *start;
+    ngx_buf_t    *b, *first, *last;
+    ngx_chain_t  *cl;
 
-    if (in->next == NULL || in->next->next != NULL) {
+    b = in->buf;
+    first = NULL;
+    last = NULL;
+
+    if (b->in_file) {
         return NGX_DECLINED;
     }
 
-    b1 = in->buf;
-    b2 = in->next->buf;
+    /* the pieces after the first one follow each other in memory */
 
-    if (b1->in_file || b2->in_file || !b2->temporary) {
+    for (cl = in->next; cl; cl = cl->next) {
+
+        if (cl->buf->in_file) {
+            return NGX_DECLINED;
+        }
+
+        if (cl->buf->pos == cl->buf->last) {
+            continue;
+        }
+
+        if (first == NULL) {
+            first = cl->buf;
+
+        } else if (cl->buf->pos != last->last) {
+            return NGX_DECLINED;
+        }
+
+        last = cl->buf;
+    }
+
+    if (first == NULL) {
+        *data = b->pos;
+        return NGX_OK;
+    }
+
+    if (b->last == first->pos) {
+        /* all of it in one run already */
+        *data = b->pos;
+        return NGX_OK;
+    }
+
+    n1 = b->last - b->pos;
+    rest = last->last - first->pos;
+
+    if (!last->temporary || (size_t) (last->end - last->last) < n1) {
         return NGX_DECLINED;
     }
 
-    n1 = b1->last - b1->pos;
-    n2 = b2->last - b2->pos;
+    start = first->pos;
 
-    if ((size_t) (b2->end - b2->last) < n1) {
-        return NGX_DECLINED;
+    ngx_memmove(start + n1, start, rest);
+    ngx_memcpy(start, b->pos, n1);
+
+    /* one buffer holds it all now, the others are empty */
+
+    for (cl = in; cl; cl = cl->next) {
+        cl->buf->pos = cl->buf->last;
     }
 
-    ngx_memmove(b2->pos + n1, b2->pos, n2);
-    ngx_memcpy(b2->pos, b1->pos, n1);
+    first->pos = start;
+    first->last = start + n1 + rest;
 
-    b2->last += n1;
-    b1->pos = b1->last;
+    *data = start;
 
     return NGX_OK;
 }
@@ -248,8 +291,8 @@ ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     } else if (in->next == NULL && !in->buf->in_file) {
         data = in->buf->pos;
 
-    } else if (ngx_http_faas_invoke_join(in) == NGX_OK) {
-        data = in->next->buf->pos;
+    } else if (ngx_http_faas_invoke_join(in, &data) == NGX_OK) {
+        /* void */
 
     } else {
         /* larger than client_body_buffer_size: it is in a file */

@@ -168,3 +168,41 @@ location /echo { faas_invoke 22222222-2222-4222-8222-222222222222; }
 my ($s, $h, $b) = http_request('POST', '/echo', "{\"s\":\"caf\xc3\xa9 \xf0\x9f\x98\x80\"}");
 is($s, 200, 'valid UTF-8 passes');
 like($b, qr/"payload":\{"s":"caf\xc3\xa9 \xf0\x9f\x98\x80"\}/, 'byte for byte');
+
+
+
+=== TEST 8: a body read in many pieces, apart from the header, reaches the function byte for byte
+--- config
+client_max_body_size 2m;
+client_body_buffer_size 2m;
+location /echo { faas_invoke 22222222-2222-4222-8222-222222222222; }
+--- request
+POST /echo
+{"warm":"up"}
+--- check_eval
+my $body = '{"items":[' . join(',', map { qq({"id":$_,"s":"\x{e9}t\x{e9} $_"}) } 1 .. 20000) . ']}';
+utf8::encode($body);
+for my $head_part (0, 37, 1000) {
+    my $s = raw_conn();
+    print $s "POST /echo HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+        . "Content-Length: " . length($body) . "\r\n\r\n"
+        . substr($body, 0, $head_part);
+    # the rest comes later, in pieces of different sizes
+    my $off = $head_part;
+    my $n = 0;
+    while ($off < length $body) {
+        sleep 0.05 if $n++ < 3;
+        my $len = (4096, 65536, 1, 300000)[$n % 4];
+        print $s substr($body, $off, $len);
+        $off += $len;
+    }
+    local $/;
+    my $resp = <$s>;
+    close $s;
+    my ($status) = $resp =~ m{^HTTP/1\.1 (\d+)};
+    is($status, 200, "with $head_part bytes sent with the header: 200");
+    my ($payload) = $resp =~ /"payload":(.*)\}\s*\z/s;
+    ok(defined $payload && $payload eq $body,
+       "with $head_part bytes sent with the header: the body arrived whole")
+        or diag(substr($resp, 0, 300));
+}
