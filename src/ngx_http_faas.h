@@ -67,7 +67,7 @@
 #define NGX_HTTP_FAAS_CLASSES             5
 
 /* error codes counted per function (the last one: any other) */
-#define NGX_HTTP_FAAS_ERROR_CODES         24
+#define NGX_HTTP_FAAS_ERROR_CODES         25
 
 /* latency histogram buckets, the last one +Inf */
 #define NGX_HTTP_FAAS_BUCKETS             13

@@ -179,6 +179,7 @@ ngx_http_faas_client_resolve(ngx_http_faas_client_t *client)
 {
     ngx_resolver_ctx_t  *ctx, temp;
 
+    ngx_memzero(&temp, sizeof(ngx_resolver_ctx_t));
     temp.name.len = client->endpoint->sni.len;
     temp.name.data = client->endpoint->sni.data;
 

@@ -299,6 +299,7 @@ ngx_http_faas_peer_prepare(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
         cln->data = ctx;
     }
 
+    ngx_memzero(&temp, sizeof(ngx_resolver_ctx_t));
     temp.name = *host;
 
     rctx = ngx_resolve_start(gw->resolver, &temp);
@@ -456,7 +457,8 @@ ngx_http_faas_peer_store(ngx_http_faas_gateway_t *gw,
     gw->pool = pool;
     gw->current = addrs;
     gw->ncurrent = rctx->naddrs;
-    gw->valid = rctx->valid;
+    /* an address needs no resolving: it is valid as long as it is given */
+    gw->valid = rctx->quick ? NGX_MAX_TIME_T_VALUE : rctx->valid;
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, log, 0,
                    "faas: gateway \"%V\": %ui addresses, valid %T s",

@@ -29,6 +29,7 @@ static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
 static ngx_str_t  ngx_http_faas_stats_errors[NGX_HTTP_FAAS_ERROR_CODES] = {
     ngx_string("invalid_json"),
     ngx_string("invalid_lambda"),
+    ngx_string("invalid_event"),
     ngx_string("body_too_large"),
     ngx_string("auth_unreachable"),
     ngx_string("auth_tls"),

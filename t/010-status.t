@@ -533,6 +533,7 @@ faas_ssl_trusted_certificate $TEST_NGINX_CA;
 faas_status_max_functions 5;
 --- config
 location ~ ^/fn/(?<fn>.+)$ { faas_invoke $fn; }
+location ~ ^/ev/(?<ev>.+)$ { faas_invoke event=$ev; }
 location = /status { faas_status; }
 --- check_eval
 my $first = 'abcdef00-0000-4000-8000-000000000000';
@@ -555,6 +556,10 @@ is($j->{functions}{$first}{invocations}{'4xx'}, 2,
    'a UUID in capitals is the same function');
 is($j->{functions}{other}{errors}{invalid_lambda}, 1, 'invalid_lambda');
 is($j->{zone}{free}, $j0->{zone}{free}, 'the zone did not grow');
+is((http_request('POST', '/ev/bad%20event', '{}'))[0], 400, 'a bad event id');
+$j = main::status_json();
+is($j->{functions}{other}{errors}{invalid_event}, 1,
+   'counted as invalid_event');
 
 
 
