@@ -384,7 +384,7 @@ typedef struct {
     unsigned                        chunked_body:1;
     unsigned                        json_error:1;
     unsigned                        resolve_sync:1;
-    unsigned                        resolve_done:1;
+    unsigned                        resolve_cleanup:1;
     unsigned                        event:1;
     unsigned                        v2:1;
     unsigned                        token_waiting:1;
@@ -521,6 +521,10 @@ ngx_int_t ngx_http_faas_peer_init_process(ngx_cycle_t *cycle,
     ngx_http_faas_cred_t *cred);
 ngx_int_t ngx_http_faas_peer_prepare(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
+ngx_http_upstream_srv_conf_t *ngx_http_faas_upstream_block(
+    ngx_http_upstream_main_conf_t *umcf, ngx_str_t *host);
+ngx_addr_t *ngx_http_faas_resolved_addrs(ngx_pool_t *pool,
+    ngx_resolver_ctx_t *rctx, in_port_t port);
 ngx_int_t ngx_http_faas_endpoint_resolve(ngx_conf_t *cf,
     ngx_http_faas_endpoint_t *ep, ngx_resolver_t *resolver,
     const char *directive, ngx_str_t *cred_name);

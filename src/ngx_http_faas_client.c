@@ -220,12 +220,9 @@ ngx_http_faas_client_resolve(ngx_http_faas_client_t *client)
 static void
 ngx_http_faas_client_resolved(ngx_resolver_ctx_t *ctx)
 {
-    ngx_uint_t                 i;
     ngx_addr_t                *addrs;
-    struct sockaddr           *sa;
     ngx_http_faas_client_t    *client;
     ngx_http_faas_endpoint_t  *ep;
-    u_char                     text[NGX_SOCKADDR_STRLEN];
 
     client = ctx->data;
     ep = client->endpoint;
@@ -241,42 +238,12 @@ ngx_http_faas_client_resolved(ngx_resolver_ctx_t *ctx)
         return;
     }
 
-    addrs = ngx_pcalloc(client->pool, ctx->naddrs * sizeof(ngx_addr_t));
+    addrs = ngx_http_faas_resolved_addrs(client->pool, ctx, ep->port);
     if (addrs == NULL) {
         ngx_resolve_name_done(ctx);
         ngx_http_faas_client_finish(client, NGX_HTTP_FAAS_CLIENT_INTERNAL,
                                     "out of memory");
         return;
-    }
-
-    for (i = 0; i < ctx->naddrs; i++) {
-        sa = ngx_palloc(client->pool, ctx->addrs[i].socklen);
-        if (sa == NULL) {
-            ngx_resolve_name_done(ctx);
-            ngx_http_faas_client_finish(client,
-                                        NGX_HTTP_FAAS_CLIENT_INTERNAL,
-                                        "out of memory");
-            return;
-        }
-
-        ngx_memcpy(sa, ctx->addrs[i].sockaddr, ctx->addrs[i].socklen);
-        ngx_inet_set_port(sa, ep->port);
-
-        addrs[i].sockaddr = sa;
-        addrs[i].socklen = ctx->addrs[i].socklen;
-        addrs[i].name.len = ngx_sock_ntop(sa, addrs[i].socklen, text,
-                                          NGX_SOCKADDR_STRLEN, 1);
-        addrs[i].name.data = ngx_pnalloc(client->pool, addrs[i].name.len);
-
-        if (addrs[i].name.data == NULL) {
-            ngx_resolve_name_done(ctx);
-            ngx_http_faas_client_finish(client,
-                                        NGX_HTTP_FAAS_CLIENT_INTERNAL,
-                                        "out of memory");
-            return;
-        }
-
-        ngx_memcpy(addrs[i].name.data, text, addrs[i].name.len);
     }
 
     ep->addrs = addrs;

@@ -24,6 +24,7 @@ struct ngx_http_faas_cred_command_s {
     ngx_str_t                   name;
     ngx_http_faas_cred_set_pt   set;
     size_t                      offset;
+    ngx_conf_enum_t            *values;     /* ngx_http_faas_cred_set_enum */
 };
 
 
@@ -41,10 +42,7 @@ static char *ngx_http_faas_cred_set_secret(ngx_conf_t *cf,
 static char *ngx_http_faas_cred_set_region(ngx_conf_t *cf,
     ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
     ngx_str_t *value);
-static char *ngx_http_faas_cred_set_auth(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value);
-static char *ngx_http_faas_cred_set_platform(ngx_conf_t *cf,
+static char *ngx_http_faas_cred_set_enum(ngx_conf_t *cf,
     ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
     ngx_str_t *value);
 static char *ngx_http_faas_cred_set_ttl(ngx_conf_t *cf,
@@ -72,51 +70,69 @@ static ngx_int_t ngx_http_faas_cred_token_request(ngx_conf_t *cf,
 static ngx_int_t ngx_http_faas_cred_key(ngx_http_faas_cred_t *cred);
 
 
+static ngx_conf_enum_t  ngx_http_faas_client_auths[] = {
+    { ngx_string("body"), NGX_HTTP_FAAS_AUTH_BODY },
+    { ngx_string("basic"), NGX_HTTP_FAAS_AUTH_BASIC },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_faas_platforms[] = {
+    { ngx_string("auto"), NGX_HTTP_FAAS_PLATFORM_AUTO },
+    { ngx_string("v1"), NGX_HTTP_FAAS_PLATFORM_V1 },
+    { ngx_string("v2"), NGX_HTTP_FAAS_PLATFORM_V2 },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_http_faas_cred_command_t  ngx_http_faas_cred_commands[] = {
 
     { ngx_string("account"), ngx_http_faas_cred_set_id,
-      offsetof(ngx_http_faas_cred_t, account) },
+      offsetof(ngx_http_faas_cred_t, account), NULL },
 
     { ngx_string("client_id"), ngx_http_faas_cred_set_str,
-      offsetof(ngx_http_faas_cred_t, client_id) },
+      offsetof(ngx_http_faas_cred_t, client_id), NULL },
 
-    { ngx_string("client_secret"), ngx_http_faas_cred_set_secret, 0 },
+    { ngx_string("client_secret"), ngx_http_faas_cred_set_secret, 0, NULL },
 
-    { ngx_string("region"), ngx_http_faas_cred_set_region, 0 },
+    { ngx_string("region"), ngx_http_faas_cred_set_region, 0, NULL },
 
     { ngx_string("token_url"), ngx_http_faas_cred_set_str,
-      offsetof(ngx_http_faas_cred_t, token_url) },
+      offsetof(ngx_http_faas_cred_t, token_url), NULL },
 
     { ngx_string("gateway"), ngx_http_faas_cred_set_str,
-      offsetof(ngx_http_faas_cred_t, gateway) },
+      offsetof(ngx_http_faas_cred_t, gateway), NULL },
 
     { ngx_string("scope"), ngx_http_faas_cred_set_str,
-      offsetof(ngx_http_faas_cred_t, scope) },
+      offsetof(ngx_http_faas_cred_t, scope), NULL },
 
     { ngx_string("faas_token_timeout"), ngx_http_faas_cred_set_msec,
-      offsetof(ngx_http_faas_cred_t, token_timeout) },
+      offsetof(ngx_http_faas_cred_t, token_timeout), NULL },
 
-    { ngx_string("refresh_before"), ngx_http_faas_cred_set_refresh, 0 },
+    { ngx_string("refresh_before"), ngx_http_faas_cred_set_refresh, 0, NULL },
 
-    { ngx_string("client_auth"), ngx_http_faas_cred_set_auth, 0 },
+    { ngx_string("client_auth"), ngx_http_faas_cred_set_enum,
+      offsetof(ngx_http_faas_cred_t, client_auth),
+      ngx_http_faas_client_auths },
 
     { ngx_string("domain_api"), ngx_http_faas_cred_set_str,
-      offsetof(ngx_http_faas_cred_t, domain_api) },
+      offsetof(ngx_http_faas_cred_t, domain_api), NULL },
 
-    { ngx_string("domain_ttl"), ngx_http_faas_cred_set_ttl, 0 },
+    { ngx_string("domain_ttl"), ngx_http_faas_cred_set_ttl, 0, NULL },
 
     { ngx_string("keepalive"), ngx_http_faas_cred_set_number,
-      offsetof(ngx_http_faas_cred_t, gw.keepalive) },
+      offsetof(ngx_http_faas_cred_t, gw.keepalive), NULL },
 
     { ngx_string("keepalive_requests"), ngx_http_faas_cred_set_number,
-      offsetof(ngx_http_faas_cred_t, gw.keepalive_requests) },
+      offsetof(ngx_http_faas_cred_t, gw.keepalive_requests), NULL },
 
     { ngx_string("keepalive_timeout"), ngx_http_faas_cred_set_msec,
-      offsetof(ngx_http_faas_cred_t, gw.keepalive_timeout) },
+      offsetof(ngx_http_faas_cred_t, gw.keepalive_timeout), NULL },
 
-    { ngx_string("platform"), ngx_http_faas_cred_set_platform, 0 },
+    { ngx_string("platform"), ngx_http_faas_cred_set_enum,
+      offsetof(ngx_http_faas_cred_t, platform), ngx_http_faas_platforms },
 
-    { ngx_null_string, NULL, 0 }
+    { ngx_null_string, NULL, 0, NULL }
 };
 
 
@@ -502,54 +518,56 @@ ngx_http_faas_cred_set_msec(ngx_conf_t *cf,
 }
 
 
+/* one of the names of cmd->values; else "must be "a", "b" or "c"" */
+
 static char *
-ngx_http_faas_cred_set_auth(ngx_conf_t *cf,
+ngx_http_faas_cred_set_enum(ngx_conf_t *cf,
     ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
     ngx_str_t *value)
 {
-    if (cred->client_auth != NGX_CONF_UNSET_UINT) {
+    u_char           *p, *err;
+    size_t            len;
+    ngx_uint_t        *field;
+    ngx_conf_enum_t   *e;
+
+    field = (ngx_uint_t *) ((u_char *) cred + cmd->offset);
+
+    if (*field != NGX_CONF_UNSET_UINT) {
         return "is duplicate";
     }
 
-    if (value->len == 4 && ngx_strncmp(value->data, "body", 4) == 0) {
-        cred->client_auth = NGX_HTTP_FAAS_AUTH_BODY;
-        return NGX_CONF_OK;
+    len = sizeof("must be ");
+
+    for (e = cmd->values; e->name.len; e++) {
+        if (e->name.len == value->len
+            && ngx_strncmp(e->name.data, value->data, value->len) == 0)
+        {
+            *field = e->value;
+            return NGX_CONF_OK;
+        }
+
+        len += e->name.len + sizeof("\"\" or ") - 1;
     }
 
-    if (value->len == 5 && ngx_strncmp(value->data, "basic", 5) == 0) {
-        cred->client_auth = NGX_HTTP_FAAS_AUTH_BASIC;
-        return NGX_CONF_OK;
+    err = ngx_pnalloc(cf->pool, len);
+    if (err == NULL) {
+        return NGX_CONF_ERROR;
     }
 
-    return "must be \"body\" or \"basic\"";
-}
+    p = ngx_cpymem(err, "must be ", sizeof("must be ") - 1);
 
+    for (e = cmd->values; e->name.len; e++) {
+        if (e != cmd->values) {
+            p = (e[1].name.len) ? ngx_cpymem(p, ", ", 2)
+                                : ngx_cpymem(p, " or ", 4);
+        }
 
-static char *
-ngx_http_faas_cred_set_platform(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value)
-{
-    if (cred->platform != NGX_CONF_UNSET_UINT) {
-        return "is duplicate";
+        p = ngx_sprintf(p, "\"%V\"", &e->name);
     }
 
-    if (value->len == 4 && ngx_strncmp(value->data, "auto", 4) == 0) {
-        cred->platform = NGX_HTTP_FAAS_PLATFORM_AUTO;
-        return NGX_CONF_OK;
-    }
+    *p = '\0';
 
-    if (value->len == 2 && ngx_strncmp(value->data, "v1", 2) == 0) {
-        cred->platform = NGX_HTTP_FAAS_PLATFORM_V1;
-        return NGX_CONF_OK;
-    }
-
-    if (value->len == 2 && ngx_strncmp(value->data, "v2", 2) == 0) {
-        cred->platform = NGX_HTTP_FAAS_PLATFORM_V2;
-        return NGX_CONF_OK;
-    }
-
-    return "must be \"auto\", \"v1\" or \"v2\"";
+    return (char *) err;
 }
 
 

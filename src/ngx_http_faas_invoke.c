@@ -288,11 +288,8 @@ ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
         data = ngx_http_faas_empty_payload;
         len = sizeof(ngx_http_faas_empty_payload) - 1;
 
-    } else if (in->next == NULL && !in->buf->in_file) {
-        data = in->buf->pos;
-
     } else if (ngx_http_faas_invoke_join(in, &data) == NGX_OK) {
-        /* void */
+        /* one piece of memory, as it is or joined in place */
 
     } else {
         /* larger than client_body_buffer_size: it is in a file */
@@ -484,13 +481,11 @@ ngx_http_faas_invoke_resume(ngx_http_request_t *r, ngx_int_t rc)
 static ngx_int_t
 ngx_http_faas_invoke_gateway(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 {
-    ngx_int_t                        rc;
-    ngx_str_t                        base, host, error;
-    in_port_t                        port;
-    ngx_uint_t                       i;
-    ngx_http_upstream_resolved_t    *resolved;
-    ngx_http_upstream_srv_conf_t   **uscfp;
-    ngx_http_upstream_main_conf_t   *umcf;
+    ngx_int_t                       rc;
+    ngx_str_t                       base, host, error;
+    in_port_t                       port;
+    ngx_http_upstream_resolved_t   *resolved;
+    ngx_http_upstream_main_conf_t  *umcf;
 
     rc = ngx_http_faas_domain_get(ctx->cred, NGX_HTTP_FAAS_FAASGW, r->pool,
                                   &base);
@@ -521,28 +516,19 @@ ngx_http_faas_invoke_gateway(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     ctx->gateway_port = port;
 
     umcf = ngx_http_get_module_main_conf(r, ngx_http_upstream_module);
-    uscfp = umcf->upstreams.elts;
 
-    for (i = 0; i < umcf->upstreams.nelts; i++) {
-
-        if ((uscfp[i]->flags & NGX_HTTP_UPSTREAM_CREATE)
-            && uscfp[i]->host.len == host.len
-            && ngx_strncasecmp(uscfp[i]->host.data, host.data, host.len)
-               == 0)
-        {
-            resolved = ngx_pcalloc(r->pool,
-                                   sizeof(ngx_http_upstream_resolved_t));
-            if (resolved == NULL) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            resolved->host = host;
-            resolved->port = port;
-            resolved->no_port = 1;
-
-            r->upstream->resolved = resolved;
-            break;
+    if (ngx_http_faas_upstream_block(umcf, &host) != NULL) {
+        /* nginx's upstream finds it by that name */
+        resolved = ngx_pcalloc(r->pool, sizeof(ngx_http_upstream_resolved_t));
+        if (resolved == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
+
+        resolved->host = host;
+        resolved->port = port;
+        resolved->no_port = 1;
+
+        r->upstream->resolved = resolved;
     }
 
     ctx->v2 = ngx_http_faas_platform_v2(ctx->cred->platform, &host);

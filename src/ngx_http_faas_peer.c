@@ -52,9 +52,8 @@ ngx_int_t
 ngx_http_faas_peer_conf(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
 {
     ngx_url_t                       u;
-    ngx_uint_t                      i;
     ngx_http_faas_gateway_t        *gw;
-    ngx_http_upstream_srv_conf_t  **uscfp;
+    ngx_http_upstream_srv_conf_t   *uscf;
     ngx_http_upstream_main_conf_t  *umcf;
 
     gw = &cred->gw;
@@ -89,19 +88,9 @@ ngx_http_faas_peer_conf(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
     }
 
     umcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_upstream_module);
-    uscfp = umcf->upstreams.elts;
+    uscf = ngx_http_faas_upstream_block(umcf, &gw->name);
 
-    for (i = 0; i < umcf->upstreams.nelts; i++) {
-
-        if (!(uscfp[i]->flags & NGX_HTTP_UPSTREAM_CREATE)
-            || uscfp[i]->host.len != gw->name.len
-            || ngx_strncasecmp(uscfp[i]->host.data, gw->name.data,
-                               gw->name.len)
-               != 0)
-        {
-            continue;
-        }
-
+    if (uscf != NULL) {
         if (!gw->no_port) {
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                           "\"gateway\" of \"faas_credentials\" \"%V\": "
@@ -111,7 +100,7 @@ ngx_http_faas_peer_conf(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
             return NGX_ERROR;
         }
 
-        cred->upstream = uscfp[i];
+        cred->upstream = uscf;
         return NGX_OK;
     }
 
@@ -143,6 +132,74 @@ ngx_http_faas_peer_conf(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
     gw->naddrs = u.naddrs;
 
     return NGX_OK;
+}
+
+
+/* an upstream{} block of that name, as nginx's upstream would find it */
+
+ngx_http_upstream_srv_conf_t *
+ngx_http_faas_upstream_block(ngx_http_upstream_main_conf_t *umcf,
+    ngx_str_t *host)
+{
+    ngx_uint_t                      i;
+    ngx_http_upstream_srv_conf_t  **uscfp;
+
+    uscfp = umcf->upstreams.elts;
+
+    for (i = 0; i < umcf->upstreams.nelts; i++) {
+
+        if ((uscfp[i]->flags & NGX_HTTP_UPSTREAM_CREATE)
+            && uscfp[i]->host.len == host->len
+            && ngx_strncasecmp(uscfp[i]->host.data, host->data, host->len)
+               == 0)
+        {
+            return uscfp[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/* the addresses a resolver answered, with the port: NULL, no memory */
+
+ngx_addr_t *
+ngx_http_faas_resolved_addrs(ngx_pool_t *pool, ngx_resolver_ctx_t *rctx,
+    in_port_t port)
+{
+    ngx_uint_t        i;
+    ngx_addr_t       *addrs;
+    struct sockaddr  *sa;
+    u_char            text[NGX_SOCKADDR_STRLEN];
+
+    addrs = ngx_pcalloc(pool, rctx->naddrs * sizeof(ngx_addr_t));
+    if (addrs == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < rctx->naddrs; i++) {
+        sa = ngx_palloc(pool, rctx->addrs[i].socklen);
+        if (sa == NULL) {
+            return NULL;
+        }
+
+        ngx_memcpy(sa, rctx->addrs[i].sockaddr, rctx->addrs[i].socklen);
+        ngx_inet_set_port(sa, port);
+
+        addrs[i].sockaddr = sa;
+        addrs[i].socklen = rctx->addrs[i].socklen;
+        addrs[i].name.len = ngx_sock_ntop(sa, addrs[i].socklen, text,
+                                          NGX_SOCKADDR_STRLEN, 1);
+        addrs[i].name.data = ngx_pnalloc(pool, addrs[i].name.len);
+
+        if (addrs[i].name.data == NULL) {
+            return NULL;
+        }
+
+        ngx_memcpy(addrs[i].name.data, text, addrs[i].name.len);
+    }
+
+    return addrs;
 }
 
 
@@ -289,7 +346,7 @@ ngx_http_faas_peer_prepare(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
         return NGX_OK;
     }
 
-    if (ctx->resolving == NULL) {
+    if (!ctx->resolve_cleanup) {
         cln = ngx_pool_cleanup_add(r->pool, 0);
         if (cln == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -297,6 +354,8 @@ ngx_http_faas_peer_prepare(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 
         cln->handler = ngx_http_faas_peer_cleanup;
         cln->data = ctx;
+
+        ctx->resolve_cleanup = 1;
     }
 
     ngx_memzero(&temp, sizeof(ngx_resolver_ctx_t));
@@ -321,7 +380,6 @@ ngx_http_faas_peer_prepare(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     ctx->gateway_port = port;
     ctx->resolving = rctx;
     ctx->resolve_sync = 1;
-    ctx->resolve_done = 0;
 
     if (ngx_resolve_name(rctx) != NGX_OK) {
         ctx->resolving = NULL;
@@ -331,7 +389,7 @@ ngx_http_faas_peer_prepare(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 
     ctx->resolve_sync = 0;
 
-    if (!ctx->resolve_done) {
+    if (ctx->resolving != NULL) {
         return NGX_AGAIN;
     }
 
@@ -359,7 +417,6 @@ ngx_http_faas_peer_resolved(ngx_resolver_ctx_t *rctx)
     port = ctx->gateway_port;
 
     ctx->resolving = NULL;
-    ctx->resolve_done = 1;
 
     if (rctx->state) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -398,11 +455,9 @@ ngx_http_faas_peer_store(ngx_http_faas_gateway_t *gw,
     ngx_resolver_ctx_t *rctx, ngx_str_t *host, in_port_t port,
     ngx_log_t *log)
 {
-    size_t            len;
-    ngx_uint_t        i;
-    ngx_pool_t       *pool;
-    ngx_addr_t       *addrs;
-    struct sockaddr  *sa;
+    u_char      *name;
+    ngx_pool_t  *pool;
+    ngx_addr_t  *addrs;
 
     if (rctx->naddrs == 0) {
         return NGX_ERROR;
@@ -413,50 +468,27 @@ ngx_http_faas_peer_store(ngx_http_faas_gateway_t *gw,
         return NGX_ERROR;
     }
 
-    addrs = ngx_pcalloc(pool, rctx->naddrs * sizeof(ngx_addr_t));
-    gw->resolved.data = NULL;
+    addrs = ngx_http_faas_resolved_addrs(pool, rctx, port);
+    name = ngx_pnalloc(pool, host->len);
 
-    if (addrs == NULL) {
-        goto failed;
+    if (addrs == NULL || name == NULL) {
+        /* the addresses had before stay */
+        ngx_destroy_pool(pool);
+        return NGX_ERROR;
     }
 
-    for (i = 0; i < rctx->naddrs; i++) {
-        sa = ngx_palloc(pool, rctx->addrs[i].socklen);
-        if (sa == NULL) {
-            goto failed;
-        }
-
-        ngx_memcpy(sa, rctx->addrs[i].sockaddr, rctx->addrs[i].socklen);
-        ngx_inet_set_port(sa, port);
-
-        addrs[i].sockaddr = sa;
-        addrs[i].socklen = rctx->addrs[i].socklen;
-
-        addrs[i].name.data = ngx_pnalloc(pool, NGX_SOCKADDR_STRLEN);
-        if (addrs[i].name.data == NULL) {
-            goto failed;
-        }
-
-        len = ngx_sock_ntop(sa, addrs[i].socklen, addrs[i].name.data,
-                            NGX_SOCKADDR_STRLEN, 1);
-        addrs[i].name.len = len;
-    }
-
-    gw->resolved.data = ngx_pnalloc(pool, host->len);
-    if (gw->resolved.data == NULL) {
-        goto failed;
-    }
-
-    ngx_memcpy(gw->resolved.data, host->data, host->len);
-    gw->resolved.len = host->len;
+    ngx_memcpy(name, host->data, host->len);
 
     if (gw->pool) {
         ngx_destroy_pool(gw->pool);
     }
 
     gw->pool = pool;
+    gw->resolved.data = name;
+    gw->resolved.len = host->len;
     gw->current = addrs;
     gw->ncurrent = rctx->naddrs;
+
     /* an address needs no resolving: it is valid as long as it is given */
     gw->valid = rctx->quick ? NGX_MAX_TIME_T_VALUE : rctx->valid;
 
@@ -465,17 +497,6 @@ ngx_http_faas_peer_store(ngx_http_faas_gateway_t *gw,
                    host, gw->ncurrent, gw->valid - ngx_time());
 
     return NGX_OK;
-
-failed:
-
-    ngx_destroy_pool(pool);
-
-    if (gw->pool == NULL) {
-        ngx_str_null(&gw->resolved);
-        gw->ncurrent = 0;
-    }
-
-    return NGX_ERROR;
 }
 
 
