@@ -18,6 +18,8 @@ static ngx_int_t ngx_http_faas_init(ngx_conf_t *cf);
 static ngx_int_t ngx_http_faas_init_process(ngx_cycle_t *cycle);
 static char *ngx_http_faas_invoke(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_faas_validate_json(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_faas_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_faas_resolve_invokes(ngx_conf_t *cf,
@@ -149,10 +151,10 @@ static ngx_command_t  ngx_http_faas_commands[] = {
       NULL },
 
     { ngx_string("faas_validate_json"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
-      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_faas_validate_json,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_faas_loc_conf_t, validate_json),
+      0,
       NULL },
 
     { ngx_string("faas_pass_request_header"),
@@ -282,7 +284,7 @@ ngx_http_faas_create_loc_conf(ngx_conf_t *cf)
     conf->payload = NGX_CONF_UNSET_UINT;
     conf->response = NGX_CONF_UNSET_UINT;
     conf->pass_request_headers = NGX_CONF_UNSET;
-    conf->validate_json = NGX_CONF_UNSET;
+    conf->validate_json = NGX_CONF_UNSET_UINT;
     conf->pass_request_header = NGX_CONF_UNSET_PTR;
     conf->max_response_size = NGX_CONF_UNSET_SIZE;
     conf->ssl_trusted_certificate.data = NULL;
@@ -341,7 +343,14 @@ ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_FAAS_RESPONSE_BODY);
     ngx_conf_merge_value(conf->pass_request_headers,
                          prev->pass_request_headers, 0);
-    ngx_conf_merge_value(conf->validate_json, prev->validate_json, 1);
+    if (conf->validate_json == NGX_CONF_UNSET_UINT) {
+        conf->validate_json = (prev->validate_json == NGX_CONF_UNSET_UINT)
+                              ? NGX_HTTP_FAAS_VALIDATE_ON
+                              : prev->validate_json;
+#if (NGX_THREADS)
+        conf->thread_pool = prev->thread_pool;
+#endif
+    }
     ngx_conf_merge_ptr_value(conf->pass_request_header,
                              prev->pass_request_header, NULL);
     ngx_conf_merge_size_value(conf->max_response_size,
@@ -511,6 +520,71 @@ ngx_http_faas_invoke(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* faas_validate_json on | off | threads[=POOL] */
+
+static char *
+ngx_http_faas_validate_json(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_faas_loc_conf_t *flcf = conf;
+
+    ngx_str_t  *value;
+#if (NGX_THREADS)
+    ngx_str_t   name;
+#endif
+
+    if (flcf->validate_json != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "on") == 0) {
+        flcf->validate_json = NGX_HTTP_FAAS_VALIDATE_ON;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        flcf->validate_json = NGX_HTTP_FAAS_VALIDATE_OFF;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strncmp(value[1].data, "threads", 7) != 0
+        || (value[1].len > 7 && value[1].data[7] != '=')
+        || value[1].len == 8)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\", it must be "
+                           "\"on\", \"off\" or \"threads[=POOL]\"",
+                           &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+#if (NGX_THREADS)
+
+    name.len = value[1].len - 8;
+    name.data = value[1].data + 8;
+
+    flcf->thread_pool = ngx_thread_pool_add(cf, value[1].len > 7 ? &name
+                                                                 : NULL);
+    if (flcf->thread_pool == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    flcf->validate_json = NGX_HTTP_FAAS_VALIDATE_THREADS;
+
+    return NGX_CONF_OK;
+
+#else
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"%V threads\" needs nginx built with thread pools "
+                       "(--with-threads)", &cmd->name);
+    return NGX_CONF_ERROR;
+
+#endif
 }
 
 

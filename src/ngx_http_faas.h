@@ -42,6 +42,13 @@
 #define NGX_HTTP_FAAS_PLATFORM_V1         1
 #define NGX_HTTP_FAAS_PLATFORM_V2         2
 
+#define NGX_HTTP_FAAS_VALIDATE_OFF        0
+#define NGX_HTTP_FAAS_VALIDATE_ON         1
+#define NGX_HTTP_FAAS_VALIDATE_THREADS    2
+
+/* faas_validate_json threads: smaller bodies are checked in the worker */
+#define NGX_HTTP_FAAS_THREAD_MIN          (64 * 1024)
+
 /* the longest event id of faas_invoke event= */
 #define NGX_HTTP_FAAS_EVENT_MAX           128
 
@@ -321,7 +328,10 @@ typedef struct {
     ngx_uint_t                      payload;
     ngx_uint_t                      response;
     ngx_flag_t                      pass_request_headers;
-    ngx_flag_t                      validate_json;
+    ngx_uint_t                      validate_json;
+#if (NGX_THREADS)
+    ngx_thread_pool_t              *thread_pool;
+#endif
     ngx_array_t                    *pass_request_header;
     size_t                          max_response_size;
 } ngx_http_faas_loc_conf_t;
@@ -358,6 +368,9 @@ typedef struct {
 
     ngx_http_faas_waiter_t          waiter;
     ngx_event_t                     replay;
+#if (NGX_THREADS)
+    ngx_thread_task_t              *validate_task;
+#endif
 
     ngx_http_status_t               status;
     ngx_http_chunked_t              chunked;
@@ -578,6 +591,14 @@ ngx_int_t ngx_http_faas_platform_target(ngx_http_request_t *r,
 /* invoke: the faas_invoke content handler and its upstream */
 ngx_int_t ngx_http_faas_invoke_handler(ngx_http_request_t *r);
 void ngx_http_faas_invoke_resume(ngx_http_request_t *r, ngx_int_t rc);
+
+/* the body's JSON check in a thread pool */
+#if (NGX_THREADS)
+ngx_int_t ngx_http_faas_thread_validate(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_thread_pool_t *tp);
+ngx_int_t ngx_http_faas_thread_result(ngx_http_faas_ctx_t *ctx,
+    const char **error);
+#endif
 
 /* stats: the shared counters */
 size_t ngx_http_faas_stats_size(ngx_uint_t max);

@@ -15,6 +15,13 @@
 
 static ngx_uint_t ngx_http_faas_invoke_uuid(ngx_str_t *id);
 static void ngx_http_faas_invoke_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_faas_invoke_validate(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_http_faas_loc_conf_t *flcf);
+#if (NGX_THREADS)
+static void ngx_http_faas_invoke_validated(ngx_http_request_t *r);
+#endif
+static ngx_int_t ngx_http_faas_invoke_invalid(ngx_http_request_t *r,
+    const char *error);
 static ngx_int_t ngx_http_faas_invoke_join(ngx_chain_t *in, u_char **data);
 static ngx_int_t ngx_http_faas_invoke_payload(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
@@ -171,6 +178,11 @@ ngx_http_faas_invoke_body(ngx_http_request_t *r)
 
     rc = ngx_http_faas_invoke_payload(r, ctx);
 
+    if (rc == NGX_AGAIN) {
+        /* the JSON check runs in a thread */
+        return;
+    }
+
     if (rc != NGX_OK) {
         ngx_http_finalize_request(r, rc);
         return;
@@ -272,7 +284,7 @@ ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     ssize_t                    n;
     ngx_str_t                  payload;
     ngx_buf_t                 *b;
-    const char                *error;
+    ngx_uint_t                 validate;
     ngx_chain_t               *cl, *in;
     ngx_http_faas_loc_conf_t  *flcf;
 
@@ -321,6 +333,8 @@ ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
 
+    validate = (flcf->validate_json != NGX_HTTP_FAAS_VALIDATE_OFF);
+
     if (flcf->pass_request_headers) {
         if (ngx_http_faas_payload_headers(r, flcf, &ctx->headers_json)
             != NGX_OK)
@@ -345,16 +359,10 @@ ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 
         data = payload.data;
         len = payload.len;
+        validate = 0;
 
-    } else if (data != ngx_http_faas_empty_payload
-               && flcf->validate_json
-               && ngx_http_faas_json_validate(data, len, &error) != NGX_OK)
-    {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "faas: %s", error);
-
-        return ngx_http_faas_error(r, NGX_HTTP_BAD_REQUEST, "invalid_json",
-                                   "%s", error);
+    } else if (data == ngx_http_faas_empty_payload) {
+        validate = 0;
     }
 
     b = ngx_calloc_buf(r->pool);
@@ -377,7 +385,96 @@ ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     ctx->body->next = NULL;
     ctx->body_len = len;
 
+    if (!validate) {
+        return NGX_OK;
+    }
+
+    return ngx_http_faas_invoke_validate(r, ctx, flcf);
+}
+
+
+/*
+ * The body must be JSON: it goes into the envelope as it is.  Large bodies
+ * are checked in a thread pool with "faas_validate_json threads".
+ */
+
+static ngx_int_t
+ngx_http_faas_invoke_validate(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
+    ngx_http_faas_loc_conf_t *flcf)
+{
+    ngx_buf_t   *b;
+    const char  *error;
+
+    b = ctx->body->buf;
+
+#if (NGX_THREADS)
+
+    if (flcf->validate_json == NGX_HTTP_FAAS_VALIDATE_THREADS
+        && b->last - b->pos >= NGX_HTTP_FAAS_THREAD_MIN)
+    {
+        switch (ngx_http_faas_thread_validate(r, ctx, flcf->thread_pool)) {
+
+        case NGX_AGAIN:
+            r->write_event_handler = ngx_http_faas_invoke_validated;
+            return NGX_AGAIN;
+
+        case NGX_DECLINED:
+            break;
+
+        default:
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+#endif
+
+    if (ngx_http_faas_json_validate(b->pos, b->last - b->pos, &error)
+        != NGX_OK)
+    {
+        return ngx_http_faas_invoke_invalid(r, error);
+    }
+
     return NGX_OK;
+}
+
+
+#if (NGX_THREADS)
+
+/* the request's write event handler while and after the check in a thread */
+
+static void
+ngx_http_faas_invoke_validated(ngx_http_request_t *r)
+{
+    const char           *error;
+    ngx_http_faas_ctx_t  *ctx;
+
+    if (r->aio) {
+        /* a write event while the check runs */
+        return;
+    }
+
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+
+    if (ngx_http_faas_thread_result(ctx, &error) != NGX_OK) {
+        ngx_http_finalize_request(r, ngx_http_faas_invoke_invalid(r, error));
+        return;
+    }
+
+    ngx_http_faas_invoke_token(r, ctx);
+}
+
+#endif
+
+
+static ngx_int_t
+ngx_http_faas_invoke_invalid(ngx_http_request_t *r, const char *error)
+{
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "faas: %s", error);
+
+    return ngx_http_faas_error(r, NGX_HTTP_BAD_REQUEST, "invalid_json",
+                               "%s", error);
 }
 
 

@@ -490,3 +490,113 @@ is($s, 400, 'with the check (the default), the module refuses it');
 like($b, qr/"error":"invalid_json"/, 'as invalid_json');
 is(scalar(grep { $_->{server} eq 'gateway' } standin_requests()), 1,
    'without asking the gateway');
+
+
+
+=== TEST 21: faas_validate_json threads: a large body is checked in a thread pool, reaches the function whole or gets 400; a small one is checked in the worker
+--- log_level: debug
+--- config
+client_max_body_size 2m;
+client_body_buffer_size 2m;
+location /echo {
+    faas_validate_json threads;
+    faas_invoke 22222222-2222-4222-8222-222222222222;
+}
+--- request
+POST /echo
+{"small":true}
+--- response_body_like: "payload":\{"small":true\}
+--- check_eval
+my $body = '{"items":[' . join(',', map { qq({"id":$_,"s":"x $_"}) } 1 .. 10000) . ']}';
+my ($s, undef, $b) = http_request('POST', '/echo', $body, {}, chunked => 1);
+is($s, 200, 'a large valid body, chunked: 200');
+my ($payload) = $b =~ /"payload":(.*)\}\s*\z/s;
+ok(defined $payload && $payload eq $body, 'it reached the function whole');
+(my $bad = $body) =~ s/"id":9999,/"id":09999,/;
+($s, undef, $b) = http_request('POST', '/echo', $bad, {}, chunked => 1);
+is($s, 400, 'a large invalid body: 400');
+like($b, qr/"error":"invalid_json".*"message":"the request body is not valid JSON"/,
+     'invalid_json, with the reason');
+(my $latin1 = $body) =~ s/"x 9999"/"x \xe9"/;
+($s, undef, $b) = http_request('POST', '/echo', $latin1);
+is($s, 400, 'a large body with invalid UTF-8: 400');
+like($b, qr/"message":"the request body is not valid UTF-8"/,
+     'the reason found in the thread reaches the client');
+is(scalar(grep { $_->{server} eq 'gateway' } standin_requests()), 2,
+   'the gateway got the small and the large valid body only');
+my @threads = error_log_text() =~ /faas: JSON check of (\d+) bytes in a thread/g;
+is_deeply(\@threads, [map { length } $body, $bad, $latin1],
+          'the three large bodies, not the small one, were checked in a thread');
+
+
+
+=== TEST 22: faas_validate_json threads=POOL: the check runs in the thread pool of that name
+--- log_level: debug
+--- main_config
+thread_pool faas threads=1;
+--- config
+client_max_body_size 2m;
+client_body_buffer_size 2m;
+location /echo {
+    faas_validate_json threads=faas;
+    faas_invoke 22222222-2222-4222-8222-222222222222;
+}
+--- request_eval
+"POST /echo\n" . '{"items":[' . join(',', map { qq({"id":$_}) } 1 .. 10000) . ']}'
+--- response_body_like: "payload":\{"items":\[\{"id":1\},.*\{"id":10000\}\]\}\}$
+--- error_log
+faas: JSON check of 118905 bytes in a thread
+qr/run task #\d+ in thread pool "faas"/
+--- check_eval
+my $bad = '{"items":[' . join(',', map { qq({"id":$_}) } 1 .. 10000) . ']';
+my ($s, undef, $b) = http_request('POST', '/echo', $bad);
+is($s, 400, 'a large invalid body: 400');
+like($b, qr/"error":"invalid_json"/, 'invalid_json');
+
+
+
+=== TEST 23: faas_validate_json threads: clients that leave while their body is checked
+--- config
+client_max_body_size 4m;
+client_body_buffer_size 4m;
+location /echo {
+    faas_validate_json threads;
+    faas_invoke 22222222-2222-4222-8222-222222222222;
+}
+--- request
+POST /echo
+{}
+--- check_eval
+my $body = '[' . join(',', ('{"a":[1,2.5,"x",true,null]}') x 100000) . ']';
+for (1 .. 20) {
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+        PeerPort => server_port(), Proto => 'tcp') or die "connect: $!";
+    print $s "POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: "
+        . length($body) . "\r\n\r\n$body";
+    close $s;
+}
+my ($s, undef, $b) = http_request('POST', '/echo', $body);
+is($s, 200, 'after 20 clients left early, a request is answered');
+like($b, qr/"payload":\[\{"a":\[1,2\.5,"x",true,null\]\},/, 'with its payload');
+
+
+
+=== TEST 24: faas_validate_json takes on, off or threads[=POOL]
+--- config
+location /echo {
+    faas_validate_json maybe;
+    faas_invoke 22222222-2222-4222-8222-222222222222;
+}
+--- config_error
+invalid value "maybe" in "faas_validate_json", it must be "on", "off" or "threads[=POOL]"
+
+
+
+=== TEST 25: faas_validate_json threads=POOL needs a thread_pool of that name
+--- config
+location /echo {
+    faas_validate_json threads=nosuch;
+    faas_invoke 22222222-2222-4222-8222-222222222222;
+}
+--- config_error
+unknown thread pool "nosuch"
