@@ -497,7 +497,7 @@ ngx_int_t ngx_http_faas_store_drop(ngx_http_faas_cred_t *cred,
 ngx_int_t ngx_http_faas_store_save(ngx_http_faas_cred_t *cred,
     ngx_str_t *token, time_t expires);
 void ngx_http_faas_store_fail(ngx_http_faas_cred_t *cred, ngx_uint_t status,
-    const char *code, ngx_str_t *error);
+    const char *code, ngx_str_t *error, ngx_msec_t retry_at);
 ngx_int_t ngx_http_faas_store_error(ngx_http_faas_cred_t *cred,
     ngx_pool_t *pool, ngx_str_t *code, ngx_str_t *error, time_t *retry);
 
@@ -514,8 +514,8 @@ void ngx_http_faas_token_wake(ngx_http_faas_cred_t *cred, ngx_int_t rc);
 /* domain: the Domain API lookups */
 ngx_int_t ngx_http_faas_domain_get(ngx_http_faas_cred_t *cred,
     ngx_uint_t svc, ngx_pool_t *pool, ngx_str_t *base);
-void ngx_http_faas_domain_error(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
-    ngx_pool_t *pool, ngx_str_t *error);
+ngx_msec_t ngx_http_faas_domain_error(ngx_http_faas_cred_t *cred,
+    ngx_uint_t svc, ngx_pool_t *pool, ngx_str_t *error);
 ngx_str_t *ngx_http_faas_domain_service(ngx_uint_t svc);
 ngx_int_t ngx_http_faas_baseuri_parse(u_char *data, size_t len,
     ngx_str_t *host, in_port_t *port);

@@ -167,10 +167,13 @@ ngx_http_faas_domain_get(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
 }
 
 
-void
+/* why the last lookup failed, and when the next one may go (0: now) */
+
+ngx_msec_t
 ngx_http_faas_domain_error(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
     ngx_pool_t *pool, ngx_str_t *error)
 {
+    ngx_msec_t                     next;
     ngx_http_faas_domain_entry_t  *e;
 
     e = &cred->node->services[svc];
@@ -187,7 +190,11 @@ ngx_http_faas_domain_error(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
         ngx_memcpy(error->data, e->error, error->len);
     }
 
+    next = e->next_attempt;
+
     ngx_shmtx_unlock(&cred->shpool->mutex);
+
+    return next;
 }
 
 

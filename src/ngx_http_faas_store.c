@@ -310,7 +310,7 @@ ngx_http_faas_store_save(ngx_http_faas_cred_t *cred, ngx_str_t *token,
 
 void
 ngx_http_faas_store_fail(ngx_http_faas_cred_t *cred, ngx_uint_t status,
-    const char *code, ngx_str_t *error)
+    const char *code, ngx_str_t *error, ngx_msec_t retry_at)
 {
     ngx_msec_t                   backoff;
     ngx_http_faas_token_node_t  *node;
@@ -326,14 +326,25 @@ ngx_http_faas_store_fail(ngx_http_faas_cred_t *cred, ngx_uint_t status,
     node->failures++;
     node->last_failure = ngx_time();
 
-    /* 1, 2, 4 ... s, at most a minute, each with up to half off at random */
-    backoff = (node->failures > 7) ? 60000 : (1000 << (node->failures - 1));
-    backoff = ngx_min(backoff, 60000);
-    backoff = backoff / 2 + (ngx_msec_t) ngx_random() % (backoff / 2 + 1);
+    if (retry_at && (ngx_msec_int_t) (retry_at - ngx_current_msec) > 0) {
+        /*
+         * what failed was a lookup the fetch depends on, which backs off
+         * itself: the next fetch goes when that lookup may go again, a
+         * backoff of its own on top would only delay the recovery
+         */
+        node->next_attempt = retry_at;
 
-    node->next_attempt = ngx_current_msec + backoff;
-    if (node->next_attempt == 0) {
-        node->next_attempt = 1;
+    } else {
+        /* 1, 2, 4 ... s, at most a minute, up to half off at random */
+        backoff = (node->failures > 7) ? 60000
+                                       : (1000 << (node->failures - 1));
+        backoff = ngx_min(backoff, 60000);
+        backoff = backoff / 2 + (ngx_msec_t) ngx_random() % (backoff / 2 + 1);
+
+        node->next_attempt = ngx_current_msec + backoff;
+        if (node->next_attempt == 0) {
+            node->next_attempt = 1;
+        }
     }
 
     node->error_status = status;

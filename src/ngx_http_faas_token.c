@@ -175,7 +175,7 @@ ngx_http_faas_token_start(ngx_http_faas_cred_t *cred)
     if (client == NULL) {
         ngx_str_set(&error, "out of memory");
         ngx_http_faas_store_fail(cred, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                 "internal_error", &error);
+                                 "internal_error", &error, 0);
         return NGX_ERROR;
     }
 
@@ -237,6 +237,7 @@ ngx_http_faas_token_sentinel(ngx_http_faas_cred_t *cred,
     ngx_int_t                  rc;
     ngx_str_t                  base, host, error;
     in_port_t                  port;
+    ngx_msec_t                 retry_at;
     ngx_http_faas_endpoint_t  *ep;
 
     rc = ngx_http_faas_domain_get(cred, NGX_HTTP_FAAS_SENTINEL,
@@ -248,10 +249,11 @@ ngx_http_faas_token_sentinel(ngx_http_faas_cred_t *cred,
     }
 
     if (rc != NGX_OK) {
-        ngx_http_faas_domain_error(cred, NGX_HTTP_FAAS_SENTINEL,
-                                   client->pool, &error);
+        /* the next fetch goes with the next lookup, not after it */
+        retry_at = ngx_http_faas_domain_error(cred, NGX_HTTP_FAAS_SENTINEL,
+                                              client->pool, &error);
         ngx_http_faas_store_fail(cred, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                 "domain_lookup_failed", &error);
+                                 "domain_lookup_failed", &error, retry_at);
         return NGX_ERROR;
     }
 
@@ -260,7 +262,7 @@ ngx_http_faas_token_sentinel(ngx_http_faas_cred_t *cred,
     {
         ngx_str_set(&error, "bad base URI");
         ngx_http_faas_store_fail(cred, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                 "domain_lookup_failed", &error);
+                                 "domain_lookup_failed", &error, 0);
         return NGX_ERROR;
     }
 
@@ -336,7 +338,7 @@ ngx_http_faas_token_fetched(ngx_http_faas_client_t *client)
     }
 
     ngx_http_faas_stats_fetch_failed(cred, reason);
-    ngx_http_faas_store_fail(cred, status, code, &error);
+    ngx_http_faas_store_fail(cred, status, code, &error, 0);
 
     ngx_http_faas_client_close(client);
 

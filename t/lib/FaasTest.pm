@@ -151,7 +151,7 @@ our @EXPORT = (@Test::More::EXPORT, qw(
     blocks run_tests no_module default_http_config demo_http_config
     start_standins stop_standins standin_control standin_requests
     clear_standin_requests
-    start_nginx reload_nginx stop_nginx nginx_test_config
+    start_nginx restart_nginx reload_nginx stop_nginx nginx_test_config
     http_request parallel_requests
     error_log_text clear_error_log worker_pids nginx_pid
     server_port auth_port gateway_port domain_port dns_port
@@ -171,7 +171,7 @@ my $SERVROOT = "$REPO/t/servroot-" . basename($0, '.t') . "-$$";
 my ($SERVER_PORT, $AUTH_PORT, $GW_PORT, $DOMAIN_PORT, $DNS_PORT);
 my (%USED_PORT, $CERTS_DONE);
 my ($STANDIN_PID, %STANDIN_CERT);
-my ($NGINX_PID, %NGINX_OPT);
+my ($NGINX_PID, $NGINX_HTTP, %NGINX_OPT);
 my $NO_MODULE = 0;
 our $LAST_HTTP;
 my $DEFAULT_HTTP;     # http_config of blocks that give none      # the http{} text of the running configuration
@@ -467,6 +467,7 @@ sub start_nginx {
     my ($http, %opt) = @_;
     stop_nginx();
     write_conf($http, %opt);
+    $NGINX_HTTP = $http;
     %NGINX_OPT = %opt;
     unlink "$SERVROOT/logs/error.log", "$SERVROOT/logs/nginx.pid";
     my $out = run_nginx();
@@ -484,6 +485,10 @@ sub start_nginx {
     return $NGINX_PID;
 }
 
+# restart_nginx(): stop nginx and start it again with the same
+# configuration: a fresh shared zone, as after a restart by an operator
+sub restart_nginx { return start_nginx($NGINX_HTTP, %NGINX_OPT) }
+
 # reload_nginx([$http_text, %opt]): rewrite the configuration if given,
 # send HUP and wait for a new generation of workers.  True on success.
 sub reload_nginx {
@@ -491,6 +496,7 @@ sub reload_nginx {
     my $pid = $NGINX_PID or die "nginx is not running\n";
     if (defined $http) {
         %NGINX_OPT = (%NGINX_OPT, %opt);
+        $NGINX_HTTP = $http;
         write_conf($http, %NGINX_OPT);
     }
     my @old = worker_pids();
