@@ -605,6 +605,7 @@ size_t ngx_http_faas_stats_size(ngx_uint_t max);
 ngx_int_t ngx_http_faas_stats_init_zone(ngx_shm_zone_t *shm_zone,
     ngx_slab_pool_t *shpool, ngx_http_faas_shctx_t *sh,
     ngx_http_faas_main_conf_t *fmcf);
+ngx_http_faas_ctx_t *ngx_http_faas_stats_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_faas_stats_request(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
 ngx_int_t ngx_http_faas_stats_filter_init(ngx_conf_t *cf);

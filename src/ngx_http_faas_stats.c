@@ -254,6 +254,40 @@ ngx_http_faas_stats_request(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 
 
 /*
+ * The request's faas context, also after an internal redirect (error_page)
+ * has cleared the modules' contexts: it is still the data of the cleanup
+ * above, which lives as long as the request.
+ */
+
+ngx_http_faas_ctx_t *
+ngx_http_faas_stats_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t   *cln;
+    ngx_http_faas_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+
+    if (ctx != NULL || !(r->internal || r->filter_finalize)) {
+        return ctx;
+    }
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler != ngx_http_faas_stats_done) {
+            continue;
+        }
+
+        ctx = cln->data;
+
+        if (ctx->request == r) {
+            return ctx;
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
  * Run when the request's pool goes, after the access log: the request is
  * still in memory, its pool no longer usable.
  */

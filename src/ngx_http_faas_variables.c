@@ -71,7 +71,7 @@ ngx_http_faas_variable_str(ngx_http_request_t *r,
     ngx_str_t            *s;
     ngx_http_faas_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+    ctx = ngx_http_faas_stats_ctx(r);
 
     if (ctx == NULL) {
         v->not_found = 1;
@@ -118,7 +118,7 @@ ngx_http_faas_variable_token_wait(ngx_http_request_t *r,
     ngx_msec_t            ms;
     ngx_http_faas_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+    ctx = ngx_http_faas_stats_ctx(r);
 
     if (ctx == NULL || ctx->cred == NULL) {
         v->not_found = 1;
@@ -155,7 +155,7 @@ ngx_http_faas_variable_gateway_status(ngx_http_request_t *r,
     u_char               *p;
     ngx_http_faas_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+    ctx = ngx_http_faas_stats_ctx(r);
 
     if (ctx == NULL || ctx->gateway_status == 0) {
         v->not_found = 1;

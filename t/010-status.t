@@ -763,3 +763,43 @@ faas_status_max_functions 1000001;
 location = /status { faas_status; }
 --- config_error
 value must be between 0 and 1000000
+
+
+
+=== TEST 18: after an error_page redirect, the variables and counters still name the function
+--- http_config
+faas_credentials down {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:1;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+log_format redirect '$uri|$faas_lambda|$faas_credentials|$status';
+--- config
+access_log logs/redirect.log redirect;
+location /down {
+    error_page 502 = /sorry;
+    faas_invoke 11111111-1111-4111-8111-111111111111;
+}
+location = /sorry { return 200 "sorry page"; }
+location = /plain { return 204; }
+location = /status { access_log off; faas_status; }
+--- request
+POST /down
+{}
+--- response_body: sorry page
+--- check_eval
+http_request('GET', '/plain');
+sleep 0.3;   # the log line follows the response
+open my $fh, '<', servroot() . '/logs/redirect.log' or die;
+my @log = <$fh>;
+chomp @log;
+is_deeply(\@log,
+          ['/sorry|11111111-1111-4111-8111-111111111111|down|200',
+           '/plain|-|-|204'],
+          'the redirected request logs its function and credentials; a request without faas_invoke does not')
+    or diag(join "\n", @log);
+my $j = main::status_json();
+is($j->{functions}{'11111111-1111-4111-8111-111111111111'}{invocations}{'2xx'}, 1,
+   'counted for its function, as the client got it');
+is($j->{functions}{other}{invocations}{'2xx'}, 0, 'nothing under other');
