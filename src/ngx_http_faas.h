@@ -496,6 +496,7 @@ ngx_int_t ngx_http_faas_store_drop(ngx_http_faas_cred_t *cred,
     ngx_uint_t generation);
 ngx_int_t ngx_http_faas_store_save(ngx_http_faas_cred_t *cred,
     ngx_str_t *token, time_t expires);
+ngx_msec_t ngx_http_faas_backoff(ngx_uint_t failures);
 void ngx_http_faas_store_fail(ngx_http_faas_cred_t *cred, ngx_uint_t status,
     const char *code, ngx_str_t *error, ngx_msec_t retry_at);
 ngx_int_t ngx_http_faas_store_error(ngx_http_faas_cred_t *cred,

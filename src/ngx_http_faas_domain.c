@@ -391,7 +391,6 @@ static void
 ngx_http_faas_domain_store(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
     ngx_str_t *base, u_char *error)
 {
-    ngx_msec_t                     backoff;
     ngx_http_faas_domain_entry_t  *e;
 
     e = &cred->node->services[svc];
@@ -418,13 +417,7 @@ ngx_http_faas_domain_store(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
         e->failures++;
         e->failed++;
 
-        backoff = (e->failures > 7) ? 60000 : (1000 << (e->failures - 1));
-        backoff = backoff / 2 + (ngx_msec_t) ngx_random() % (backoff / 2 + 1);
-
-        e->next_attempt = ngx_current_msec + backoff;
-        if (e->next_attempt == 0) {
-            e->next_attempt = 1;
-        }
+        e->next_attempt = ngx_http_faas_backoff(e->failures);
 
         ngx_cpystrn(e->error, error, sizeof(e->error));
     }

@@ -308,11 +308,31 @@ ngx_http_faas_store_save(ngx_http_faas_cred_t *cred, ngx_str_t *token,
 }
 
 
+/*
+ * When to try again after the n-th failure in a row (token fetches and
+ * Domain API lookups): 1, 2, 4 ... s, at most a minute, each with up to
+ * half off at random; never 0, which means "now".
+ */
+
+ngx_msec_t
+ngx_http_faas_backoff(ngx_uint_t failures)
+{
+    ngx_msec_t  backoff, next;
+
+    backoff = (failures > 7) ? 60000 : (1000 << (failures - 1));
+    backoff = ngx_min(backoff, 60000);
+    backoff = backoff / 2 + (ngx_msec_t) ngx_random() % (backoff / 2 + 1);
+
+    next = ngx_current_msec + backoff;
+
+    return (next == 0) ? 1 : next;
+}
+
+
 void
 ngx_http_faas_store_fail(ngx_http_faas_cred_t *cred, ngx_uint_t status,
     const char *code, ngx_str_t *error, ngx_msec_t retry_at)
 {
-    ngx_msec_t                   backoff;
     ngx_http_faas_token_node_t  *node;
 
     node = cred->node;
@@ -335,16 +355,7 @@ ngx_http_faas_store_fail(ngx_http_faas_cred_t *cred, ngx_uint_t status,
         node->next_attempt = retry_at;
 
     } else {
-        /* 1, 2, 4 ... s, at most a minute, up to half off at random */
-        backoff = (node->failures > 7) ? 60000
-                                       : (1000 << (node->failures - 1));
-        backoff = ngx_min(backoff, 60000);
-        backoff = backoff / 2 + (ngx_msec_t) ngx_random() % (backoff / 2 + 1);
-
-        node->next_attempt = ngx_current_msec + backoff;
-        if (node->next_attempt == 0) {
-            node->next_attempt = 1;
-        }
+        node->next_attempt = ngx_http_faas_backoff(node->failures);
     }
 
     node->error_status = status;
