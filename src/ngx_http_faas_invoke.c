@@ -284,7 +284,6 @@ ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     ssize_t                    n;
     ngx_str_t                  payload;
     ngx_buf_t                 *b;
-    ngx_uint_t                 validate;
     ngx_chain_t               *cl, *in;
     ngx_http_faas_loc_conf_t  *flcf;
 
@@ -333,8 +332,6 @@ ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
 
-    validate = (flcf->validate_json != NGX_HTTP_FAAS_VALIDATE_OFF);
-
     if (flcf->pass_request_headers) {
         if (ngx_http_faas_payload_headers(r, flcf, &ctx->headers_json)
             != NGX_OK)
@@ -359,10 +356,6 @@ ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 
         data = payload.data;
         len = payload.len;
-        validate = 0;
-
-    } else if (data == ngx_http_faas_empty_payload) {
-        validate = 0;
     }
 
     b = ngx_calloc_buf(r->pool);
@@ -385,7 +378,11 @@ ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     ctx->body->next = NULL;
     ctx->body_len = len;
 
-    if (!validate) {
+    /* a body sent on as it is; not the request built as payload, nor "{}" */
+    if (flcf->payload == NGX_HTTP_FAAS_PAYLOAD_REQUEST
+        || data == ngx_http_faas_empty_payload
+        || flcf->validate_json == NGX_HTTP_FAAS_VALIDATE_OFF)
+    {
         return NGX_OK;
     }
 

@@ -43,21 +43,16 @@ ngx_http_faas_thread_validate(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
     ngx_thread_task_t           *task;
     ngx_http_faas_thread_ctx_t  *tctx;
 
-    task = ctx->validate_task;
-
+    task = ngx_thread_task_alloc(r->pool, sizeof(ngx_http_faas_thread_ctx_t));
     if (task == NULL) {
-        task = ngx_thread_task_alloc(r->pool,
-                                     sizeof(ngx_http_faas_thread_ctx_t));
-        if (task == NULL) {
-            return NGX_ERROR;
-        }
-
-        task->handler = ngx_http_faas_thread_handler;
-        task->event.handler = ngx_http_faas_thread_event_handler;
-        task->event.data = r;
-
-        ctx->validate_task = task;
+        return NGX_ERROR;
     }
+
+    task->handler = ngx_http_faas_thread_handler;
+    task->event.handler = ngx_http_faas_thread_event_handler;
+    task->event.data = r;
+
+    ctx->validate_task = task;
 
     b = ctx->body->buf;
 

@@ -13,14 +13,14 @@
 #define NGX_HTTP_FAAS_VAR_LAMBDA          0
 #define NGX_HTTP_FAAS_VAR_CREDENTIALS     1
 #define NGX_HTTP_FAAS_VAR_ERROR           2
+#define NGX_HTTP_FAAS_VAR_TOKEN_WAIT      3
+#define NGX_HTTP_FAAS_VAR_GATEWAY_STATUS  4
 
 
 static ngx_int_t ngx_http_faas_variable_str(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
-static ngx_int_t ngx_http_faas_variable_token_wait(ngx_http_request_t *r,
+static ngx_int_t ngx_http_faas_variable_number(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
-static ngx_int_t ngx_http_faas_variable_gateway_status(
-    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
 
 
 static ngx_http_variable_t  ngx_http_faas_variables[] = {
@@ -34,12 +34,11 @@ static ngx_http_variable_t  ngx_http_faas_variables[] = {
     { ngx_string("faas_error"), NULL, ngx_http_faas_variable_str,
       NGX_HTTP_FAAS_VAR_ERROR, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
-    { ngx_string("faas_token_wait"), NULL,
-      ngx_http_faas_variable_token_wait, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+    { ngx_string("faas_token_wait"), NULL, ngx_http_faas_variable_number,
+      NGX_HTTP_FAAS_VAR_TOKEN_WAIT, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
-    { ngx_string("faas_gateway_status"), NULL,
-      ngx_http_faas_variable_gateway_status, 0, NGX_HTTP_VAR_NOCACHEABLE,
-      0 },
+    { ngx_string("faas_gateway_status"), NULL, ngx_http_faas_variable_number,
+      NGX_HTTP_FAAS_VAR_GATEWAY_STATUS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };
@@ -108,27 +107,46 @@ ngx_http_faas_variable_str(ngx_http_request_t *r,
 }
 
 
-/* ms; a request still waiting (its client left) counts until now */
+/*
+ * $faas_token_wait: ms, a request still waiting (its client left) counts
+ * until now; $faas_gateway_status: the gateway's own status, 901 included,
+ * not found before it answered
+ */
 
 static ngx_int_t
-ngx_http_faas_variable_token_wait(ngx_http_request_t *r,
+ngx_http_faas_variable_number(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
     u_char               *p;
-    ngx_msec_t            ms;
+    ngx_uint_t            n;
     ngx_http_faas_ctx_t  *ctx;
 
     ctx = ngx_http_faas_stats_ctx(r);
 
-    if (ctx == NULL || ctx->cred == NULL) {
+    if (ctx == NULL) {
         v->not_found = 1;
         return NGX_OK;
     }
 
-    ms = ctx->token_wait;
+    if (data == NGX_HTTP_FAAS_VAR_TOKEN_WAIT) {
+        if (ctx->cred == NULL) {
+            v->not_found = 1;
+            return NGX_OK;
+        }
 
-    if (ctx->token_waiting) {
-        ms += ngx_current_msec - ctx->wait_start;
+        n = ctx->token_wait;
+
+        if (ctx->token_waiting) {
+            n += ngx_current_msec - ctx->wait_start;
+        }
+
+    } else { /* NGX_HTTP_FAAS_VAR_GATEWAY_STATUS */
+        n = ctx->gateway_status;
+
+        if (n == 0) {
+            v->not_found = 1;
+            return NGX_OK;
+        }
     }
 
     p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
@@ -136,38 +154,7 @@ ngx_http_faas_variable_token_wait(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    v->len = ngx_sprintf(p, "%M", ms) - p;
-    v->data = p;
-    v->valid = 1;
-    v->no_cacheable = 1;
-    v->not_found = 0;
-
-    return NGX_OK;
-}
-
-
-/* the gateway's own status, 901 included; empty before it answered */
-
-static ngx_int_t
-ngx_http_faas_variable_gateway_status(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data)
-{
-    u_char               *p;
-    ngx_http_faas_ctx_t  *ctx;
-
-    ctx = ngx_http_faas_stats_ctx(r);
-
-    if (ctx == NULL || ctx->gateway_status == 0) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    v->len = ngx_sprintf(p, "%ui", ctx->gateway_status) - p;
+    v->len = ngx_sprintf(p, "%ui", n) - p;
     v->data = p;
     v->valid = 1;
     v->no_cacheable = 1;
