@@ -490,7 +490,8 @@ ngx_int_t ngx_http_faas_zone_add(ngx_conf_t *cf,
     ngx_http_faas_main_conf_t *fmcf);
 ngx_int_t ngx_http_faas_store_get(ngx_http_faas_cred_t *cred,
     ngx_str_t *token, time_t *expires);
-ngx_int_t ngx_http_faas_store_claim(ngx_http_faas_cred_t *cred);
+ngx_int_t ngx_http_faas_store_claim(ngx_http_faas_cred_t *cred,
+    ngx_uint_t generation);
 void ngx_http_faas_store_release(ngx_http_faas_cred_t *cred);
 ngx_int_t ngx_http_faas_store_drop(ngx_http_faas_cred_t *cred,
     ngx_uint_t generation);

@@ -170,10 +170,14 @@ ngx_http_faas_store_get(ngx_http_faas_cred_t *cred, ngx_str_t *token,
 /*
  * One fetch at a time for all workers: the claim has a deadline, so that
  * a worker that dies while fetching does not stop the others for long.
+ * The caller claims for the token of the generation it saw last; if
+ * another worker has stored or dropped one since (NGX_DONE), there is
+ * nothing to fetch until the caller has looked again: looking and
+ * claiming are two holds of the lock, and a fetch can end between them.
  */
 
 ngx_int_t
-ngx_http_faas_store_claim(ngx_http_faas_cred_t *cred)
+ngx_http_faas_store_claim(ngx_http_faas_cred_t *cred, ngx_uint_t generation)
 {
     ngx_int_t                    rc;
     ngx_msec_t                   now;
@@ -184,8 +188,11 @@ ngx_http_faas_store_claim(ngx_http_faas_cred_t *cred)
 
     ngx_shmtx_lock(&cred->shpool->mutex);
 
-    if (node->fetcher != 0
-        && (ngx_msec_int_t) (node->claim_expires - now) > 0)
+    if (node->generation != generation) {
+        rc = NGX_DONE;
+
+    } else if (node->fetcher != 0
+               && (ngx_msec_int_t) (node->claim_expires - now) > 0)
     {
         rc = NGX_BUSY;
 

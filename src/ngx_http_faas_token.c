@@ -83,8 +83,13 @@ ngx_int_t
 ngx_http_faas_token_get(ngx_http_faas_cred_t *cred, ngx_str_t *token,
     ngx_uint_t *generation)
 {
-    time_t     now, expires;
-    ngx_int_t  rc;
+    time_t      now, expires;
+    ngx_int_t   rc;
+    ngx_uint_t  looks;
+
+    looks = 0;
+
+again:
 
     now = ngx_time();
 
@@ -114,7 +119,9 @@ ngx_http_faas_token_get(ngx_http_faas_cred_t *cred, ngx_str_t *token,
 
         if (now >= cred->cached_refresh && cred->fetch == NULL) {
             /* ahead of expiry: one worker refreshes, nobody waits */
-            if (ngx_http_faas_store_claim(cred) == NGX_OK) {
+            if (ngx_http_faas_store_claim(cred, cred->cached_generation)
+                == NGX_OK)
+            {
                 (void) ngx_http_faas_token_start(cred);
             }
         }
@@ -128,7 +135,16 @@ ngx_http_faas_token_get(ngx_http_faas_cred_t *cred, ngx_str_t *token,
         return NGX_AGAIN;
     }
 
-    rc = ngx_http_faas_store_claim(cred);
+    rc = ngx_http_faas_store_claim(cred, cred->cached_generation);
+
+    if (rc == NGX_DONE) {
+        /* a fetch of another worker ended since the look above */
+        if (looks++ == 0) {
+            goto again;
+        }
+
+        return NGX_AGAIN;
+    }
 
     if (rc == NGX_BUSY) {
         return NGX_AGAIN;
@@ -621,7 +637,13 @@ ngx_http_faas_token_poll(ngx_event_t *ev)
     }
 
     /* the fetching worker may have died: its claim runs out */
-    rc = ngx_http_faas_store_claim(cred);
+    rc = ngx_http_faas_store_claim(cred, cred->cached_generation);
+
+    if (rc == NGX_DONE) {
+        /* a token came between the look above and the claim */
+        ngx_http_faas_token_wake(cred, NGX_OK);
+        return;
+    }
 
     if (rc == NGX_OK) {
         (void) ngx_http_faas_token_start(cred);
@@ -686,10 +708,15 @@ ngx_http_faas_token_refresh(ngx_event_t *ev)
         return;
     }
 
-    rc = ngx_http_faas_store_claim(cred);
+    rc = ngx_http_faas_store_claim(cred, cred->cached_generation);
 
     if (rc == NGX_OK) {
         (void) ngx_http_faas_token_start(cred);
+        return;
+    }
+
+    if (rc == NGX_DONE) {
+        /* another worker renewed it: the next request takes it up */
         return;
     }
 
