@@ -834,6 +834,7 @@ sub run_tests {
             plan skip_all => "under valgrind: $b->{s}{no_valgrind}"
                 if $VALGRIND && exists $b->{s}{no_valgrind};
             eval { run_block($b); 1 } or fail("harness error: $@");
+            diag_failed_block() unless Test::More->builder->is_passing;
             stop_nginx();
         };
     }
@@ -1143,6 +1144,16 @@ sub make_regex {
     my ($text) = @_;
     my ($src, $flags) = $text =~ m{^qr/(.*)/([imsx]*)$}s or return undef;
     return eval { $flags ? qr/(?$flags:$src)/ : qr/$src/ };
+}
+
+# A block failed: its error log's lines at warn or worse (at most 20) say
+# why, also when no check of the block looked at the log.
+sub diag_failed_block {
+    my @l = grep { /\[(?:warn|error|crit|alert|emerg)\]/ }
+        split /\n/, error_log_text();
+    return unless @l;
+    splice @l, 20 if @l > 20;
+    diag(join "\n", 'error.log, lines at [warn] or worse:', @l);
 }
 
 sub tail {
