@@ -25,7 +25,12 @@ __DATA__
 === TEST 1: 200 concurrent requests over 2 workers make one token request
 --- workers: 2
 --- config
-location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
+# the stand-in accepts and forks one connection at a time: a burst of 100
+# TLS handshakes can take it longer than the default 5 s
+location /hello {
+    faas_connect_timeout 30s;
+    faas_invoke 11111111-1111-4111-8111-111111111111;
+}
 --- standin
 {"auth":{"delay":0.5}}
 --- request
@@ -33,6 +38,7 @@ POST /hello
 {"name":"Many"}
 --- parallel: 200
 --- concurrency: 100
+--- timeout: 40
 --- response_body_json
 {"greeting":"Hello, Many!"}
 --- auth_requests: 1
