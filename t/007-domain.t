@@ -56,7 +56,11 @@ POST /hello
 === TEST 2: one lookup per service for all workers, kept across a reload
 --- workers: 2
 --- config
-location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
+# the forking stand-in can take longer than 5 s to accept 100 handshakes
+location /hello {
+    faas_connect_timeout 30s;
+    faas_invoke 11111111-1111-4111-8111-111111111111;
+}
 --- standin
 {"domain":{"delay":0.5,
            "services":{"sentinel":"sentinel.faas.test:$TEST_NGINX_AUTH_PORT",
@@ -66,6 +70,7 @@ POST /hello
 {}
 --- parallel: 100
 --- concurrency: 100
+--- timeout: 40
 --- response_body_json
 {"greeting":"Hello, world!"}
 --- check_eval
