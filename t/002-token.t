@@ -25,8 +25,8 @@ __DATA__
 === TEST 1: 200 concurrent requests over 2 workers make one token request
 --- workers: 2
 --- config
-# the stand-in accepts and forks one connection at a time: a burst of 100
-# TLS handshakes can take it longer than the default 5 s
+# a burst of 100 TLS handshakes makes the stand-in start new processes,
+# which can take longer than the default 5 s on a loaded machine
 location /hello {
     faas_connect_timeout 30s;
     faas_invoke 11111111-1111-4111-8111-111111111111;

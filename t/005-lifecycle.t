@@ -181,7 +181,7 @@ ok($n >= 1 && $n <= 2, "one fetch after the dead worker's: $n in all");
 --- workers: 2
 --- config
 location /echo {
-    # a burst of 50 handshakes to the forking stand-in
+    # a burst of 50 handshakes: new stand-in processes, as in t/002 #1
     faas_connect_timeout 30s;
     faas_invoke 22222222-2222-4222-8222-222222222222;
     add_header X-Upstream-Status $upstream_status always;

@@ -9,7 +9,8 @@
 #              [--dns-port S] [--pidfile F] [--verbose]
 #
 # The HTTPS servers ("auth", "gateway" and, with --domain-port, "domain")
-# listen on 127.0.0.1 and fork a child per connection.  HTTP/1.0 and
+# listen on 127.0.0.1; each connection is served by one process of a pool
+# per server (see "Processes" below).  HTTP/1.0 and
 # 1.1, Content-Length or chunked request bodies, keep-alive on 1.1 unless
 # "Connection: close" (idle connections are closed after 60 s); the
 # connection is closed after an answer to HTTP/1.0.  The status line is
@@ -196,6 +197,8 @@ my %MISBEHAVE = map { ($_ => 1) } qw(close_before_answer
     close_mid_headers close_mid_body endless_headers endless_body
     lying_length_short lying_length_long bad_chunked html_200 stall);
 my $MISBEHAVE_LIMIT = 120;      # endless answers and stalls end by then
+my $SPARE = 4;                  # processes waiting for a connection
+my $POOL_MAX = 400;             # processes per server at most
 my $HTML_PAGE = "<!DOCTYPE html>\n<html><head><title>Welcome</title>"
     . "</head>\n<body><h1>It works!</h1><p>This is not JSON.</p>"
     . "</body></html>\n";
@@ -236,8 +239,9 @@ sub main {
         ssl_context(@$pair);
     }
 
-    my %role;
-    my $sel = IO::Select->new;
+    # the listeners are non-blocking: the pool's processes wait for them
+    # in select, and all but one of those woken find nothing to accept
+    my %listener;
     for ([auth => $opt{'auth-port'}], [gateway => $opt{'gw-port'}],
          [domain => $opt{'domain-port'}]) {
         my ($name, $port) = @$_;
@@ -246,50 +250,85 @@ sub main {
             LocalPort => $port, Listen => 128, ReuseAddr => 1,
             Proto => 'tcp')
             or die "$0: cannot listen on 127.0.0.1:$port ($name): $@\n";
-        $role{fileno $l} = $name;
-        $sel->add($l);
+        $l->blocking(0);
+        $listener{$name} = $l;
     }
+    my $sel = IO::Select->new;
+    my $dns;
     if (defined(my $port = $opt{'dns-port'})) {
-        my $u = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+        $dns = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
             LocalPort => $port, Proto => 'udp')
             or die "$0: cannot bind udp 127.0.0.1:$port (dns): $@\n";
-        $role{fileno $u} = 'dns';
-        $sel->add($u);
+        $sel->add($dns);
     }
-    write_pidfile($opt{pidfile}) if defined $opt{pidfile};
+    # Processes: each server has a pool of processes that accept and serve
+    # one connection at a time, then accept the next.  A new process pays
+    # for the copies of the pages it writes after fork (on a VM with slow
+    # page faults, a TLS handshake took 13 ms in a new process and 3 ms in
+    # one that served a connection before); the parent keeps $SPARE of
+    # them waiting per server, so that a burst of connections does not
+    # wait for one fork after another.  They tell the parent when they
+    # take and finish a connection, one line each on a pipe.
+    pipe(my $status_r, my $status_w) or die "$0: pipe: $!\n";
+    $status_w->autoflush(1);
+    $sel->add($status_r);
 
-    my %kids;
+    my (%kids, %idle, %count);
     my $stop = 0;
     local $SIG{TERM} = sub { $stop = 1 };
     local $SIG{INT} = sub { $stop = 1 };
     local $SIG{CHLD} = sub {
-        while ((my $pid = waitpid(-1, WNOHANG)) > 0) { delete $kids{$pid} }
+        while ((my $pid = waitpid(-1, WNOHANG)) > 0) {
+            my $kid = delete $kids{$pid} or next;
+            $count{$kid->{role}}--;
+            $idle{$kid->{role}}-- if $kid->{idle};
+        }
     };
     local $SIG{PIPE} = 'IGNORE';
 
+    my $spawn = sub {
+        my ($name) = @_;
+        my $pid = fork;
+        if (!defined $pid) {
+            warn "$0: fork: $!\n";
+            return 0;
+        }
+        if ($pid == 0) {
+            $SIG{$_} = 'DEFAULT' for qw(TERM INT CHLD);
+            close $_ for $sel->handles;
+            $_ eq $name or close $listener{$_} for keys %listener;
+            serve_pool($listener{$name}, $name, $tls{$name}, $status_w);
+            POSIX::_exit(0);
+        }
+        $kids{$pid} = { role => $name, idle => 1 };
+        $count{$name}++;
+        $idle{$name}++;
+        return 1;
+    };
+
+    write_pidfile($opt{pidfile}) if defined $opt{pidfile};
+
+    my $status = '';
     until ($stop) {
+        for my $name (keys %listener) {
+            while (($idle{$name} // 0) < $SPARE
+                   && ($count{$name} // 0) < $POOL_MAX) {
+                $spawn->($name) or last;
+            }
+        }
         my @ready = $sel->can_read(1);
-        for my $l (@ready) {
-            my $name = $role{fileno $l};
-            if ($name eq 'dns') {
-                serve_dns($l);
+        for my $h (@ready) {
+            if ($h == $status_r) {
+                sysread($status_r, $status, 4096, length $status) or next;
+                while ($status =~ s/^(\d+) (busy|idle)\n//) {
+                    my $kid = $kids{$1} or next;
+                    next if $kid->{idle} == ($2 eq 'idle');
+                    $kid->{idle} = ($2 eq 'idle') ? 1 : 0;
+                    $idle{$kid->{role}} += $kid->{idle} ? 1 : -1;
+                }
                 next;
             }
-            my $c = $l->accept or next;
-            my $pid = fork;
-            if (!defined $pid) {
-                warn "$0: fork: $!\n";
-                close $c;
-                next;
-            }
-            if ($pid == 0) {
-                $SIG{$_} = 'DEFAULT' for qw(TERM INT CHLD);
-                $sel->remove($_), close $_ for $sel->handles;
-                serve_connection($c, $name, @{ $tls{$name} });
-                POSIX::_exit(0);
-            }
-            $kids{$pid} = 1;
-            close $c;
+            serve_dns($h) if defined $dns && $h == $dns;
         }
     }
 
@@ -302,6 +341,26 @@ sub main {
     kill 'KILL', keys %kids;
     unlink $opt{pidfile} if defined $opt{pidfile};
     exit 0;
+}
+
+# One process of a server's pool: connection after connection until the
+# parent goes away.  A connection is told apart in the logs by pid and
+# count ("conn").
+sub serve_pool {
+    my ($l, $name, $tls, $status) = @_;
+    my $ppid = getppid;
+    my $n = 0;
+    my $sel = IO::Select->new($l);
+    while (getppid == $ppid) {
+        $sel->can_read(1) or next;
+        my $c = $l->accept or next;
+        $c->blocking(1);
+        syswrite $status, "$$ busy\n";
+        $n++;
+        serve_connection($c, $name, @$tls, "$$.$n");
+        close $c;
+        syswrite $status, "$$ idle\n";
+    }
 }
 
 sub write_pidfile {
@@ -342,7 +401,7 @@ sub ssl_context {
 }
 
 sub serve_connection {
-    my ($sock, $name, $cert, $key) = @_;
+    my ($sock, $name, $cert, $key, $id) = @_;
     my $ppid = getppid;
     my $ssl = IO::Socket::SSL->start_SSL($sock, SSL_server => 1,
         SSL_reuse_ctx => ssl_context($cert, $key), Timeout => 10);
@@ -352,7 +411,7 @@ sub serve_connection {
         return;
     }
     my $conn = { sock => $ssl, buf => '', ppid => $ppid, seq => 0,
-                 id => "$$", resumed => Net::SSLeay::session_reused(
+                 id => $id, resumed => Net::SSLeay::session_reused(
                      $ssl->_get_ssl_object) ? 1 : 0 };
     while (1) {
         my $req = read_request($conn) or last;
