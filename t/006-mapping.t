@@ -600,3 +600,55 @@ location /echo {
 }
 --- config_error
 unknown thread pool "nosuch"
+
+
+
+=== TEST 26: faas_validate_json threads: a body the pool's full queue refuses is checked in the worker, with the same answer
+--- log_level: debug
+--- main_config
+thread_pool faas threads=1 max_queue=1;
+--- config
+client_max_body_size 64m;
+client_body_buffer_size 64m;
+location /echo {
+    faas_validate_json threads=faas;
+    faas_invoke 22222222-2222-4222-8222-222222222222;
+}
+--- request
+POST /echo
+{"small":true}
+--- response_body_like: "payload":\{"small":true\}
+--- timeout: 60
+--- check_eval
+# Bodies whose one fault is at the very end, so that each check reads all
+# of it.  While the one thread checks 56 MB, three bodies of 100 KB come:
+# the first waits in the queue of one task, the others find it full.
+my $item = '{"a":[1,2.5,"x",true,null]}';
+my $big = '[' . join(',', ($item) x 2_000_000) . ',';
+my $small = '[' . join(',', ($item) x 3600) . ',';
+my $send = sub {
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+        PeerPort => server_port(), Proto => 'tcp') or die "connect: $!";
+    print $s "POST /echo HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+        . "Content-Length: " . length($_[0]) . "\r\n\r\n", $_[0];
+    return $s;
+};
+my @socks = ($send->($big));
+my $posted = qr/faas: JSON check of @{[ length $big ]} bytes in a thread/;
+for (1 .. 2000) {
+    last if error_log_text() =~ $posted;
+    select(undef, undef, undef, 0.005);
+}
+like(error_log_text(), $posted, 'the large body is being checked in the thread');
+push @socks, $send->($small) for 1 .. 3;
+my @answers = map { local $/; my $a = readline($_) // ''; close $_; $a } @socks;
+my @wrong = grep { !m{^HTTP/1\.1 400 .*"error":"invalid_json".*"message":"the request body is not valid JSON"}s } @answers;
+is(scalar @wrong, 0, 'all four got 400 invalid_json, from the thread or from the worker')
+    or diag(substr($wrong[0], 0, 300));
+my $overflows = () = error_log_text() =~ /thread pool "faas" queue overflow/g;
+cmp_ok($overflows, '>=', 1, 'the queue of one task was full for one of them at least');
+my $in_threads = () = error_log_text() =~ /faas: JSON check of \d+ bytes in a thread/g;
+is($in_threads + $overflows, 4,
+   'the bodies not checked in a thread were those the queue refused');
+is(scalar(grep { $_->{server} eq 'gateway' } standin_requests()), 1,
+   'the gateway got the small valid body only');
