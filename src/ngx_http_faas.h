@@ -626,6 +626,8 @@ ngx_int_t ngx_http_faas_status_handler(ngx_http_request_t *r);
 
 /* variables: $faas_lambda, $faas_error ... for log_format */
 ngx_int_t ngx_http_faas_variables_add(ngx_conf_t *cf);
+ngx_http_variable_value_t *ngx_http_faas_request_id(ngx_http_request_t *r,
+    ngx_uint_t index);
 
 /* errors: JSON error bodies for everything a faas location answers */
 ngx_int_t ngx_http_faas_error(ngx_http_request_t *r, ngx_int_t status,

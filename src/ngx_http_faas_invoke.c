@@ -828,7 +828,7 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
         return NGX_ERROR;
     }
 
-    id = ngx_http_get_indexed_variable(r, fmcf->request_id_index);
+    id = ngx_http_faas_request_id(r, fmcf->request_id_index);
     if (id == NULL || id->not_found) {
         return NGX_ERROR;
     }

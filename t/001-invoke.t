@@ -68,21 +68,38 @@ GET /echo
 
 
 
-=== TEST 4: X-Request-ID is the $request_id nginx logs
+=== TEST 4: X-Request-ID is the $request_id nginx logs, another one for each request in each worker; one nginx made first is kept
+--- workers: 2
 --- config
 location /hello {
     faas_invoke 11111111-1111-4111-8111-111111111111;
     add_header X-Seen-Request-ID $request_id always;
+    add_header X-Pid $pid always;
+}
+location /early {
+    set $early $request_id;
+    faas_invoke 11111111-1111-4111-8111-111111111111;
+    add_header X-Early-Request-ID $early always;
 }
 --- request
 POST /hello
 {}
+--- parallel: 200
+--- concurrency: 20
 --- response_headers_like
 X-Seen-Request-ID: ^[0-9a-f]{32}$
 --- check_eval
-my ($h) = $responses[0][2]{'x-seen-request-id'};
-my ($g) = grep { $_->{server} eq 'gateway' } standin_requests();
-is($g->{headers}{'x-request-id'}, $h, 'gateway got the logged request id');
+my %pids = map { $_->[2]{'x-pid'} => 1 } @responses;
+is(scalar keys %pids, 2, 'both workers answered');
+my %seen = map { $_->[2]{'x-seen-request-id'} => 1 } @responses;
+is(scalar keys %seen, 200, '200 requests, 200 different ids');
+my @sent = sort map { $_->{headers}{'x-request-id'} // '' }
+    grep { $_->{server} eq 'gateway' } standin_requests();
+is_deeply(\@sent, [sort keys %seen], 'the gateway got the ids nginx logs');
+my ($s, $h) = http_request('POST', '/early', '{}');
+my ($g) = grep { $_->{server} eq 'gateway' } (standin_requests())[-1];
+like($h->{'x-early-request-id'} // '', qr/^[0-9a-f]{32}$/, 'an id made by nginx before the module');
+is($g->{headers}{'x-request-id'}, $h->{'x-early-request-id'}, 'is the one sent');
 
 
 
