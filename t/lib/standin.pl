@@ -130,6 +130,7 @@ use IO::Select;
 use IO::Socket::INET;
 use IO::Socket::SSL;
 use JSON::PP;
+use List::Util qw(min);
 use MIME::Base64 qw(encode_base64url decode_base64url decode_base64);
 use POSIX qw(WNOHANG);
 use Socket qw(inet_aton);
@@ -273,16 +274,12 @@ sub main {
     $status_w->autoflush(1);
     $sel->add($status_r);
 
-    my (%kids, %idle, %count);
+    my %kids;                   # pid => { role => NAME, idle => 0|1 }
     my $stop = 0;
     local $SIG{TERM} = sub { $stop = 1 };
     local $SIG{INT} = sub { $stop = 1 };
     local $SIG{CHLD} = sub {
-        while ((my $pid = waitpid(-1, WNOHANG)) > 0) {
-            my $kid = delete $kids{$pid} or next;
-            $count{$kid->{role}}--;
-            $idle{$kid->{role}}-- if $kid->{idle};
-        }
+        while ((my $pid = waitpid(-1, WNOHANG)) > 0) { delete $kids{$pid} }
     };
     local $SIG{PIPE} = 'IGNORE';
 
@@ -301,8 +298,6 @@ sub main {
             POSIX::_exit(0);
         }
         $kids{$pid} = { role => $name, idle => 1 };
-        $count{$name}++;
-        $idle{$name}++;
         return 1;
     };
 
@@ -311,8 +306,9 @@ sub main {
     my $status = '';
     until ($stop) {
         for my $name (keys %listener) {
-            while (($idle{$name} // 0) < $SPARE
-                   && ($count{$name} // 0) < $POOL_MAX) {
+            my @pool = grep { $_->{role} eq $name } values %kids;
+            my $idle = grep { $_->{idle} } @pool;
+            for (1 .. min($SPARE - $idle, $POOL_MAX - @pool)) {
                 $spawn->($name) or last;
             }
         }
@@ -321,10 +317,7 @@ sub main {
             if ($h == $status_r) {
                 sysread($status_r, $status, 4096, length $status) or next;
                 while ($status =~ s/^(\d+) (busy|idle)\n//) {
-                    my $kid = $kids{$1} or next;
-                    next if $kid->{idle} == ($2 eq 'idle');
-                    $kid->{idle} = ($2 eq 'idle') ? 1 : 0;
-                    $idle{$kid->{role}} += $kid->{idle} ? 1 : -1;
+                    $kids{$1}{idle} = ($2 eq 'idle') ? 1 : 0 if $kids{$1};
                 }
                 next;
             }
