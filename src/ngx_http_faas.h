@@ -299,6 +299,7 @@ typedef struct {
     ngx_array_t                     creds;      /* ngx_http_faas_cred_t * */
     ngx_array_t                     invokes;    /* loc confs to resolve */
     ngx_array_t                     ssl;        /* ngx_http_faas_ssl_t */
+    ngx_array_t                    *blocks;     /* upstream{}s wrapped */
     ngx_shm_zone_t                 *shm_zone;
     ngx_slab_pool_t                *shpool;
     ngx_http_faas_fn_table_t       *functions;

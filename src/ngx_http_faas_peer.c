@@ -17,7 +17,31 @@ typedef struct {
     ngx_http_request_t             *request;
     ngx_uint_t                      start;
     ngx_uint_t                      tried;
+    unsigned                        reused:1;
 } ngx_http_faas_peer_data_t;
+
+
+/*
+ * An upstream{} block the gateway names keeps nginx's balancer and
+ * keepalive; on top, a faas request takes at most one kept connection,
+ * so that a gateway that drops kept connections costs one try more, not
+ * one per connection kept.
+ */
+typedef struct {
+    ngx_http_upstream_srv_conf_t   *upstream;
+    ngx_http_upstream_init_peer_pt  init;
+} ngx_http_faas_peer_block_t;
+
+
+typedef struct {
+    ngx_event_get_peer_pt           get;
+    ngx_event_free_peer_pt          free;
+    ngx_event_notify_peer_pt        notify;
+    ngx_event_set_peer_session_pt   set_session;
+    ngx_event_save_peer_session_pt  save_session;
+    void                           *data;
+    unsigned                        reused:1;
+} ngx_http_faas_peer_block_data_t;
 
 
 static ngx_int_t ngx_http_faas_peer_init(ngx_http_request_t *r,
@@ -40,6 +64,20 @@ static ngx_int_t ngx_http_faas_peer_store(ngx_http_faas_gateway_t *gw,
     ngx_log_t *log);
 static void ngx_http_faas_peer_cleanup(void *data);
 static void ngx_http_faas_peer_exit(void *data);
+static ngx_int_t ngx_http_faas_peer_block_wrap(ngx_conf_t *cf,
+    ngx_http_upstream_srv_conf_t *uscf);
+static ngx_int_t ngx_http_faas_peer_block_init(ngx_http_request_t *r,
+    ngx_http_upstream_srv_conf_t *uscf);
+static ngx_int_t ngx_http_faas_peer_block_get(ngx_peer_connection_t *pc,
+    void *data);
+static void ngx_http_faas_peer_block_free(ngx_peer_connection_t *pc,
+    void *data, ngx_uint_t state);
+static void ngx_http_faas_peer_block_notify(ngx_peer_connection_t *pc,
+    void *data, ngx_uint_t type);
+static ngx_int_t ngx_http_faas_peer_block_set_session(
+    ngx_peer_connection_t *pc, void *data);
+static void ngx_http_faas_peer_block_save_session(ngx_peer_connection_t *pc,
+    void *data);
 
 
 /*
@@ -52,8 +90,9 @@ ngx_int_t
 ngx_http_faas_peer_conf(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
 {
     ngx_url_t                       u;
+    ngx_uint_t                      i;
     ngx_http_faas_gateway_t        *gw;
-    ngx_http_upstream_srv_conf_t   *uscf;
+    ngx_http_upstream_srv_conf_t   *uscf, **uscfp;
     ngx_http_upstream_main_conf_t  *umcf;
 
     gw = &cred->gw;
@@ -71,6 +110,21 @@ ngx_http_faas_peer_conf(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
 
     if (gw->keepalive_requests == NGX_CONF_UNSET_UINT) {
         gw->keepalive_requests = 1000;
+    }
+
+    /* any upstream{} block may be a gateway host the Domain API names */
+    if (cred->dynamic[NGX_HTTP_FAAS_FAASGW]) {
+        umcf = ngx_http_conf_get_module_main_conf(cf,
+                                                  ngx_http_upstream_module);
+        uscfp = umcf->upstreams.elts;
+
+        for (i = 0; i < umcf->upstreams.nelts; i++) {
+            if ((uscfp[i]->flags & NGX_HTTP_UPSTREAM_CREATE)
+                && ngx_http_faas_peer_block_wrap(cf, uscfp[i]) != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
     }
 
     gw->upstream.peer.init = ngx_http_faas_peer_init;
@@ -101,7 +155,8 @@ ngx_http_faas_peer_conf(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
         }
 
         cred->upstream = uscf;
-        return NGX_OK;
+
+        return ngx_http_faas_peer_block_wrap(cf, uscf);
     }
 
     if (gw->naddrs) {
@@ -540,6 +595,7 @@ ngx_http_faas_peer_init(ngx_http_request_t *r,
     pd->request = r;
     pd->start = gw->next++;
     pd->tried = 0;
+    pd->reused = 0;
 
     u->peer.data = pd;
     u->peer.get = ngx_http_faas_peer_get;
@@ -570,6 +626,17 @@ ngx_http_faas_peer_get(ngx_peer_connection_t *pc, void *data)
 
     gw = pd->gw;
 
+    /*
+     * nginx's upstream gives a failure on a kept connection a try of its
+     * own: that try goes to the same address, on a new connection
+     */
+    if (pc->cached && pd->tried) {
+        pd->tried--;
+    }
+
+    pc->cached = 0;
+    pc->connection = NULL;
+
     if (gw->ncurrent == 0) {
         return NGX_BUSY;
     }
@@ -595,7 +662,11 @@ ngx_http_faas_peer_get(ngx_peer_connection_t *pc, void *data)
     pc->name->len = addr->name.len;
     ngx_memcpy(p, addr->name.data, addr->name.len);
 
-    /* a kept connection to that address */
+    /* a kept connection to that address, once per request at most */
+
+    if (pd->reused) {
+        return NGX_OK;
+    }
 
     for (q = ngx_queue_head(&gw->cache);
          q != ngx_queue_sentinel(&gw->cache);
@@ -630,6 +701,7 @@ ngx_http_faas_peer_get(ngx_peer_connection_t *pc, void *data)
 
         pc->connection = c;
         pc->cached = 1;
+        pd->reused = 1;
 
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, pc->log, 0,
                        "faas: gateway connection %p kept open is used", c);
@@ -831,5 +903,175 @@ ngx_http_faas_peer_save_session(ngx_peer_connection_t *pc, void *data)
 
     if (old) {
         ngx_ssl_free_session(old);
+    }
+}
+
+
+/* the block's own peer.init is called first, then faas requests wrapped */
+
+static ngx_int_t
+ngx_http_faas_peer_block_wrap(ngx_conf_t *cf,
+    ngx_http_upstream_srv_conf_t *uscf)
+{
+    ngx_uint_t                   i;
+    ngx_http_faas_peer_block_t  *block;
+    ngx_http_faas_main_conf_t   *fmcf;
+
+    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_faas_module);
+
+    if (fmcf->blocks == NULL) {
+        fmcf->blocks = ngx_array_create(cf->pool, 4,
+                                        sizeof(ngx_http_faas_peer_block_t));
+        if (fmcf->blocks == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    block = fmcf->blocks->elts;
+
+    for (i = 0; i < fmcf->blocks->nelts; i++) {
+        if (block[i].upstream == uscf) {
+            return NGX_OK;
+        }
+    }
+
+    block = ngx_array_push(fmcf->blocks);
+    if (block == NULL) {
+        return NGX_ERROR;
+    }
+
+    block->upstream = uscf;
+    block->init = uscf->peer.init;
+
+    uscf->peer.init = ngx_http_faas_peer_block_init;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_faas_peer_block_init(ngx_http_request_t *r,
+    ngx_http_upstream_srv_conf_t *uscf)
+{
+    ngx_uint_t                        i;
+    ngx_http_upstream_t              *u;
+    ngx_http_faas_main_conf_t        *fmcf;
+    ngx_http_faas_peer_block_t       *block;
+    ngx_http_faas_peer_block_data_t  *bd;
+
+    fmcf = ngx_http_get_module_main_conf(r, ngx_http_faas_module);
+    block = fmcf->blocks->elts;
+
+    for (i = 0; block[i].upstream != uscf; i++) {
+        /* void */
+    }
+
+    if (block[i].init(r, uscf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    u = r->upstream;
+
+    if (u->output.tag != (ngx_buf_tag_t) &ngx_http_faas_module) {
+        /* proxy_pass and others to the same block */
+        return NGX_OK;
+    }
+
+    bd = ngx_pcalloc(r->pool, sizeof(ngx_http_faas_peer_block_data_t));
+    if (bd == NULL) {
+        return NGX_ERROR;
+    }
+
+    bd->get = u->peer.get;
+    bd->free = u->peer.free;
+    bd->notify = u->peer.notify;
+    bd->set_session = u->peer.set_session;
+    bd->save_session = u->peer.save_session;
+    bd->data = u->peer.data;
+
+    u->peer.data = bd;
+    u->peer.get = ngx_http_faas_peer_block_get;
+    u->peer.free = ngx_http_faas_peer_block_free;
+    u->peer.notify = bd->notify ? ngx_http_faas_peer_block_notify : NULL;
+    u->peer.set_session = ngx_http_faas_peer_block_set_session;
+    u->peer.save_session = ngx_http_faas_peer_block_save_session;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_faas_peer_block_get(ngx_peer_connection_t *pc, void *data)
+{
+    ngx_http_faas_peer_block_data_t *bd = data;
+
+    ngx_int_t  rc;
+
+    rc = bd->get(pc, bd->data);
+
+    if (rc != NGX_DONE) {
+        return rc;
+    }
+
+    if (!bd->reused) {
+        bd->reused = 1;
+        return NGX_DONE;
+    }
+
+    /* a second kept connection: a new connection instead */
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, pc->log, 0,
+                   "faas: kept gateway connection %p not used again",
+                   pc->connection);
+
+    ngx_http_faas_peer_close(pc->connection);
+
+    pc->connection = NULL;
+    pc->cached = 0;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_faas_peer_block_free(ngx_peer_connection_t *pc, void *data,
+    ngx_uint_t state)
+{
+    ngx_http_faas_peer_block_data_t *bd = data;
+
+    bd->free(pc, bd->data, state);
+}
+
+
+static void
+ngx_http_faas_peer_block_notify(ngx_peer_connection_t *pc, void *data,
+    ngx_uint_t type)
+{
+    ngx_http_faas_peer_block_data_t *bd = data;
+
+    bd->notify(pc, bd->data, type);
+}
+
+
+static ngx_int_t
+ngx_http_faas_peer_block_set_session(ngx_peer_connection_t *pc, void *data)
+{
+    ngx_http_faas_peer_block_data_t *bd = data;
+
+    if (bd->set_session == NULL) {
+        return NGX_OK;
+    }
+
+    return bd->set_session(pc, bd->data);
+}
+
+
+static void
+ngx_http_faas_peer_block_save_session(ngx_peer_connection_t *pc, void *data)
+{
+    ngx_http_faas_peer_block_data_t *bd = data;
+
+    if (bd->save_session != NULL) {
+        bd->save_session(pc, bd->data);
     }
 }
