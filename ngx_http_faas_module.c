@@ -44,6 +44,23 @@ static ngx_conf_enum_t  ngx_http_faas_responses[] = {
 };
 
 
+/* a function (faas_response http) cannot order nginx about with these */
+static ngx_str_t  ngx_http_faas_hide_headers[] = {
+    ngx_string("X-Accel-Expires"),
+    ngx_string("X-Accel-Redirect"),
+    ngx_string("X-Accel-Limit-Rate"),
+    ngx_string("X-Accel-Buffering"),
+    ngx_string("X-Accel-Charset"),
+    ngx_null_string
+};
+
+
+#define NGX_HTTP_FAAS_IGNORE_HEADERS                                        \
+    (NGX_HTTP_UPSTREAM_IGN_XA_REDIRECT|NGX_HTTP_UPSTREAM_IGN_XA_EXPIRES      \
+     |NGX_HTTP_UPSTREAM_IGN_XA_LIMIT_RATE|NGX_HTTP_UPSTREAM_IGN_XA_BUFFERING \
+     |NGX_HTTP_UPSTREAM_IGN_XA_CHARSET)
+
+
 /* about 400 bytes each in the shared zone */
 static ngx_conf_num_bounds_t  ngx_http_faas_max_functions_bounds = {
     ngx_conf_check_num_bounds, 0, 1000000
@@ -162,6 +179,13 @@ static ngx_command_t  ngx_http_faas_commands[] = {
       ngx_conf_set_str_array_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_faas_loc_conf_t, pass_request_header),
+      NULL },
+
+    { ngx_string("faas_intercept_errors"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, upstream.intercept_errors),
       NULL },
 
     { ngx_string("faas_max_response_size"),
@@ -301,7 +325,9 @@ ngx_http_faas_create_loc_conf(ngx_conf_t *cf)
     /* the gateway's answer streams to the client as it comes */
     conf->upstream.buffering = 0;
     conf->upstream.ignore_client_abort = 0;
-    conf->upstream.intercept_errors = 0;
+    conf->upstream.intercept_errors = NGX_CONF_UNSET;
+    conf->upstream.hide_headers = NGX_CONF_UNSET_PTR;
+    conf->upstream.pass_headers = NGX_CONF_UNSET_PTR;
     conf->upstream.pass_request_headers = 0;
     conf->upstream.pass_request_body = 0;
 
@@ -314,6 +340,8 @@ ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 {
     ngx_http_faas_loc_conf_t *prev = parent;
     ngx_http_faas_loc_conf_t *conf = child;
+
+    ngx_hash_init_t  hash;
 
     static ngx_str_t  default_user = ngx_string("nginx");
     static ngx_str_t  default_source = ngx_string("nginx");
@@ -379,6 +407,25 @@ ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_size_value(conf->upstream.buffer_size,
                               prev->upstream.buffer_size,
                               (size_t) ngx_pagesize);
+
+    ngx_conf_merge_value(conf->upstream.intercept_errors,
+                         prev->upstream.intercept_errors, 0);
+
+    /* a function's X-Accel-* headers are no orders to nginx */
+    conf->upstream.ignore_headers = NGX_HTTP_FAAS_IGNORE_HEADERS;
+
+    hash.max_size = 512;
+    hash.bucket_size = ngx_align(64, ngx_cacheline_size);
+    hash.name = "faas_headers_hash";
+
+    if (ngx_http_upstream_hide_headers_hash(cf, &conf->upstream,
+                                            &prev->upstream,
+                                            ngx_http_faas_hide_headers,
+                                            &hash)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
 
     /* an invoke is not idempotent: try another server only before sending */
     conf->upstream.next_upstream = NGX_CONF_BITMASK_SET
@@ -632,11 +679,6 @@ ngx_http_faas_init(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    /* above the error filter: it holds back the header of http answers */
-    if (ngx_http_faas_response_filter_init(cf) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
     fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_faas_module);
 
     if (fmcf->creds.nelts == 0 && fmcf->invokes.nelts == 0) {
@@ -710,6 +752,15 @@ ngx_http_faas_resolve_invokes(ngx_conf_t *cf,
         }
 
         flcf->upstream.upstream = flcf->cred->upstream;
+
+        /*
+         * The module's own errors go to the location's error_page when
+         * it has one for them, whatever faas_intercept_errors says, and
+         * are never a reason to try another server.
+         */
+        flcf->upstream_errors = flcf->upstream;
+        flcf->upstream_errors.intercept_errors = 1;
+        flcf->upstream_errors.next_upstream &= ~NGX_HTTP_UPSTREAM_FT_STATUS;
     }
 
     return NGX_OK;

@@ -312,6 +312,7 @@ typedef struct {
 
 typedef struct {
     ngx_http_upstream_conf_t        upstream;
+    ngx_http_upstream_conf_t        upstream_errors;  /* the module's */
 
     ngx_http_complex_value_t       *lambda;
     ngx_http_complex_value_t       *user_id;
@@ -377,7 +378,9 @@ typedef struct {
     ngx_http_chunked_t              chunked;
     off_t                           length;
     ngx_uint_t                      gateway_status;
-    ngx_buf_t                      *gateway_body;   /* an error answer */
+    ngx_buf_t                      *answer;         /* read whole */
+    size_t                          answer_max;
+    ngx_chain_t                    *out;            /* what goes out then */
     ngx_buf_t                      *error_body;     /* our JSON error */
 
     ngx_str_t                       error_code;
@@ -391,10 +394,9 @@ typedef struct {
 
     unsigned                        function_error:1;
     unsigned                        replayed:1;
-    unsigned                        http_answer:1;
-    unsigned                        http_held:1;
-    unsigned                        http_too_large:1;
-    unsigned                        header_only:1;
+    unsigned                        whole:1;
+    unsigned                        answer_too_large:1;
+    unsigned                        answer_reusable:1;
     unsigned                        chunked_body:1;
     unsigned                        json_error:1;
     unsigned                        resolve_sync:1;
@@ -581,9 +583,8 @@ ngx_int_t ngx_http_faas_payload_request(ngx_http_request_t *r,
     ngx_str_t *out);
 
 /* response: faas_response http */
-ngx_int_t ngx_http_faas_response_filter_init(ngx_conf_t *cf);
-void ngx_http_faas_response_abort(ngx_http_request_t *r,
-    ngx_http_faas_ctx_t *ctx, ngx_int_t rc);
+ngx_int_t ngx_http_faas_response_headers(ngx_http_request_t *r,
+    ngx_http_faas_http_answer_t *a);
 
 /* platform: V1 or V2 gateways, and what each is sent */
 ngx_uint_t ngx_http_faas_platform_v2(ngx_uint_t platform, ngx_str_t *host);

@@ -44,6 +44,20 @@ static ngx_int_t ngx_http_faas_invoke_reinit_request(ngx_http_request_t *r);
 static ngx_int_t ngx_http_faas_invoke_process_status_line(
     ngx_http_request_t *r);
 static ngx_int_t ngx_http_faas_invoke_process_header(ngx_http_request_t *r);
+static ngx_int_t ngx_http_faas_invoke_process_answer(ngx_http_request_t *r);
+static ngx_int_t ngx_http_faas_invoke_read_answer(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx);
+static ngx_int_t ngx_http_faas_invoke_keep(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, u_char *pos, size_t size);
+static ngx_int_t ngx_http_faas_invoke_decide(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx);
+static ngx_int_t ngx_http_faas_invoke_answer(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_str_t *body);
+static ngx_int_t ngx_http_faas_invoke_answer_error(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, const char *code, ngx_str_t *message,
+    ngx_str_t *gw_code, ngx_str_t *gw_message);
+static ngx_int_t ngx_http_faas_invoke_parse_chunked(ngx_http_request_t *r,
+    ngx_buf_t *b, ngx_http_chunked_t *ctx);
 static ngx_int_t ngx_http_faas_invoke_filter_init(void *data);
 static ngx_int_t ngx_http_faas_invoke_copy_filter(void *data, ssize_t bytes);
 static ngx_int_t ngx_http_faas_invoke_chunked_filter(void *data,
@@ -52,8 +66,6 @@ static ngx_int_t ngx_http_faas_invoke_out(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, u_char *pos, u_char *last);
 static ngx_int_t ngx_http_faas_invoke_end(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, ngx_uint_t reusable);
-static ngx_int_t ngx_http_faas_invoke_function_error(ngx_http_request_t *r,
-    ngx_http_faas_ctx_t *ctx);
 static void ngx_http_faas_invoke_setup(ngx_http_request_t *r);
 static void ngx_http_faas_invoke_abort_request(ngx_http_request_t *r);
 static void ngx_http_faas_invoke_finalize_request(ngx_http_request_t *r,
@@ -926,7 +938,8 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_faas_invoke_reinit_request(ngx_http_request_t *r)
 {
-    ngx_http_faas_ctx_t  *ctx;
+    ngx_http_faas_ctx_t       *ctx;
+    ngx_http_faas_loc_conf_t  *flcf;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
 
@@ -939,10 +952,16 @@ ngx_http_faas_invoke_reinit_request(ngx_http_request_t *r)
 
     ctx->length = -1;
     ctx->gateway_status = 0;
-    ctx->gateway_body = NULL;
+    ctx->answer = NULL;
+    ctx->out = NULL;
     ctx->function_error = 0;
+    ctx->whole = 0;
+    ctx->answer_too_large = 0;
     ctx->chunked_body = 0;
 
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
+
+    r->upstream->conf = &flcf->upstream;
     r->upstream->process_header = ngx_http_faas_invoke_process_status_line;
     r->state = 0;
 
@@ -1092,41 +1111,400 @@ ngx_http_faas_invoke_process_header(ngx_http_request_t *r)
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
 
-    if (status < 100 || status > 599
-        || (flcf->response == NGX_HTTP_FAAS_RESPONSE_HTTP
-            && (status < 200 || status > 299)))
-    {
-        /*
-         * 901: the function failed, a client never sees such a status;
-         * with faas_response http, a gateway error is no page either
-         */
-        ctx->function_error = 1;
-        u->headers_in.status_n = NGX_HTTP_BAD_GATEWAY;
-        u->headers_in.content_length_n = -1;
+    /* 901: the function failed, a client never sees such a status */
+    ctx->function_error = (status < 100 || status > 599);
+
+    if (!ctx->function_error && flcf->response == NGX_HTTP_FAAS_RESPONSE_BODY) {
+        /* the gateway's answer streams to the client */
+        u->headers_in.status_n = status;
+        u->headers_in.content_length_n = ctx->length;
         return NGX_OK;
     }
 
-    u->headers_in.status_n = status;
-    u->headers_in.content_length_n = ctx->chunked_body ? -1 : ctx->length;
+    /*
+     * The function's response (faas_response http) or an error: the
+     * answer is read whole before anything goes to the client, so that an
+     * error can still be the operator's error_page.
+     */
 
-    /* the function's answer is the response: read it whole first */
-    if (flcf->response == NGX_HTTP_FAAS_RESPONSE_HTTP
-        && (r != r->main || !(r->method & NGX_HTTP_HEAD)))
+    ctx->whole = 1;
+    ctx->answer_reusable = 1;
+
+    if (!ctx->function_error && flcf->response == NGX_HTTP_FAAS_RESPONSE_HTTP
+        && status >= 200 && status <= 299)
     {
-        ctx->http_answer = 1;
-        ctx->http_body = NULL;
+        ctx->answer_max = flcf->max_response_size;
 
-        /* refused as soon as its first bytes come */
-        ctx->http_too_large = (ctx->length > (off_t) flcf->max_response_size);
+    } else {
+        ctx->answer_max = NGX_HTTP_FAAS_ERROR_BODY_MAX;
+    }
 
-        /* auth_request asks for the header only: the status is in the body */
-        if (r->header_only) {
-            ctx->header_only = 1;
-            r->header_only = 0;
+    if (status == NGX_HTTP_NO_CONTENT || status == NGX_HTTP_NOT_MODIFIED) {
+        ctx->length = 0;
+        ctx->chunked_body = 0;
+    }
+
+    if (ctx->length == -1 && !ctx->chunked_body) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "faas: the gateway's answer has neither "
+                      "\"Content-Length\" nor chunks");
+        return NGX_HTTP_UPSTREAM_INVALID_HEADER;
+    }
+
+    if (ctx->length > (off_t) ctx->answer_max) {
+        /* refused before its first byte */
+        ctx->answer_too_large = 1;
+        return ngx_http_faas_invoke_decide(r, ctx);
+    }
+
+    u->process_header = ngx_http_faas_invoke_process_answer;
+
+    return ngx_http_faas_invoke_process_answer(r);
+}
+
+
+/* the body of an answer read whole, as each read brings it */
+
+static ngx_int_t
+ngx_http_faas_invoke_process_answer(ngx_http_request_t *r)
+{
+    ngx_int_t             rc;
+    ngx_http_upstream_t  *u;
+    ngx_http_faas_ctx_t  *ctx;
+
+    u = r->upstream;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+
+    rc = ngx_http_faas_invoke_read_answer(r, ctx);
+
+    if (rc == NGX_AGAIN) {
+        /* what was read is kept: the buffer takes the next read */
+        u->buffer.pos = u->buffer.start;
+        u->buffer.last = u->buffer.start;
+        return NGX_AGAIN;
+    }
+
+    if (rc == NGX_DECLINED) {
+        return NGX_HTTP_UPSTREAM_INVALID_HEADER;
+    }
+
+    if (rc != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    u->buffer.pos = u->buffer.last;
+
+    return ngx_http_faas_invoke_decide(r, ctx);
+}
+
+
+/*
+ * NGX_OK: the whole answer, or as much as may be kept; NGX_AGAIN: more to
+ * come; NGX_DECLINED: bad chunks; NGX_ERROR: no memory
+ */
+
+static ngx_int_t
+ngx_http_faas_invoke_read_answer(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx)
+{
+    size_t      n;
+    ngx_int_t   rc;
+    ngx_buf_t  *b;
+
+    b = &r->upstream->buffer;
+
+    while (ctx->chunked_body) {
+
+        rc = ngx_http_faas_invoke_parse_chunked(r, b, &ctx->chunked);
+
+        if (rc == NGX_OK) {
+            n = (size_t) ngx_min((off_t) (b->last - b->pos),
+                                 ctx->chunked.size);
+
+            if (ngx_http_faas_invoke_keep(r, ctx, b->pos, n) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            b->pos += n;
+            ctx->chunked.size -= n;
+
+            if (ctx->answer_too_large) {
+                return NGX_OK;
+            }
+
+            continue;
         }
+
+        if (rc == NGX_DONE) {
+            ctx->answer_reusable = (b->pos == b->last);
+            return NGX_OK;
+        }
+
+        if (rc == NGX_AGAIN) {
+            return NGX_AGAIN;
+        }
+
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "faas: the gateway sent an invalid chunked answer");
+
+        return NGX_DECLINED;
+    }
+
+    n = (size_t) ngx_min((off_t) (b->last - b->pos), ctx->length);
+
+    if (ngx_http_faas_invoke_keep(r, ctx, b->pos, n) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    b->pos += n;
+    ctx->length -= n;
+
+    if (ctx->length > 0 && !ctx->answer_too_large) {
+        return NGX_AGAIN;
+    }
+
+    if (b->pos != b->last) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "faas: the gateway sent more data than "
+                      "\"Content-Length\" said");
+
+        /* what follows is not the start of an answer */
+        ctx->answer_reusable = 0;
     }
 
     return NGX_OK;
+}
+
+
+/* up to answer_max bytes kept; beyond, the answer is too large */
+
+static ngx_int_t
+ngx_http_faas_invoke_keep(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
+    u_char *pos, size_t size)
+{
+    u_char     *p;
+    size_t      len, room;
+    ngx_buf_t  *b;
+
+    if (size == 0) {
+        return NGX_OK;
+    }
+
+    if (ctx->answer == NULL) {
+        ctx->answer = ngx_create_temp_buf(r->pool,
+                                          ngx_min(ctx->answer_max, 16384));
+        if (ctx->answer == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    b = ctx->answer;
+    len = b->last - b->pos;
+
+    if (size > ctx->answer_max - len) {
+        /* an error answer is parsed as far as it was kept */
+        ctx->answer_too_large = 1;
+        size = ctx->answer_max - len;
+    }
+
+    if ((size_t) (b->end - b->last) < size) {
+        room = ngx_min(ctx->answer_max, 2 * (len + size));
+
+        p = ngx_pnalloc(r->pool, room);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(p, b->pos, len);
+
+        b->start = p;
+        b->pos = p;
+        b->last = p + len;
+        b->end = p + room;
+    }
+
+    b->last = ngx_cpymem(b->last, pos, size);
+
+    return NGX_OK;
+}
+
+
+/* the whole answer is in: the response, or an error */
+
+static ngx_int_t
+ngx_http_faas_invoke_decide(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
+{
+    ngx_int_t                     rc;
+    ngx_str_t                     body, raw, message, gw_code, gw_message;
+    ngx_uint_t                    status;
+    const char                   *code, *error;
+    ngx_http_upstream_t          *u;
+    ngx_http_faas_http_answer_t   a;
+    u_char                        buf[NGX_HTTP_FAAS_ERROR_LEN];
+
+    u = r->upstream;
+    status = ctx->status.code;
+
+    u->keepalive = ctx->answer_reusable && !ctx->answer_too_large
+                   && !u->headers_in.connection_close;
+
+    body.data = ctx->answer ? ctx->answer->pos : (u_char *) "";
+    body.len = ctx->answer ? (size_t) (ctx->answer->last - body.data) : 0;
+
+    if (ctx->function_error || status < 200 || status > 299) {
+
+        (void) ngx_http_faas_json_gateway_error(r->pool, body.data, body.len,
+                                                &gw_code, &gw_message);
+
+        if (ctx->function_error) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "faas: the function failed, gateway status %ui: "
+                          "\"%V\" \"%V\"", status, &gw_code, &gw_message);
+
+            code = "function_error";
+            ngx_str_set(&message, "the function failed");
+
+        } else {
+            /* faas_response http: the raw error goes to the log only */
+            raw.data = body.data;
+            raw.len = ngx_min(body.len, 512);
+
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "faas: the gateway answered status %ui: \"%V\"",
+                          status, &raw);
+
+            code = "gateway_error";
+            message.data = buf;
+            message.len = ngx_snprintf(buf, sizeof(buf),
+                                       "the gateway answered status %ui",
+                                       status)
+                          - buf;
+        }
+
+        return ngx_http_faas_invoke_answer_error(r, ctx, code, &message,
+                                                 &gw_code, &gw_message);
+    }
+
+    if (ctx->answer_too_large) {
+        error = "the answer is larger than faas_max_response_size";
+        rc = NGX_ERROR;
+
+    } else if (ctx->event) {
+        rc = ngx_http_faas_response_parse_event(r->pool, body.data, body.len,
+                                                &a, &error);
+
+    } else {
+        rc = ngx_http_faas_response_parse(r->pool, body.data, body.len, &a,
+                                          &error);
+    }
+
+    if (rc != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "faas: the function's answer is not an HTTP response: "
+                      "%s", error);
+
+        message.data = (u_char *) error;
+        message.len = ngx_strlen(error);
+
+        return ngx_http_faas_invoke_answer_error(r, ctx,
+                                                 "bad_function_response",
+                                                 &message, NULL, NULL);
+    }
+
+    /* the function's status, headers and body, as a backend's */
+
+    r->headers_out.content_type.len = 0;
+    r->headers_out.content_type_len = 0;
+
+    if (ngx_http_faas_response_headers(r, &a) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    u->headers_in.status_n = a.status;
+
+    return ngx_http_faas_invoke_answer(r, ctx, &a.body);
+}
+
+
+/* what goes out in place of the gateway's body */
+
+static ngx_int_t
+ngx_http_faas_invoke_answer(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
+    ngx_str_t *body)
+{
+    ngx_buf_t            *b;
+    ngx_http_upstream_t  *u;
+
+    u = r->upstream;
+
+    u->headers_in.content_length_n = body->len;
+
+    if (body->len == 0) {
+        ctx->out = NULL;
+        return NGX_OK;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->out = ngx_alloc_chain_link(r->pool);
+    if (ctx->out == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = body->data;
+    b->last = body->data + body->len;
+    b->memory = 1;
+    b->flush = 1;
+    b->tag = u->output.tag;
+
+    ctx->out->buf = b;
+    ctx->out->next = NULL;
+
+    return NGX_OK;
+}
+
+
+/*
+ * A 502 of the module's: the operator's error_page for it takes over,
+ * as for nginx's own errors; without one, the JSON error goes out.
+ */
+
+static ngx_int_t
+ngx_http_faas_invoke_answer_error(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, const char *code, ngx_str_t *message,
+    ngx_str_t *gw_code, ngx_str_t *gw_message)
+{
+    ngx_str_t                  body, name;
+    ngx_http_upstream_t       *u;
+    ngx_http_faas_loc_conf_t  *flcf;
+
+    u = r->upstream;
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
+
+    (void) ngx_http_faas_error(r, NGX_HTTP_BAD_GATEWAY, code, "%V", message);
+
+    if (gw_code != NULL) {
+        /* a sane length for a client */
+        gw_code->len = ngx_min(gw_code->len, 128);
+        gw_message->len = ngx_min(gw_message->len, 256);
+    }
+
+    name.data = (u_char *) code;
+    name.len = ngx_strlen(code);
+
+    body.data = ngx_http_faas_json_error(r->pool, &name, message, gw_code,
+                                         gw_message, &body.len);
+    if (body.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    u->headers_in.status_n = NGX_HTTP_BAD_GATEWAY;
+    u->conf = &flcf->upstream_errors;
+
+    return ngx_http_faas_invoke_answer(r, ctx, &body);
 }
 
 
@@ -1135,11 +1513,23 @@ ngx_http_faas_invoke_filter_init(void *data)
 {
     ngx_http_request_t  *r = data;
 
-    ngx_http_upstream_t  *u;
-    ngx_http_faas_ctx_t  *ctx;
+    ngx_chain_t          **ll;
+    ngx_http_upstream_t   *u;
+    ngx_http_faas_ctx_t   *ctx;
 
     u = r->upstream;
     ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+
+    if (ctx->whole) {
+        /* decided already: the response's body is in memory */
+        u->length = 0;
+
+        for (ll = &u->out_bufs; *ll; ll = &(*ll)->next) { /* void */ }
+
+        *ll = ctx->out;
+
+        return NGX_OK;
+    }
 
     if (ctx->status.code == NGX_HTTP_NO_CONTENT
         || ctx->status.code == NGX_HTTP_NOT_MODIFIED)
@@ -1228,7 +1618,7 @@ ngx_http_faas_invoke_chunked_filter(void *data, ssize_t bytes)
 
     for ( ;; ) {
 
-        rc = ngx_http_parse_chunked(r, buf, &ctx->chunked);
+        rc = ngx_http_faas_invoke_parse_chunked(r, buf, &ctx->chunked);
 
         if (rc == NGX_OK) {
             pos = buf->pos;
@@ -1273,14 +1663,12 @@ ngx_http_faas_invoke_chunked_filter(void *data, ssize_t bytes)
 }
 
 
-/* a piece of the gateway's body: to the client, or kept for an error */
+/* a piece of the gateway's body, to the client as it comes */
 
 static ngx_int_t
 ngx_http_faas_invoke_out(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
     u_char *pos, u_char *last)
 {
-    size_t                n;
-    ngx_buf_t            *b;
     ngx_chain_t          *cl, **ll;
     ngx_http_upstream_t  *u;
 
@@ -1289,23 +1677,6 @@ ngx_http_faas_invoke_out(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
     }
 
     u = r->upstream;
-
-    if (ctx->function_error) {
-        if (ctx->gateway_body == NULL) {
-            ctx->gateway_body = ngx_create_temp_buf(r->pool,
-                                                NGX_HTTP_FAAS_ERROR_BODY_MAX);
-            if (ctx->gateway_body == NULL) {
-                return NGX_ERROR;
-            }
-        }
-
-        b = ctx->gateway_body;
-        n = ngx_min((size_t) (last - pos), (size_t) (b->end - b->last));
-
-        b->last = ngx_cpymem(b->last, pos, n);
-
-        return NGX_OK;
-    }
 
     for (cl = u->out_bufs, ll = &u->out_bufs; cl; cl = cl->next) {
         ll = &cl->next;
@@ -1340,102 +1711,6 @@ ngx_http_faas_invoke_end(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
 
     u->keepalive = reusable && !u->headers_in.connection_close;
 
-    if (ctx->function_error) {
-        return ngx_http_faas_invoke_function_error(r, ctx);
-    }
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_faas_invoke_function_error(ngx_http_request_t *r,
-    ngx_http_faas_ctx_t *ctx)
-{
-    u_char               *body;
-    size_t                len;
-    ngx_str_t             code, message, gw_code, gw_message, raw;
-    ngx_buf_t            *b;
-    ngx_chain_t          *cl, **ll;
-    ngx_http_upstream_t  *u;
-    u_char                buf[sizeof("the gateway answered status 999")];
-
-    u = r->upstream;
-
-    if (ctx->gateway_body != NULL) {
-        (void) ngx_http_faas_json_gateway_error(r->pool, ctx->gateway_body->pos,
-                                            ctx->gateway_body->last
-                                            - ctx->gateway_body->pos,
-                                            &gw_code, &gw_message);
-
-    } else {
-        ngx_str_null(&gw_code);
-        ngx_str_null(&gw_message);
-    }
-
-    if (ctx->gateway_status >= 100 && ctx->gateway_status <= 599) {
-        /* faas_response http: the raw error goes to the log only */
-        raw.data = ctx->gateway_body ? ctx->gateway_body->pos : NULL;
-        raw.len = 0;
-
-        if (ctx->gateway_body) {
-            raw.len = ngx_min(512, (size_t) (ctx->gateway_body->last
-                                             - ctx->gateway_body->pos));
-        }
-
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "faas: the gateway answered status %ui: \"%V\"",
-                      ctx->gateway_status, &raw);
-
-        ngx_str_set(&code, "gateway_error");
-
-        message.data = buf;
-        message.len = ngx_sprintf(buf, "the gateway answered status %ui",
-                                  ctx->gateway_status)
-                      - buf;
-
-    } else {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "faas: the function failed, gateway status %ui: "
-                      "\"%V\" \"%V\"", ctx->gateway_status, &gw_code,
-                      &gw_message);
-
-        ngx_str_set(&code, "function_error");
-        ngx_str_set(&message, "the function failed");
-    }
-
-    /* a sane length for a client */
-    gw_code.len = ngx_min(gw_code.len, 128);
-    gw_message.len = ngx_min(gw_message.len, 256);
-
-    ctx->answered_code = code;
-
-    body = ngx_http_faas_json_error(r->pool, &code, &message, &gw_code,
-                                    &gw_message, &len);
-    if (body == NULL) {
-        return NGX_ERROR;
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    cl = ngx_alloc_chain_link(r->pool);
-
-    if (b == NULL || cl == NULL) {
-        return NGX_ERROR;
-    }
-
-    b->pos = body;
-    b->last = body + len;
-    b->memory = 1;
-    b->flush = 1;
-    b->tag = u->output.tag;
-
-    cl->buf = b;
-    cl->next = NULL;
-
-    for (ll = &u->out_bufs; *ll; ll = &(*ll)->next) { /* void */ }
-
-    *ll = cl;
-
     return NGX_OK;
 }
 
@@ -1462,8 +1737,6 @@ ngx_http_faas_invoke_finalize_request(ngx_http_request_t *r, ngx_int_t rc)
     if (ctx != NULL && ctx->replay.posted) {
         ngx_delete_posted_event(&ctx->replay);
     }
-
-    ngx_http_faas_response_abort(r, ctx, rc);
 }
 
 
@@ -1489,4 +1762,18 @@ ngx_http_faas_invoke_setup(ngx_http_request_t *r)
     u->input_filter_init = ngx_http_faas_invoke_filter_init;
     u->input_filter = ngx_http_faas_invoke_copy_filter;
     u->input_filter_ctx = r;
+}
+
+
+/* nginx 1.27.2 can keep a chunked answer's trailers: none are kept here */
+
+static ngx_int_t
+ngx_http_faas_invoke_parse_chunked(ngx_http_request_t *r, ngx_buf_t *b,
+    ngx_http_chunked_t *ctx)
+{
+#if (nginx_version >= 1027002)
+    return ngx_http_parse_chunked(r, b, ctx, 0);
+#else
+    return ngx_http_parse_chunked(r, b, ctx);
+#endif
 }

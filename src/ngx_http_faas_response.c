@@ -3,8 +3,9 @@
  * Copyright (C) ngx_http_faas_module authors
  *
  * faas_response http: the function decides the status, the headers and
- * the body.  Its whole answer is read first (the header is held back by a
- * filter), then turned into the response.
+ * the body.  Its whole answer is read before anything goes to the client
+ * (ngx_http_faas_invoke.c), then parsed here; its headers become the
+ * upstream's headers, so that nginx treats them as a backend's.
  */
 
 
@@ -13,28 +14,12 @@
 #include <cjson/cJSON.h>
 
 
-static ngx_int_t ngx_http_faas_response_header_filter(ngx_http_request_t *r);
-static ngx_int_t ngx_http_faas_response_body_filter(ngx_http_request_t *r,
-    ngx_chain_t *in);
-static ngx_int_t ngx_http_faas_response_keep(ngx_http_request_t *r,
-    ngx_http_faas_ctx_t *ctx, ngx_chain_t *in, size_t max);
-static ngx_int_t ngx_http_faas_response_send(ngx_http_request_t *r,
-    ngx_http_faas_ctx_t *ctx);
-static ngx_int_t ngx_http_faas_response_error(ngx_http_request_t *r,
-    ngx_http_faas_ctx_t *ctx, ngx_uint_t status, ngx_str_t *code,
-    ngx_str_t *message);
-static ngx_int_t ngx_http_faas_response_out(ngx_http_request_t *r,
-    ngx_http_faas_ctx_t *ctx, ngx_buf_t *b);
 static ngx_int_t ngx_http_faas_response_object(ngx_pool_t *pool,
     cJSON *root, ngx_http_faas_http_answer_t *a, const char **error);
 static ngx_int_t ngx_http_faas_response_header(ngx_pool_t *pool,
     ngx_http_faas_http_answer_t *a, cJSON *name, cJSON *value,
     const char **error);
 static ngx_uint_t ngx_http_faas_response_token(u_char *p, size_t len);
-
-
-static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
-static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 
 
 /* nginx owns these: they are never taken from a function */
@@ -47,19 +32,6 @@ static ngx_str_t  ngx_http_faas_response_skip[] = {
     ngx_string("proxy-connection"),
     ngx_null_string
 };
-
-
-ngx_int_t
-ngx_http_faas_response_filter_init(ngx_conf_t *cf)
-{
-    ngx_http_next_header_filter = ngx_http_top_header_filter;
-    ngx_http_top_header_filter = ngx_http_faas_response_header_filter;
-
-    ngx_http_next_body_filter = ngx_http_top_body_filter;
-    ngx_http_top_body_filter = ngx_http_faas_response_body_filter;
-
-    return NGX_OK;
-}
 
 
 /*
@@ -381,324 +353,56 @@ ngx_http_faas_response_token(u_char *p, size_t len)
 }
 
 
-static ngx_int_t
-ngx_http_faas_response_header_filter(ngx_http_request_t *r)
-{
-    ngx_http_faas_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
-
-    if (ctx == NULL || !ctx->http_answer) {
-        return ngx_http_next_header_filter(r);
-    }
-
-    /* held until the function's whole answer is in */
-    ctx->http_held = 1;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_faas_response_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
-{
-    ngx_int_t                  rc;
-    ngx_http_faas_ctx_t       *ctx;
-    ngx_http_faas_loc_conf_t  *flcf;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
-
-    if (ctx == NULL || !ctx->http_held) {
-        return ngx_http_next_body_filter(r, in);
-    }
-
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
-
-    rc = ngx_http_faas_response_keep(r, ctx, in, flcf->max_response_size);
-
-    if (rc == NGX_ERROR) {
-        return NGX_ERROR;
-    }
-
-    if (rc == NGX_AGAIN && !ctx->http_too_large) {
-        return NGX_OK;
-    }
-
-    ctx->http_held = 0;
-    ctx->http_answer = 0;
-
-    rc = ngx_http_faas_response_send(r, ctx);
-
-    /* an answer over the limit: the client has its error, stop reading */
-    if (ctx->http_too_large && rc != NGX_ERROR) {
-        return NGX_ERROR;
-    }
-
-    return rc;
-}
-
-
 /*
- * The gateway failed while the function's answer was held back: nothing
- * went to the client yet, so it can still get a JSON error.
+ * The function's headers as the gateway's own: nginx's upstream handlers
+ * see them (Content-Type, Set-Cookie, Cache-Control, Location ...), the
+ * location's hidden headers are left out, and $upstream_http_* work.
  */
 
-void
-ngx_http_faas_response_abort(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
-    ngx_int_t rc)
+ngx_int_t
+ngx_http_faas_response_headers(ngx_http_request_t *r,
+    ngx_http_faas_http_answer_t *a)
 {
-    ngx_str_t  code, message;
+    ngx_uint_t                      i;
+    ngx_keyval_t                   *kv;
+    ngx_table_elt_t                *h;
+    ngx_http_upstream_t            *u;
+    ngx_http_upstream_header_t     *hh;
+    ngx_http_upstream_main_conf_t  *umcf;
 
-    if (ctx == NULL || !ctx->http_held || rc == 0 || rc == NGX_DONE) {
-        return;
-    }
+    u = r->upstream;
+    umcf = ngx_http_get_module_main_conf(r, ngx_http_upstream_module);
 
-    ctx->http_held = 0;
-    ctx->http_answer = 0;
+    kv = a->headers.elts;
 
-    if (rc == NGX_HTTP_GATEWAY_TIME_OUT) {
-        ngx_str_set(&code, "gateway_timeout");
-        ngx_str_set(&message, "the function gateway did not answer in time");
+    for (i = 0; i < a->headers.nelts; i++) {
 
-    } else {
-        ngx_str_set(&code, "gateway_error");
-        ngx_str_set(&message, "the function gateway broke off its answer");
-        rc = NGX_HTTP_BAD_GATEWAY;
-    }
-
-    (void) ngx_http_faas_response_error(r, ctx, rc, &code, &message);
-}
-
-
-/* NGX_OK when the last buffer came, NGX_AGAIN before */
-
-static ngx_int_t
-ngx_http_faas_response_keep(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
-    ngx_chain_t *in, size_t max)
-{
-    size_t        size, len;
-    u_char       *p;
-    ngx_buf_t    *b;
-    ngx_uint_t    last;
-    ngx_chain_t  *cl;
-
-    last = 0;
-
-    for (cl = in; cl; cl = cl->next) {
-        b = cl->buf;
-        size = b->last - b->pos;
-
-        /* a subrequest's last buffer is last_in_chain */
-        if (b->last_buf || b->last_in_chain) {
-            last = 1;
-        }
-
-        if (size == 0 || ctx->http_too_large) {
-            b->pos = b->last;
-            continue;
-        }
-
-        if (ctx->http_body == NULL) {
-            ctx->http_body = ngx_create_temp_buf(r->pool,
-                                                 ngx_min(max, 16384));
-            if (ctx->http_body == NULL) {
-                return NGX_ERROR;
-            }
-        }
-
-        len = ctx->http_body->last - ctx->http_body->pos;
-
-        if (len + size > max) {
-            ctx->http_too_large = 1;
-            b->pos = b->last;
-            continue;
-        }
-
-        if ((size_t) (ctx->http_body->end - ctx->http_body->last) < size) {
-            p = ngx_pnalloc(r->pool, ngx_min(max, 2 * (len + size)));
-            if (p == NULL) {
-                return NGX_ERROR;
-            }
-
-            ngx_memcpy(p, ctx->http_body->pos, len);
-
-            ctx->http_body->start = p;
-            ctx->http_body->pos = p;
-            ctx->http_body->last = p + len;
-            ctx->http_body->end = p + ngx_min(max, 2 * (len + size));
-        }
-
-        ctx->http_body->last = ngx_cpymem(ctx->http_body->last, b->pos, size);
-        b->pos = b->last;
-    }
-
-    return last ? NGX_OK : NGX_AGAIN;
-}
-
-
-static ngx_int_t
-ngx_http_faas_response_send(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
-{
-    u_char                       *data;
-    size_t                        len;
-    ngx_int_t                     rc;
-    ngx_str_t                     code, message;
-    ngx_buf_t                    *b;
-    ngx_uint_t                    i;
-    const char                   *error;
-    ngx_keyval_t                 *kv;
-    ngx_table_elt_t              *h;
-    ngx_http_faas_http_answer_t   a;
-
-    data = ctx->http_body ? ctx->http_body->pos : (u_char *) "";
-    len = ctx->http_body ? (size_t) (ctx->http_body->last - data) : 0;
-
-    if (ctx->http_too_large) {
-        error = "the answer is larger than faas_max_response_size";
-        rc = NGX_ERROR;
-
-    } else if (ctx->event) {
-        rc = ngx_http_faas_response_parse_event(r->pool, data, len, &a,
-                                                &error);
-
-    } else {
-        rc = ngx_http_faas_response_parse(r->pool, data, len, &a, &error);
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (rc != NGX_OK) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "faas: the function's answer is not an HTTP response: "
-                      "%s", error);
-
-        ngx_str_set(&code, "bad_function_response");
-        message.data = (u_char *) error;
-        message.len = ngx_strlen(error);
-
-        return ngx_http_faas_response_error(r, ctx, NGX_HTTP_BAD_GATEWAY,
-                                            &code, &message);
-    }
-
-    r->headers_out.status = a.status;
-    r->headers_out.content_type.len = 0;
-    r->headers_out.content_type_len = 0;
-    r->headers_out.content_type_lowcase = NULL;
-
-    kv = a.headers.elts;
-
-    for (i = 0; i < a.headers.nelts; i++) {
-
-        if (kv[i].key.len == 12
-            && ngx_strncasecmp(kv[i].key.data,
-                               (u_char *) "content-type", 12)
-               == 0)
-        {
-            r->headers_out.content_type = kv[i].value;
-            r->headers_out.content_type_len = kv[i].value.len;
-            continue;
-        }
-
-        h = ngx_list_push(&r->headers_out.headers);
+        h = ngx_list_push(&u->headers_in.headers);
         if (h == NULL) {
             return NGX_ERROR;
         }
 
-        h->hash = 1;
         h->key = kv[i].key;
         h->value = kv[i].value;
-        h->lowcase_key = NULL;
 
-        /* so that nginx does not add its own as well */
-        if (h->key.len == 6
-            && ngx_strncasecmp(h->key.data, (u_char *) "server", 6) == 0)
-        {
-            r->headers_out.server = h;
+        h->lowcase_key = ngx_pnalloc(r->pool, h->key.len);
+        if (h->lowcase_key == NULL) {
+            return NGX_ERROR;
+        }
 
-        } else if (h->key.len == 4
-                   && ngx_strncasecmp(h->key.data, (u_char *) "date", 4)
-                      == 0)
-        {
-            r->headers_out.date = h;
+        h->hash = ngx_hash_strlow(h->lowcase_key, h->key.data, h->key.len);
+
+#if (nginx_version >= 1023000)
+        h->next = NULL;
+#endif
+
+        hh = ngx_hash_find(&umcf->headers_in_hash, h->hash, h->lowcase_key,
+                           h->key.len);
+
+        if (hh != NULL && hh->handler(r, h, hh->offset) != NGX_OK) {
+            return NGX_ERROR;
         }
     }
 
-    b->pos = a.body.data;
-    b->last = a.body.data + a.body.len;
-
-    return ngx_http_faas_response_out(r, ctx, b);
-}
-
-
-/* a JSON error instead of the function's answer */
-
-static ngx_int_t
-ngx_http_faas_response_error(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
-    ngx_uint_t status, ngx_str_t *code, ngx_str_t *message)
-{
-    size_t      len;
-    ngx_buf_t  *b;
-
-    ctx->answered_code = *code;
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_ERROR;
-    }
-
-    b->pos = ngx_http_faas_json_error(r->pool, code, message, NULL, NULL,
-                                      &len);
-    if (b->pos == NULL) {
-        return NGX_ERROR;
-    }
-
-    b->last = b->pos + len;
-
-    r->headers_out.status = status;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-
-    return ngx_http_faas_response_out(r, ctx, b);
-}
-
-
-/* the held header, now decided, and the body after it */
-
-static ngx_int_t
-ngx_http_faas_response_out(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
-    ngx_buf_t *b)
-{
-    ngx_int_t    rc;
-    ngx_chain_t  out;
-
-    r->headers_out.status_line.len = 0;
-    r->headers_out.content_length_n = b->last - b->pos;
-
-    if (r->headers_out.content_length) {
-        r->headers_out.content_length->hash = 0;
-        r->headers_out.content_length = NULL;
-    }
-
-    if (ctx->header_only) {
-        r->header_only = 1;
-    }
-
-    rc = ngx_http_next_header_filter(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    b->memory = (b->pos != b->last);
-    b->last_buf = (r == r->main);
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_next_body_filter(r, &out);
+    return NGX_OK;
 }
