@@ -588,7 +588,7 @@ location /echo {
     faas_invoke 22222222-2222-4222-8222-222222222222;
 }
 --- config_error
-invalid value "maybe" in "faas_validate_json", it must be "on", "off" or "threads[=POOL]"
+invalid value "maybe" in "faas_validate_json" directive, it must be "on", "off" or "threads[=POOL]"
 
 
 

@@ -752,7 +752,7 @@ faas_status_max_functions many;
 --- config
 location = /status { faas_status; }
 --- config_error
-"faas_status_max_functions" directive invalid number
+invalid value "many" in "faas_status_max_functions" directive, it must be a number from 0 to 1000000
 
 
 
@@ -762,7 +762,7 @@ faas_status_max_functions 1000001;
 --- config
 location = /status { faas_status; }
 --- config_error
-value must be between 0 and 1000000
+invalid value "1000001" in "faas_status_max_functions" directive, it must be a number from 0 to 1000000
 
 
 
