@@ -622,6 +622,7 @@ ngx_http_faas_ctx_t *ngx_http_faas_stats_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_faas_stats_request(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
 ngx_int_t ngx_http_faas_stats_filter_init(ngx_conf_t *cf);
+ngx_uint_t ngx_http_faas_uuid_valid(ngx_str_t *id);
 void ngx_http_faas_stats_fetch_failed(ngx_http_faas_cred_t *cred,
     ngx_uint_t reason);
 void ngx_http_faas_stats_wait(ngx_http_faas_ctx_t *ctx);
