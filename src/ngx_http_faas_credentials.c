@@ -330,8 +330,7 @@ ngx_http_faas_cred_set_secret(ngx_conf_t *cf,
         path.len = value->len - 5;
         path.data = value->data + 5;
 
-        if (ngx_http_faas_cred_read_secret(cf, cred, &path) != NGX_OK)
-        {
+        if (ngx_http_faas_cred_read_secret(cf, cred, &path) != NGX_OK) {
             return NGX_CONF_ERROR;
         }
 
