@@ -22,6 +22,10 @@ static char *ngx_http_faas_validate_json(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_faas_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_faas_set_enum(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_faas_max_functions(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_faas_resolve_invokes(ngx_conf_t *cf,
     ngx_http_faas_main_conf_t *fmcf);
 static ngx_int_t ngx_http_faas_token_ssl(ngx_conf_t *cf,
@@ -62,9 +66,7 @@ static ngx_str_t  ngx_http_faas_hide_headers[] = {
 
 
 /* about 400 bytes each in the shared zone */
-static ngx_conf_num_bounds_t  ngx_http_faas_max_functions_bounds = {
-    ngx_conf_check_num_bounds, 0, 1000000
-};
+#define NGX_HTTP_FAAS_MAX_FUNCTIONS_LIMIT  1000000
 
 
 static ngx_command_t  ngx_http_faas_commands[] = {
@@ -148,14 +150,14 @@ static ngx_command_t  ngx_http_faas_commands[] = {
 
     { ngx_string("faas_payload"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_faas_set_enum,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_faas_loc_conf_t, payload),
       &ngx_http_faas_payloads },
 
     { ngx_string("faas_response"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_faas_set_enum,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_faas_loc_conf_t, response),
       &ngx_http_faas_responses },
@@ -204,10 +206,10 @@ static ngx_command_t  ngx_http_faas_commands[] = {
 
     { ngx_string("faas_status_max_functions"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_faas_max_functions,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_http_faas_main_conf_t, max_functions),
-      &ngx_http_faas_max_functions_bounds },
+      0,
+      NULL },
 
       ngx_null_command
 };
@@ -603,9 +605,9 @@ ngx_http_faas_validate_json(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         || value[1].len == 8)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid value \"%V\" in \"%V\", it must be "
-                           "\"on\", \"off\" or \"threads[=POOL]\"",
-                           &value[1], &cmd->name);
+                           "invalid value \"%V\" in \"%V\" directive, "
+                           "it must be \"on\", \"off\" or "
+                           "\"threads[=POOL]\"", &value[1], &cmd->name);
         return NGX_CONF_ERROR;
     }
 
@@ -652,6 +654,77 @@ ngx_http_faas_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     clcf->handler = ngx_http_faas_status_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+/* as ngx_conf_set_enum_slot(), with a message that names the directive */
+
+static char *
+ngx_http_faas_set_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    u_char           *last, names[NGX_HTTP_FAAS_ENUM_NAMES_LEN];
+    ngx_str_t        *value;
+    ngx_uint_t       *np;
+    ngx_conf_enum_t  *e;
+
+    np = (ngx_uint_t *) (p + cmd->offset);
+
+    if (*np != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (e = cmd->post; e->name.len; e++) {
+        if (e->name.len == value[1].len
+            && ngx_strcasecmp(e->name.data, value[1].data) == 0)
+        {
+            *np = e->value;
+            return NGX_CONF_OK;
+        }
+    }
+
+    last = ngx_http_faas_conf_enum_names(names, names + sizeof(names),
+                                         cmd->post);
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid value \"%V\" in \"%V\" directive, %*s",
+                       &value[1], &cmd->name, (size_t) (last - names),
+                       names);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_faas_max_functions(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_faas_main_conf_t *fmcf = conf;
+
+    ngx_int_t   n;
+    ngx_str_t  *value;
+
+    if (fmcf->max_functions != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    n = ngx_atoi(value[1].data, value[1].len);
+
+    if (n == NGX_ERROR || n > NGX_HTTP_FAAS_MAX_FUNCTIONS_LIMIT) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\" directive, "
+                           "it must be a number from 0 to %d", &value[1],
+                           &cmd->name, NGX_HTTP_FAAS_MAX_FUNCTIONS_LIMIT);
+        return NGX_CONF_ERROR;
+    }
+
+    fmcf->max_functions = n;
 
     return NGX_CONF_OK;
 }

@@ -29,6 +29,9 @@
 #define NGX_HTTP_FAAS_REGION_EMEA         1
 #define NGX_HTTP_FAAS_REGION_APAC         2
 
+/* room for "it must be "a", "b" or "c"" in configuration messages */
+#define NGX_HTTP_FAAS_ENUM_NAMES_LEN      128
+
 #define NGX_HTTP_FAAS_PAYLOAD_BODY        0
 #define NGX_HTTP_FAAS_PAYLOAD_REQUEST     1
 
@@ -247,6 +250,11 @@ struct ngx_http_faas_cred_s {
     time_t                          refresh_before;
     ngx_uint_t                      client_auth;
     ngx_uint_t                      platform;
+
+    /* hosts the region implies, not written by the operator */
+    unsigned                        region_default:1;
+    unsigned                        region_token:1;
+    unsigned                        region_gateway:1;
 
     u_char                         *conf_file;
     ngx_uint_t                      conf_line;
@@ -487,6 +495,8 @@ ngx_int_t ngx_http_faas_cred_init(ngx_conf_t *cf,
     ngx_http_faas_main_conf_t *fmcf);
 ngx_http_faas_cred_t *ngx_http_faas_cred_find(ngx_http_faas_main_conf_t *fmcf,
     ngx_str_t *name);
+u_char *ngx_http_faas_conf_enum_names(u_char *buf, u_char *last,
+    ngx_conf_enum_t *e);
 
 /* the shared zone that holds tokens */
 ngx_int_t ngx_http_faas_zone_add(ngx_conf_t *cf,
@@ -531,7 +541,8 @@ ngx_http_faas_client_t *ngx_http_faas_client_create(ngx_log_t *log,
 void ngx_http_faas_client_start(ngx_http_faas_client_t *client);
 void ngx_http_faas_client_close(ngx_http_faas_client_t *client);
 ngx_int_t ngx_http_faas_endpoint_parse(ngx_conf_t *cf, ngx_str_t *url,
-    ngx_http_faas_endpoint_t *ep, const char *directive);
+    ngx_http_faas_endpoint_t *ep, const char *directive,
+    ngx_str_t *cred_name);
 
 /* peer: the gateway's addresses, kept connections, TLS sessions */
 ngx_int_t ngx_http_faas_peer_conf(ngx_conf_t *cf, ngx_http_faas_cred_t *cred);
@@ -613,6 +624,7 @@ ngx_http_faas_ctx_t *ngx_http_faas_stats_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_faas_stats_request(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
 ngx_int_t ngx_http_faas_stats_filter_init(ngx_conf_t *cf);
+ngx_uint_t ngx_http_faas_uuid_valid(ngx_str_t *id);
 void ngx_http_faas_stats_fetch_failed(ngx_http_faas_cred_t *cred,
     ngx_uint_t reason);
 void ngx_http_faas_stats_wait(ngx_http_faas_ctx_t *ctx);

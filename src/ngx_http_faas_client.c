@@ -34,7 +34,8 @@ static u_char *ngx_http_faas_client_log_error(ngx_log_t *log, u_char *buf,
 
 ngx_int_t
 ngx_http_faas_endpoint_parse(ngx_conf_t *cf, ngx_str_t *url,
-    ngx_http_faas_endpoint_t *ep, const char *directive)
+    ngx_http_faas_endpoint_t *ep, const char *directive,
+    ngx_str_t *cred_name)
 {
     u_char     *p;
     ngx_url_t   u;
@@ -43,8 +44,10 @@ ngx_http_faas_endpoint_parse(ngx_conf_t *cf, ngx_str_t *url,
         || ngx_strncasecmp(url->data, (u_char *) "https://", 8) != 0)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%s\": invalid URL \"%V\", expected "
-                           "https://HOST[:PORT]/PATH", directive, url);
+                           "\"%s\" of \"faas_credentials\" \"%V\": "
+                           "invalid URL \"%V\", expected "
+                           "https://HOST[:PORT]/PATH", directive, cred_name,
+                           url);
         return NGX_ERROR;
     }
 
@@ -59,8 +62,10 @@ ngx_http_faas_endpoint_parse(ngx_conf_t *cf, ngx_str_t *url,
     u.no_resolve = 1;
 
     if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%s\": %s in \"%V\"",
-                           directive, u.err ? u.err : "invalid URL", url);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" of \"faas_credentials\" \"%V\": %s "
+                           "in \"%V\"", directive, cred_name,
+                           u.err ? u.err : "invalid URL", url);
         return NGX_ERROR;
     }
 

@@ -59,8 +59,11 @@ static ngx_int_t ngx_http_faas_cred_domain(ngx_conf_t *cf,
 static char *ngx_http_faas_cred_set_refresh(ngx_conf_t *cf,
     ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
     ngx_str_t *value);
+static char *ngx_http_faas_cred_invalid(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value, const char *must);
 static ngx_int_t ngx_http_faas_cred_read_secret(ngx_conf_t *cf,
-    ngx_str_t *path, ngx_str_t *secret);
+    ngx_http_faas_cred_t *cred, ngx_str_t *path);
 static char *ngx_http_faas_cred_finish(ngx_conf_t *cf,
     ngx_http_faas_cred_t *cred);
 static char *ngx_http_faas_cred_gateway(ngx_conf_t *cf,
@@ -68,6 +71,10 @@ static char *ngx_http_faas_cred_gateway(ngx_conf_t *cf,
 static ngx_int_t ngx_http_faas_cred_token_request(ngx_conf_t *cf,
     ngx_http_faas_cred_t *cred);
 static ngx_int_t ngx_http_faas_cred_key(ngx_http_faas_cred_t *cred);
+static ngx_int_t ngx_http_faas_cred_region_resolve(ngx_conf_t *cf,
+    ngx_http_faas_cred_t *cred, const char *role, const char *directive,
+    ngx_str_t *host, in_port_t port, ngx_addr_t **addrs,
+    ngx_uint_t *naddrs);
 
 
 static ngx_conf_enum_t  ngx_http_faas_client_auths[] = {
@@ -136,11 +143,12 @@ static ngx_http_faas_cred_command_t  ngx_http_faas_cred_commands[] = {
 };
 
 
-/* region prefixes, in the order of NGX_HTTP_FAAS_REGION_* */
-static ngx_str_t  ngx_http_faas_regions[] = {
-    ngx_string("us"),
-    ngx_string("emea"),
-    ngx_string("apac")
+/* in the order of NGX_HTTP_FAAS_REGION_*, as the host prefixes below */
+static ngx_conf_enum_t  ngx_http_faas_regions[] = {
+    { ngx_string("us"), NGX_HTTP_FAAS_REGION_US },
+    { ngx_string("emea"), NGX_HTTP_FAAS_REGION_EMEA },
+    { ngx_string("apac"), NGX_HTTP_FAAS_REGION_APAC },
+    { ngx_null_string, 0 }
 };
 
 static char  *ngx_http_faas_region_hosts[] = { "va", "lo", "sy" };
@@ -296,7 +304,9 @@ ngx_http_faas_cred_set_id(ngx_conf_t *cf,
         if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z')
               || (*p >= 'A' && *p <= 'Z') || *p == '-' || *p == '_'))
         {
-            return "may hold only letters, digits, \"-\" and \"_\"";
+            return ngx_http_faas_cred_invalid(cf, cmd, cred, value,
+                                              "it may hold only letters, "
+                                              "digits, \"-\" and \"_\"");
         }
     }
 
@@ -320,9 +330,7 @@ ngx_http_faas_cred_set_secret(ngx_conf_t *cf,
         path.len = value->len - 5;
         path.data = value->data + 5;
 
-        if (ngx_http_faas_cred_read_secret(cf, &path, &cred->client_secret)
-            != NGX_OK)
-        {
+        if (ngx_http_faas_cred_read_secret(cf, cred, &path) != NGX_OK) {
             return NGX_CONF_ERROR;
         }
 
@@ -359,8 +367,8 @@ ngx_http_faas_cred_set_secret(ngx_conf_t *cf,
 
 
 static ngx_int_t
-ngx_http_faas_cred_read_secret(ngx_conf_t *cf, ngx_str_t *path,
-    ngx_str_t *secret)
+ngx_http_faas_cred_read_secret(ngx_conf_t *cf, ngx_http_faas_cred_t *cred,
+    ngx_str_t *path)
 {
     u_char           *p, *last;
     ssize_t           n;
@@ -378,8 +386,9 @@ ngx_http_faas_cred_read_secret(ngx_conf_t *cf, ngx_str_t *path,
 
     if (fd == NGX_INVALID_FILE) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "\"client_secret\": cannot open secret file "
-                           "\"%s\"", name.data);
+                           "\"client_secret\" of \"faas_credentials\" "
+                           "\"%V\": cannot open secret file \"%s\"",
+                           &cred->name, name.data);
         return NGX_ERROR;
     }
 
@@ -396,9 +405,10 @@ ngx_http_faas_cred_read_secret(ngx_conf_t *cf, ngx_str_t *path,
 
     } else {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"client_secret\": secret file \"%s\" is not "
-                           "a regular file of at most %d bytes", name.data,
-                           NGX_HTTP_FAAS_SECRET_MAX);
+                           "\"client_secret\" of \"faas_credentials\" "
+                           "\"%V\": secret file \"%s\" is not a regular "
+                           "file of at most %d bytes", &cred->name,
+                           name.data, NGX_HTTP_FAAS_SECRET_MAX);
         (void) ngx_close_file(fd);
         return NGX_ERROR;
     }
@@ -407,8 +417,9 @@ ngx_http_faas_cred_read_secret(ngx_conf_t *cf, ngx_str_t *path,
 
     if (n == NGX_ERROR || p == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "\"client_secret\": cannot read secret file "
-                           "\"%s\"", name.data);
+                           "\"client_secret\" of \"faas_credentials\" "
+                           "\"%V\": cannot read secret file \"%s\"",
+                           &cred->name, name.data);
         return NGX_ERROR;
     }
 
@@ -426,13 +437,14 @@ ngx_http_faas_cred_read_secret(ngx_conf_t *cf, ngx_str_t *path,
 
     if (p == last) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"client_secret\": secret file \"%s\" is empty",
-                           name.data);
+                           "\"client_secret\" of \"faas_credentials\" "
+                           "\"%V\": secret file \"%s\" is empty",
+                           &cred->name, name.data);
         return NGX_ERROR;
     }
 
-    secret->data = p;
-    secret->len = last - p;
+    cred->client_secret.data = p;
+    cred->client_secret.len = last - p;
 
     return NGX_OK;
 }
@@ -443,30 +455,28 @@ ngx_http_faas_cred_set_region(ngx_conf_t *cf,
     ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
     ngx_str_t *value)
 {
-    ngx_uint_t  i;
+    u_char           *last, buf[NGX_HTTP_FAAS_ENUM_NAMES_LEN];
+    ngx_conf_enum_t  *e;
 
     if (cred->region != NGX_CONF_UNSET_UINT) {
         return "is duplicate";
     }
 
-    for (i = 0; i < sizeof(ngx_http_faas_regions) / sizeof(ngx_str_t); i++) {
-        if (ngx_http_faas_regions[i].len == value->len
-            && ngx_strncasecmp(ngx_http_faas_regions[i].data, value->data,
-                               value->len) == 0)
+    for (e = ngx_http_faas_regions; e->name.len; e++) {
+        if (e->name.len == value->len
+            && ngx_strncasecmp(e->name.data, value->data, value->len) == 0)
         {
-            cred->region = i;
+            cred->region = e->value;
             return NGX_CONF_OK;
         }
     }
 
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "\"region\" of \"faas_credentials\" \"%V\": unknown "
-                       "region \"%V\", expected us, emea or apac",
-                       &cred->name, value);
+    last = ngx_http_faas_conf_enum_names(buf, buf + sizeof(buf) - 1,
+                                         ngx_http_faas_regions);
+    *last = '\0';
 
-    return NGX_CONF_ERROR;
+    return ngx_http_faas_cred_invalid(cf, cmd, cred, value, (char *) buf);
 }
-
 
 
 static char *
@@ -485,7 +495,8 @@ ngx_http_faas_cred_set_number(ngx_conf_t *cf,
 
     n = ngx_atoi(value->data, value->len);
     if (n == NGX_ERROR) {
-        return "has an invalid number";
+        return ngx_http_faas_cred_invalid(cf, cmd, cred, value,
+                                          "it must be a number");
     }
 
     *field = n;
@@ -509,7 +520,9 @@ ngx_http_faas_cred_set_msec(ngx_conf_t *cf,
 
     ms = ngx_parse_time(value, 0);
     if (ms == (ngx_msec_t) NGX_ERROR || ms == 0) {
-        return "has an invalid time value";
+        return ngx_http_faas_cred_invalid(cf, cmd, cred, value,
+                                          "it must be a time over 0, "
+                                          "e.g. \"10s\"");
     }
 
     *field = ms;
@@ -518,25 +531,22 @@ ngx_http_faas_cred_set_msec(ngx_conf_t *cf,
 }
 
 
-/* one of the names of cmd->values; else "must be "a", "b" or "c"" */
+/* one of the names of cmd->values */
 
 static char *
 ngx_http_faas_cred_set_enum(ngx_conf_t *cf,
     ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
     ngx_str_t *value)
 {
-    u_char           *p, *err;
-    size_t            len;
-    ngx_uint_t        *field;
-    ngx_conf_enum_t   *e;
+    u_char           *last, buf[NGX_HTTP_FAAS_ENUM_NAMES_LEN];
+    ngx_uint_t       *field;
+    ngx_conf_enum_t  *e;
 
     field = (ngx_uint_t *) ((u_char *) cred + cmd->offset);
 
     if (*field != NGX_CONF_UNSET_UINT) {
         return "is duplicate";
     }
-
-    len = sizeof("must be ");
 
     for (e = cmd->values; e->name.len; e++) {
         if (e->name.len == value->len
@@ -545,29 +555,54 @@ ngx_http_faas_cred_set_enum(ngx_conf_t *cf,
             *field = e->value;
             return NGX_CONF_OK;
         }
-
-        len += e->name.len + sizeof("\"\" or ") - 1;
     }
 
-    err = ngx_pnalloc(cf->pool, len);
-    if (err == NULL) {
-        return NGX_CONF_ERROR;
-    }
+    last = ngx_http_faas_conf_enum_names(buf, buf + sizeof(buf) - 1,
+                                         cmd->values);
+    *last = '\0';
 
-    p = ngx_cpymem(err, "must be ", sizeof("must be ") - 1);
+    return ngx_http_faas_cred_invalid(cf, cmd, cred, value, (char *) buf);
+}
 
-    for (e = cmd->values; e->name.len; e++) {
-        if (e != cmd->values) {
-            p = (e[1].name.len) ? ngx_cpymem(p, ", ", 2)
-                                : ngx_cpymem(p, " or ", 4);
+
+/*
+ * "it must be "a", "b" or "c"": the names of an enum, for the messages
+ * of this block and of the module's directives
+ */
+
+u_char *
+ngx_http_faas_conf_enum_names(u_char *buf, u_char *last, ngx_conf_enum_t *e)
+{
+    u_char           *p;
+    ngx_conf_enum_t  *first;
+
+    p = ngx_slprintf(buf, last, "it must be ");
+
+    for (first = e; e->name.len; e++) {
+        if (e != first) {
+            p = ngx_slprintf(p, last, e[1].name.len ? ", " : " or ");
         }
 
-        p = ngx_sprintf(p, "\"%V\"", &e->name);
+        p = ngx_slprintf(p, last, "\"%V\"", &e->name);
     }
 
-    *p = '\0';
+    return p;
+}
 
-    return (char *) err;
+
+/* nginx's form: invalid value "x" in "key" of "faas_credentials" "name" */
+
+static char *
+ngx_http_faas_cred_invalid(ngx_conf_t *cf,
+    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
+    ngx_str_t *value, const char *must)
+{
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid value \"%V\" in \"%V\" of "
+                       "\"faas_credentials\" \"%V\", %s",
+                       value, &cmd->name, &cred->name, must);
+
+    return NGX_CONF_ERROR;
 }
 
 
@@ -584,7 +619,9 @@ ngx_http_faas_cred_set_ttl(ngx_conf_t *cf,
 
     s = ngx_parse_time(value, 1);
     if (s == (time_t) NGX_ERROR || s == 0) {
-        return "has an invalid time value";
+        return ngx_http_faas_cred_invalid(cf, cmd, cred, value,
+                                          "it must be a time of at least "
+                                          "1s, e.g. \"10m\"");
     }
 
     cred->domain_ttl = s;
@@ -606,7 +643,9 @@ ngx_http_faas_cred_set_refresh(ngx_conf_t *cf,
 
     s = ngx_parse_time(value, 1);
     if (s == (time_t) NGX_ERROR) {
-        return "has an invalid time value";
+        return ngx_http_faas_cred_invalid(cf, cmd, cred, value,
+                                          "it must be a time in seconds, "
+                                          "e.g. \"60s\"");
     }
 
     cred->refresh_before = s;
@@ -642,6 +681,7 @@ ngx_http_faas_cred_finish(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
 
     if (cred->region == NGX_CONF_UNSET_UINT) {
         cred->region = NGX_HTTP_FAAS_REGION_US;
+        cred->region_default = 1;
     }
 
     if (cred->token_timeout == NGX_CONF_UNSET_MSEC) {
@@ -671,6 +711,8 @@ ngx_http_faas_cred_finish(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
     }
 
     if (cred->token_url.len == 0) {
+        cred->region_token = 1;
+
         p = ngx_pnalloc(cf->pool, sizeof("https://xx.sentinel.liveperson.net"
                                          "/sentinel/api/account/"
                                          "/app/token?v=2.0")
@@ -690,7 +732,7 @@ ngx_http_faas_cred_finish(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
     }
 
     if (ngx_http_faas_endpoint_parse(cf, &cred->token_url, &cred->token,
-                                     "token_url")
+                                     "token_url", &cred->name)
         != NGX_OK)
     {
         return NGX_CONF_ERROR;
@@ -714,6 +756,8 @@ gateway:
     }
 
     if (cred->gateway.len == 0) {
+        cred->region_gateway = 1;
+
         p = ngx_pnalloc(cf->pool, sizeof("https://xx.faasgw.liveperson.net"));
         if (p == NULL) {
             return NGX_CONF_ERROR;
@@ -825,7 +869,7 @@ ngx_http_faas_cred_domain(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
     ngx_str_t   *svc;
 
     if (ngx_http_faas_endpoint_parse(cf, &cred->domain_api, &cred->domain,
-                                     "domain_api")
+                                     "domain_api", &cred->name)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -907,14 +951,16 @@ ngx_http_faas_cred_find(ngx_http_faas_main_conf_t *fmcf, ngx_str_t *name)
 ngx_int_t
 ngx_http_faas_cred_init(ngx_conf_t *cf, ngx_http_faas_main_conf_t *fmcf)
 {
-    ngx_uint_t                 i;
-    ngx_http_faas_cred_t     **creds, *cred;
-    ngx_http_core_loc_conf_t  *clcf;
+    ngx_uint_t                      i;
+    ngx_http_faas_cred_t          **creds, *cred;
+    ngx_http_core_loc_conf_t       *clcf;
+    ngx_http_upstream_main_conf_t  *umcf;
 
     creds = fmcf->creds.elts;
 
     /* the resolver of the http{} level resolves hosts the lookups give */
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    umcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_upstream_module);
 
     for (i = 0; i < fmcf->creds.nelts; i++) {
         cred = creds[i];
@@ -933,6 +979,38 @@ ngx_http_faas_cred_init(ngx_conf_t *cf, ngx_http_faas_main_conf_t *fmcf)
                           "needs a \"resolver\" in the http block: the hosts "
                           "it finds are resolved at run time (%s:%ui)",
                           &cred->name, cred->conf_file, cred->conf_line);
+            return NGX_ERROR;
+        }
+
+        /*
+         * hosts the region implies, without a resolver: resolved here, so
+         * that a failure names the region rather than a directive the
+         * operator did not write
+         */
+        if (cred->resolver == NULL && cred->region_token
+            && cred->token.naddrs == 0
+            && ngx_http_faas_cred_region_resolve(cf, cred,
+                                                 "authorization server",
+                                                 "token_url",
+                                                 &cred->token.sni,
+                                                 cred->token.port,
+                                                 &cred->token.addrs,
+                                                 &cred->token.naddrs)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        if (cred->resolver == NULL && cred->region_gateway
+            && cred->gw.naddrs == 0
+            && ngx_http_faas_upstream_block(umcf, &cred->gw.name) == NULL
+            && ngx_http_faas_cred_region_resolve(cf, cred, "gateway",
+                                                 "gateway", &cred->gw.name,
+                                                 cred->gw.port,
+                                                 &cred->gw.addrs,
+                                                 &cred->gw.naddrs)
+               != NGX_OK)
+        {
             return NGX_ERROR;
         }
 
@@ -971,6 +1049,40 @@ ngx_http_faas_cred_init(ngx_conf_t *cf, ngx_http_faas_main_conf_t *fmcf)
 
         ngx_queue_init(&cred->waiters);
     }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_faas_cred_region_resolve(ngx_conf_t *cf, ngx_http_faas_cred_t *cred,
+    const char *role, const char *directive, ngx_str_t *host, in_port_t port,
+    ngx_addr_t **addrs, ngx_uint_t *naddrs)
+{
+    ngx_url_t  u;
+
+    ngx_memzero(&u, sizeof(ngx_url_t));
+
+    u.host = *host;
+    u.port = port;
+
+    if (ngx_inet_resolve_host(cf->pool, &u) != NGX_OK) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"region\" \"%V\"%s of \"faas_credentials\" \"%V\" "
+                      "means the %s \"%V\", which cannot be resolved now "
+                      "(%s): a \"resolver\" in the http block, or an "
+                      "address in \"%s\", avoids resolving it when the "
+                      "configuration loads (%s:%ui)",
+                      &ngx_http_faas_regions[cred->region].name,
+                      cred->region_default ? " (the default)" : "",
+                      &cred->name, role, host,
+                      u.err ? u.err : "cannot resolve", directive,
+                      cred->conf_file, cred->conf_line);
+        return NGX_ERROR;
+    }
+
+    *addrs = u.addrs;
+    *naddrs = u.naddrs;
 
     return NGX_OK;
 }

@@ -22,6 +22,8 @@ static ngx_int_t ngx_http_faas_error_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static void ngx_http_faas_error_default(ngx_uint_t status, ngx_str_t *code,
     ngx_str_t *message);
+static ngx_http_faas_ctx_t *ngx_http_faas_error_ctx(ngx_http_request_t *r,
+    ngx_http_faas_loc_conf_t *flcf);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -128,12 +130,10 @@ ngx_http_faas_error_header_filter(ngx_http_request_t *r)
     ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
 
     if (ctx == NULL) {
-        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_faas_ctx_t));
+        ctx = ngx_http_faas_error_ctx(r, flcf);
         if (ctx == NULL) {
             return NGX_ERROR;
         }
-
-        ngx_http_set_ctx(r, ctx, ngx_http_faas_module);
     }
 
     ngx_http_faas_error_default(r->err_status, &code, &message);
@@ -213,6 +213,65 @@ ngx_http_faas_error_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     ctx->error_body = NULL;
 
     return ngx_http_next_body_filter(r, &out);
+}
+
+
+/*
+ * nginx answered before the location's content handler ran (a 413 for a
+ * Content-Length over client_max_body_size, a deny, a limit): the
+ * credentials and the function are known from the configuration, and
+ * the request is counted for them.  One that error_page sent here after
+ * its own faas_invoke keeps its function and is counted once, for it.
+ */
+
+static ngx_http_faas_ctx_t *
+ngx_http_faas_error_ctx(ngx_http_request_t *r, ngx_http_faas_loc_conf_t *flcf)
+{
+    ngx_uint_t            valid;
+    ngx_http_faas_ctx_t  *ctx, *prev;
+
+    prev = ngx_http_faas_stats_ctx(r);
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_faas_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_http_faas_module);
+
+    if (prev != NULL) {
+        ctx->cred = prev->cred;
+        ctx->lambda = prev->lambda;
+        ctx->event = prev->event;
+
+        return ctx;
+    }
+
+    ctx->cred = flcf->cred;
+    ctx->event = flcf->by_event;
+
+    /* variables (regex captures) as the handler would have seen them */
+    if (ngx_http_complex_value(r, flcf->lambda, &ctx->lambda) != NGX_OK) {
+        valid = 0;
+
+    } else if (ctx->event) {
+        valid = ngx_http_faas_event_valid(&ctx->lambda);
+
+    } else {
+        valid = ngx_http_faas_uuid_valid(&ctx->lambda);
+    }
+
+    if (!valid) {
+        ngx_str_null(&ctx->lambda);
+    }
+
+    if (ngx_http_faas_stats_request(r, ctx) != NGX_OK) {
+        return NULL;
+    }
+
+    ngx_http_faas_log_wrap(r);
+
+    return ctx;
 }
 
 

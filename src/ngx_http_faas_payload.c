@@ -199,7 +199,9 @@ ngx_http_faas_payload_headers(ngx_http_request_t *r,
 /*
  * faas_payload request: {"method", "path", "query", "args", "headers",
  * "body", "isBase64Encoded", "remoteAddr"}, so that any request, a form
- * post or a binary upload too, can reach a function
+ * post or a binary upload too, can reach a function; in a subrequest
+ * (auth_request) also "original": the client's method and URI, which the
+ * subrequest's own GET and path do not tell
  */
 
 ngx_int_t
@@ -296,9 +298,28 @@ ngx_http_faas_payload_request(ngx_http_request_t *r,
     if (ngx_http_faas_jbuf_literal(&jb, ",\"remoteAddr\":") != NGX_OK
         || ngx_http_faas_jbuf_string(&jb, r->connection->addr_text.data,
                                      r->connection->addr_text.len)
-           != NGX_OK
-        || ngx_http_faas_jbuf_literal(&jb, "}") != NGX_OK)
+           != NGX_OK)
     {
+        return NGX_ERROR;
+    }
+
+    /* the URI as the client sent it, with its query */
+    if (r != r->main
+        && (ngx_http_faas_jbuf_literal(&jb, ",\"original\":{\"method\":")
+            != NGX_OK
+            || ngx_http_faas_jbuf_string(&jb, r->main->method_name.data,
+                                         r->main->method_name.len)
+               != NGX_OK
+            || ngx_http_faas_jbuf_literal(&jb, ",\"uri\":") != NGX_OK
+            || ngx_http_faas_jbuf_string(&jb, r->main->unparsed_uri.data,
+                                         r->main->unparsed_uri.len)
+               != NGX_OK
+            || ngx_http_faas_jbuf_literal(&jb, "}") != NGX_OK))
+    {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_faas_jbuf_literal(&jb, "}") != NGX_OK) {
         return NGX_ERROR;
     }
 

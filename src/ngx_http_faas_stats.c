@@ -397,6 +397,39 @@ ngx_http_faas_stats_error_index(ngx_str_t *code)
 }
 
 
+/* 8-4-4-4-12 hexadecimal digits: a function with counters of its own */
+
+ngx_uint_t
+ngx_http_faas_uuid_valid(ngx_str_t *id)
+{
+    u_char  *p, *last;
+    size_t   n;
+
+    if (id->len != NGX_HTTP_FAAS_UUID_LEN) {
+        return 0;
+    }
+
+    last = id->data + id->len;
+
+    for (p = id->data; p < last; p++) {
+        n = p - id->data;
+
+        if (n == 8 || n == 13 || n == 18 || n == 23) {
+            if (*p != '-') {
+                return 0;
+            }
+
+        } else if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')
+                     || (*p >= 'A' && *p <= 'F')))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 /* lock free: an entry is complete before its index cell is set */
 
 static ngx_http_faas_fn_stats_t *

@@ -95,7 +95,7 @@ faas_credentials demo {
     gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
 }
 --- config_error
-"token_url": invalid URL "http://127.0.0.1:
+"token_url" of "faas_credentials" "demo": invalid URL "http://127.0.0.1:
 
 
 
@@ -132,7 +132,7 @@ faas_credentials demo {
     gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
 }
 --- config_error
-"client_secret": cannot open secret file "/nonexistent/faas.secret"
+"client_secret" of "faas_credentials" "demo": cannot open secret file "/nonexistent/faas.secret"
 
 
 
@@ -156,7 +156,7 @@ faas_credentials demo {
     region mars;
 }
 --- config_error
-"region" of "faas_credentials" "demo": unknown region "mars", expected us, emea or apac
+invalid value "mars" in "region" of "faas_credentials" "demo", it must be "us", "emea" or "apac"
 
 
 
@@ -187,7 +187,7 @@ faas_credentials demo {
     account 1234/../5678; client_id demo-client; client_secret demo-secret;
 }
 --- config_error
-"account" of "faas_credentials" "demo" may hold only letters, digits
+invalid value "1234/../5678" in "account" of "faas_credentials" "demo", it may hold only letters, digits, "-" and "_"
 
 
 
@@ -243,3 +243,169 @@ POST /hello
 {"greeting":"Hello, world!"}
 --- gateway_request_like
 {"query":"v=1&externalSystem=nginx&userId=web"}
+
+
+
+=== TEST 19: faas_payload: an invalid value names the directive and the values it takes
+--- config
+location /x { faas_payload xml; }
+--- config_error
+invalid value "xml" in "faas_payload" directive, it must be "body" or "request"
+
+
+
+=== TEST 20: faas_response: an invalid value names the directive and the values it takes
+--- config
+location /x { faas_response html; }
+--- config_error
+invalid value "html" in "faas_response" directive, it must be "body" or "http"
+
+
+
+=== TEST 21: faas_status_max_functions over its bound names the directive and the bound
+--- http_config
+faas_status_max_functions 1000001;
+--- config_error
+invalid value "1000001" in "faas_status_max_functions" directive, it must be a number from 0 to 1000000
+
+
+
+=== TEST 22: faas_status_max_functions that is not a number
+--- http_config
+faas_status_max_functions -5;
+--- config_error
+invalid value "-5" in "faas_status_max_functions" directive, it must be a number from 0 to 1000000
+
+
+
+=== TEST 23: client_auth: an invalid value names the key, the set and the values
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    client_auth oauth;
+}
+--- config_error
+invalid value "oauth" in "client_auth" of "faas_credentials" "demo", it must be "body" or "basic"
+
+
+
+=== TEST 24: platform: an invalid value names the key, the set and the values
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    platform v3;
+}
+--- config_error
+invalid value "v3" in "platform" of "faas_credentials" "demo", it must be "auto", "v1" or "v2"
+
+
+
+=== TEST 25: keepalive that is not a number
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    keepalive many;
+}
+--- config_error
+invalid value "many" in "keepalive" of "faas_credentials" "demo", it must be a number
+
+
+
+=== TEST 26: keepalive_requests that is not a number
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    keepalive_requests -1;
+}
+--- config_error
+invalid value "-1" in "keepalive_requests" of "faas_credentials" "demo", it must be a number
+
+
+
+=== TEST 27: faas_token_timeout of 0
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    faas_token_timeout 0;
+}
+--- config_error
+invalid value "0" in "faas_token_timeout" of "faas_credentials" "demo", it must be a time over 0, e.g. "10s"
+
+
+
+=== TEST 28: keepalive_timeout that is not a time
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    keepalive_timeout 5x;
+}
+--- config_error
+invalid value "5x" in "keepalive_timeout" of "faas_credentials" "demo", it must be a time over 0, e.g. "10s"
+
+
+
+=== TEST 29: domain_ttl of 0
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    domain_ttl 0;
+}
+--- config_error
+invalid value "0" in "domain_ttl" of "faas_credentials" "demo", it must be a time of at least 1s, e.g. "10m"
+
+
+
+=== TEST 30: refresh_before that is not a time
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    refresh_before soon;
+}
+--- config_error
+invalid value "soon" in "refresh_before" of "faas_credentials" "demo", it must be a time in seconds, e.g. "60s"
+
+
+
+=== TEST 31: a domain_api that is not https names the set
+--- http_config
+resolver 127.0.0.1:$TEST_NGINX_DNS_PORT;
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    domain_api http://domain.faas.test;
+}
+--- config_error
+"domain_api" of "faas_credentials" "demo": invalid URL "http://domain.faas.test"
+
+
+
+=== TEST 32: region emea without a resolver: the failure names the region and its authorization server
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    region emea;
+}
+--- config_error
+"region" "emea" of "faas_credentials" "demo" means the authorization server "lo.sentinel.liveperson.net", which cannot be resolved now (host not found): a "resolver" in the http block, or an address in "token_url", avoids resolving it when the configuration loads
+
+
+
+=== TEST 33: the gateway the region implies, without a resolver
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    region apac;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/t;
+}
+--- config_error
+"region" "apac" of "faas_credentials" "demo" means the gateway "sy.faasgw.liveperson.net", which cannot be resolved now (host not found): a "resolver" in the http block, or an address in "gateway", avoids resolving it when the configuration loads
+
+
+
+=== TEST 34: no region written: the default one is named as such
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+}
+--- config_error
+"region" "us" (the default) of "faas_credentials" "demo" means the authorization server "va.sentinel.liveperson.net"

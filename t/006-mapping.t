@@ -588,7 +588,7 @@ location /echo {
     faas_invoke 22222222-2222-4222-8222-222222222222;
 }
 --- config_error
-invalid value "maybe" in "faas_validate_json", it must be "on", "off" or "threads[=POOL]"
+invalid value "maybe" in "faas_validate_json" directive, it must be "on", "off" or "threads[=POOL]"
 
 
 
@@ -660,3 +660,44 @@ is($in_threads + $overflows, 4 * $rounds,
    'the bodies not checked in a thread were those the queue refused');
 is(scalar(grep { $_->{server} eq 'gateway' } standin_requests()), 1,
    'the gateway got the small valid body only');
+
+
+
+=== TEST 27: auth_request to a function, as the README shows it: the function is told the client's method and URI
+--- config
+location = /_auth {
+    internal;
+    faas_payload  request;
+    faas_response http;
+    faas_pass_request_header Authorization;
+    faas_invoke   33333333-3333-4333-8333-333333333333;
+}
+location /private/ {
+    auth_request /_auth;
+    root $TEST_NGINX_SERVROOT/html;
+}
+--- request
+POST /private/doc.txt?lang=en&x=%41
+--- more_headers
+Authorization: Bearer abc
+X-Status: 403
+--- error_code: 403
+--- gateway_request_like
+{"json":{"payload":{"method":"GET","path":"/_auth",
+                    "original":{"method":"POST","uri":"/private/doc.txt?lang=en&x=%41"},
+                    "headers":{"authorization":"Bearer abc"}}}}
+--- check_eval
+use File::Path qw(make_path);
+make_path(servroot() . '/html/private');
+open my $fh, '>', servroot() . '/html/private/doc.txt' or die;
+print $fh "private\n";
+close $fh;
+my ($s, $h, $body) = http_request('GET', '/private/doc.txt',
+    undef, [['X-Status', '204']]);
+is($s, 200, 'the function said 204: the file is served');
+is($body, "private\n", 'the protected file');
+my @g = grep { $_->{server} eq 'gateway' } standin_requests();
+is(scalar @g, 2, 'one invoke for each request');
+is_deeply($g[-1]{json}{payload}{original},
+          {method => 'GET', uri => '/private/doc.txt'},
+          'the original method and URI of the allowed request');

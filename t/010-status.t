@@ -752,7 +752,7 @@ faas_status_max_functions many;
 --- config
 location = /status { faas_status; }
 --- config_error
-"faas_status_max_functions" directive invalid number
+invalid value "many" in "faas_status_max_functions" directive, it must be a number from 0 to 1000000
 
 
 
@@ -762,7 +762,7 @@ faas_status_max_functions 1000001;
 --- config
 location = /status { faas_status; }
 --- config_error
-value must be between 0 and 1000000
+invalid value "1000001" in "faas_status_max_functions" directive, it must be a number from 0 to 1000000
 
 
 
@@ -803,3 +803,102 @@ my $j = main::status_json();
 is($j->{functions}{'11111111-1111-4111-8111-111111111111'}{invocations}{'2xx'}, 1,
    'counted for its function, as the client got it');
 is($j->{functions}{other}{invocations}{'2xx'}, 0, 'nothing under other');
+
+
+
+=== TEST 19: a 413 (Content-Length or chunked) logs its function and credentials and is counted for its function
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+log_format big '$uri|$faas_lambda|$faas_credentials|$status|$faas_error';
+--- config
+access_log logs/big.log big;
+client_max_body_size 1k;
+location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
+location ~ ^/fn/(?<fn>[^/]+)$ { faas_invoke $fn; }
+location = /status { access_log off; faas_status; }
+--- request_eval
+"POST /hello\n" . '{"big":"' . ('z' x 2000) . '"}'
+--- error_code: 413
+--- response_body_json
+{"error":"body_too_large","message":"the request body is larger than client_max_body_size"}
+--- check_eval
+my $big = '{"big":"' . ('z' x 2000) . '"}';
+my $two = '22222222-2222-4222-8222-222222222222';
+my @r = (http_request('POST', '/hello', $big, undef, chunked => 1))[0];
+push @r, (http_request('POST', "/fn/$two", $big))[0];
+push @r, (http_request('POST', "/fn/$two", $big, undef, chunked => 1))[0];
+push @r, (http_request('POST', '/fn/not-a-uuid', $big))[0];
+is_deeply(\@r, [413, 413, 413, 413], 'all over client_max_body_size');
+sleep 0.3;   # the log line follows the response
+open my $fh, '<', servroot() . '/logs/big.log' or die;
+my @log = <$fh>;
+chomp @log;
+is_deeply(\@log,
+          ['/hello|11111111-1111-4111-8111-111111111111|demo|413|body_too_large',
+           '/hello|11111111-1111-4111-8111-111111111111|demo|413|body_too_large',
+           "/fn/$two|$two|demo|413|body_too_large",
+           "/fn/$two|$two|demo|413|body_too_large",
+           '/fn/not-a-uuid||demo|413|body_too_large'],
+          'the lambda (literal or from a capture) and the credentials are logged')
+    or diag(join "\n", @log);
+my $j = main::status_json();
+for my $uuid ('11111111-1111-4111-8111-111111111111', $two) {
+    is($j->{functions}{$uuid}{invocations}{'4xx'}, 2, "$uuid: two 4xx");
+    is($j->{functions}{$uuid}{errors}{body_too_large}, 2,
+       "$uuid: two body_too_large");
+}
+is($j->{functions}{other}{invocations}{'4xx'}, 1, 'not a UUID: under other');
+my @g = grep { $_->{server} eq 'gateway' } standin_requests();
+is(scalar @g, 0, 'nothing was sent to the gateway');
+
+
+
+=== TEST 20: error_page into another faas location that nginx refuses: the request keeps its first function, counted once
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+}
+faas_credentials down {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:1;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+log_format guarded '$uri|$faas_lambda|$faas_credentials|$status';
+--- config
+access_log logs/guarded.log guarded;
+location /down {
+    error_page 502 = /guarded;
+    faas_invoke 11111111-1111-4111-8111-111111111111 credentials=down;
+}
+location = /guarded {
+    deny all;
+    faas_invoke 22222222-2222-4222-8222-222222222222 credentials=demo;
+}
+location = /status { access_log off; faas_status; }
+--- request
+POST /down
+{}
+--- error_code: 403
+--- response_body_json
+{"error":"client_error","message":"the request could not be answered"}
+--- check_eval
+sleep 0.3;   # the log line follows the response
+open my $fh, '<', servroot() . '/logs/guarded.log' or die;
+my @log = <$fh>;
+chomp @log;
+is_deeply(\@log, ['/guarded|11111111-1111-4111-8111-111111111111|down|403'],
+          'logged with the function and credentials of its faas_invoke')
+    or diag(join "\n", @log);
+my $j = main::status_json();
+is($j->{functions}{'11111111-1111-4111-8111-111111111111'}{invocations}{'4xx'},
+   1, 'counted for its function, as the client got it');
+ok(!exists $j->{functions}{'22222222-2222-4222-8222-222222222222'},
+   'not counted for the location it was sent to');

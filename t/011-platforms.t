@@ -276,7 +276,7 @@ faas_credentials demo {
     platform v3;
 }
 --- config_error
-"platform" of "faas_credentials" "demo" must be "auto", "v1" or "v2"
+invalid value "v3" in "platform" of "faas_credentials" "demo", it must be "auto", "v1" or "v2"
 
 
 
