@@ -49,6 +49,18 @@ package FaasTest;
 #   config_error   "nginx -t" must FAIL and print every line of this
 #                  section (substring match); nothing is started and no
 #                  other check runs.
+#   config_ok      "nginx -t" must pass; nothing is started and no other
+#                  check runs.
+#   whole_config   the whole nginx.conf, used as it is instead of the
+#                  file made of main_config, http_config and config
+#                  (those, workers, log_level and no_module are then
+#                  ignored).  It brings its own load_module, events {}
+#                  and listen 127.0.0.1:$TEST_NGINX_SERVER_PORT, and it
+#                  must hold the lines the harness relies on:
+#                  nginx_runtime_config() returns them, the main-level
+#                  ones (pid logs/nginx.pid, error_log logs/error.log,
+#                  daemon, user) and the http-level ones (access_log,
+#                  temp paths in the servroot).
 #
 # Stand-ins (started once per file; see standin.pl): the authorization
 #   server ("auth"), the gateway ("gateway"), the Domain API ("domain")
@@ -126,6 +138,15 @@ package FaasTest;
 #   types.  response_body_json requires equal key sets; *_request_like
 #   only needs the keys it names (at any depth).
 #
+# Blocks made by the test file: block_list() returns the array of the
+#   parsed blocks ({name => TITLE, s => {SECTION => TEXT}, order =>
+#   [SECTION, ...]}); a test may change them or push its own before
+#   run_tests().  A section must be in both s and order to be checked.
+#
+# Other helpers: free_port(['udp']) a free port on 127.0.0.1 (for a
+#   server of the test's own, e.g. via $ENV{TEST_NGINX_X}), module_path()
+#   the built module.
+#
 # Environment: FAAS_VALGRIND=1 (nginx under valgrind memcheck, checked
 #   after every block), FAAS_MODULE (module path), FAAS_NGINX (nginx binary),
 #   FAAS_TEST_KEEP=1 (keep the servroot).
@@ -148,7 +169,8 @@ use Test::More;
 use Time::HiRes qw(time sleep);
 
 our @EXPORT = (@Test::More::EXPORT, qw(
-    blocks run_tests no_module default_http_config demo_http_config
+    blocks block_list run_tests no_module default_http_config
+    demo_http_config nginx_runtime_config free_port module_path
     start_standins stop_standins standin_control standin_requests
     clear_standin_requests
     start_nginx restart_nginx reload_nginx stop_nginx nginx_test_config
@@ -179,8 +201,8 @@ my @BLOCKS;
 
 my %KNOWN = map { $_ => 1 } qw(
     main_config http_config config workers log_level no_module
-    config_error standin standin_gw_cert standin_auth_cert
-    standin_domain_cert
+    config_error config_ok whole_config standin standin_gw_cert
+    standin_auth_cert standin_domain_cert
     request request_eval more_headers request_body_chunked repeat
     parallel concurrency timeout wait sleep_after
     error_code response_headers response_headers_like response_body
@@ -378,33 +400,41 @@ sub clear_standin_requests { unlink "$SERVROOT/standin/requests.log" }
 
 sub nginx_conf {
     my ($http, %opt) = @_;
-    my $user = $> == 0 ? "user root;\n" : '';
+    return $opt{whole} if defined $opt{whole};
     my $load = $opt{no_module} // $NO_MODULE ? ''
         : "load_module " . module_path() . ";\n";
     my $workers = $opt{workers} // 1;
-    my $level = $opt{log_level} // 'info';
     my $main = $opt{main_config} // '';
-    my $tmp = "$SERVROOT/tmp";
-    my $temps = join '', map { "    ${_}_temp_path $tmp/$_;\n" }
-        qw(client_body proxy fastcgi uwsgi scgi);
+    my ($run_main, $run_http) = nginx_runtime_config($opt{log_level});
     return <<"CONF";
-${load}daemon on;
-master_process on;
-worker_processes $workers;
-${user}pid logs/nginx.pid;
-error_log logs/error.log $level;
+${load}${run_main}worker_processes $workers;
 $main
 events {
     worker_connections 1024;
 }
 
 http {
-    access_log logs/access.log;
     default_type text/plain;
-$temps
+$run_http
 $http
 }
 CONF
+}
+
+# nginx_runtime_config([LOG_LEVEL]): (main-level lines, http-level lines)
+# that every configuration the harness runs must hold: the pid and the
+# logs where the harness looks for them, temp files in the servroot.
+sub nginx_runtime_config {
+    my ($level) = @_;
+    $level //= 'info';
+    my $user = $> == 0 ? "user root;\n" : '';
+    my $tmp = "$SERVROOT/tmp";
+    my $main = "daemon on;\nmaster_process on;\n${user}"
+        . "pid logs/nginx.pid;\nerror_log logs/error.log $level;\n";
+    my $http = "    access_log logs/access.log;\n" . join '',
+        map { "    ${_}_temp_path $tmp/$_;\n" }
+        qw(client_body proxy fastcgi uwsgi scgi);
+    return ($main, $http);
 }
 
 sub module_path {
@@ -800,6 +830,12 @@ sub blocks {
     return scalar @BLOCKS;
 }
 
+# the blocks of this file, for a test that changes them or adds its own
+sub block_list {
+    blocks();
+    return \@BLOCKS;
+}
+
 sub parse_blocks {
     no warnings 'once';
     my $fh = \*main::DATA;
@@ -886,7 +922,8 @@ sub run_block {
     }
     my %nopt = (workers => $s{workers}, log_level => $s{log_level},
         main_config => $s{main_config},
-        no_module => exists $s{no_module} ? 1 : undef);
+        no_module => exists $s{no_module} ? 1 : undef,
+        whole => $s{whole_config});
     my $http = ($s{http_config} // '') . "\n    server {\n"
         . "        listen 127.0.0.1:" . server_port() . ";\n"
         . "        server_name localhost;\n"
@@ -900,6 +937,11 @@ sub run_block {
             ok(index($out, $want) >= 0, "nginx -t output has: $want")
                 or diag($out);
         }
+        return;
+    }
+    if (exists $s{config_ok}) {
+        my ($good, $out) = nginx_test_config($http, %nopt);
+        ok($good, 'nginx -t passes') or diag($out);
         return;
     }
 

@@ -158,6 +158,9 @@ my %UUID = (
     '99999999-9999-4999-8999-999999999999' => \&fn_fail,
     '55555555-5555-4555-8555-555555555555' => \&fn_slow,
     '33333333-3333-4333-8333-333333333333' => \&fn_web,
+    # the sample functions of README.md's examples (t/014-readme.t)
+    '0b6b3e8c-41b4-4d3a-9f51-2d9c1f3f7e11' => \&fn_price,
+    '7d1f0c3e-95a2-4e0b-8f64-0c2a9d3b5e10' => \&fn_web,
 );
 
 # invocation by event: the functions of each event, in answer order
@@ -979,6 +982,14 @@ sub fn_hello {
 }
 
 sub fn_echo { return [200, $_[1]] }     # raw body, byte for byte
+
+# the price of the payload's "sku" (any sku costs the same)
+sub fn_price {
+    my ($p) = @_;
+    my $sku = ref $p eq 'HASH' && defined $p->{sku} && !ref $p->{sku}
+        ? $p->{sku} : '';
+    return [200, { sku => $sku, price => 12.5, currency => 'EUR' }];
+}
 
 # a web page: for faas_payload request and faas_response http
 sub fn_web {
