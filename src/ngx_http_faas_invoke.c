@@ -13,7 +13,6 @@
 #define NGX_HTTP_FAAS_ERROR_BODY_MAX  16384
 
 
-static ngx_uint_t ngx_http_faas_invoke_uuid(ngx_str_t *id);
 static void ngx_http_faas_invoke_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_faas_invoke_validate(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, ngx_http_faas_loc_conf_t *flcf);
@@ -119,7 +118,7 @@ ngx_http_faas_invoke_handler(ngx_http_request_t *r)
                                    NGX_HTTP_FAAS_EVENT_MAX);
     }
 
-    if (!ctx->event && !ngx_http_faas_invoke_uuid(&ctx->lambda)) {
+    if (!ctx->event && !ngx_http_faas_uuid_valid(&ctx->lambda)) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "faas: the lambda UUID is not a UUID");
         ngx_str_null(&ctx->lambda);
@@ -144,39 +143,6 @@ ngx_http_faas_invoke_handler(ngx_http_request_t *r)
     }
 
     return NGX_DONE;
-}
-
-
-/* 8-4-4-4-12 hexadecimal digits */
-
-static ngx_uint_t
-ngx_http_faas_invoke_uuid(ngx_str_t *id)
-{
-    u_char  *p, *last;
-    size_t   n;
-
-    if (id->len != 36) {
-        return 0;
-    }
-
-    last = id->data + id->len;
-
-    for (p = id->data; p < last; p++) {
-        n = p - id->data;
-
-        if (n == 8 || n == 13 || n == 18 || n == 23) {
-            if (*p != '-') {
-                return 0;
-            }
-
-        } else if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')
-                     || (*p >= 'A' && *p <= 'F')))
-        {
-            return 0;
-        }
-    }
-
-    return 1;
 }
 
 
