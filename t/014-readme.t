@@ -71,9 +71,10 @@
 # whole configuration and stand-in control in their place.  A block may
 # add a "--- standin" of its own, merged over the example's (a key's
 # object is merged one level deep: {"gateway":{"misbehave":..}} keeps
-# the example's other keys).  For the legacy-site example, the cases of
-# the module's own errors going to error_page (a 901, a 404 in
-# "faas_response http" mode, a bad shape) belong here once they pass.
+# the example's other keys).  The legacy-site example's fallback is
+# checked for each way a function can fail: a function error (901), a
+# 404 of the gateway in "faas_response http" mode, an answer of the
+# wrong shape, and a gateway that cannot answer.
 use strict;
 use warnings;
 
@@ -548,4 +549,26 @@ Content-Type: text/html; charset=utf-8
 POST /shop/fn/7d1f0c3e-95a2-4e0b-8f64-0c2a9d3b5e10?name=Ada
 {}
 --- response_body: the old site: POST /shop/fn/7d1f0c3e-95a2-4e0b-8f64-0c2a9d3b5e10?name=Ada
+--- gateway_requests: 1
+
+=== the legacy-site example: the old page when the function fails (901)
+--- example: location ~ ^/shop/fn/
+--- request
+POST /shop/fn/99999999-9999-4999-8999-999999999999
+{}
+--- response_body: the old site: POST /shop/fn/99999999-9999-4999-8999-999999999999
+--- gateway_requests: 1
+
+=== the legacy-site example: the old page when the gateway does not know the function (404)
+--- example: location ~ ^/shop/fn/
+--- request
+GET /shop/fn/44444444-4444-4444-8444-444444444444
+--- response_body: the old site: GET /shop/fn/44444444-4444-4444-8444-444444444444
+--- gateway_requests: 1
+
+=== the legacy-site example: the old page when the function's answer is no HTTP response
+--- example: location ~ ^/shop/fn/
+--- request
+GET /shop/fn/11111111-1111-4111-8111-111111111111
+--- response_body: the old site: GET /shop/fn/11111111-1111-4111-8111-111111111111
 --- gateway_requests: 1

@@ -1000,13 +1000,16 @@ sub fn_web {
     my $name = defined $args->{name} && !ref $args->{name}
         ? $args->{name} : 'world';
     $name =~ s/[<>&"]//g;
+    my %h = (
+        'Content-Type' => 'text/html; charset=utf-8',
+        'Set-Cookie' => ['a=1; Path=/', 'b=2; Path=/'],
+        'X-Method' => ref $p eq 'HASH' ? $p->{method} // '' : '',
+    );
+    # ?accel=URI: a header that would make nginx serve another location
+    $h{'X-Accel-Redirect'} = $args->{accel} if defined $args->{accel};
     return [200, {
         statusCode => ($args->{status} // $hdrs->{'x-status'} // 200) + 0,
-        headers => {
-            'Content-Type' => 'text/html; charset=utf-8',
-            'Set-Cookie' => ['a=1; Path=/', 'b=2; Path=/'],
-            'X-Method' => ref $p eq 'HASH' ? $p->{method} // '' : '',
-        },
+        headers => \%h,
         body => "<h1>Hello, $name!</h1>",
         isBase64Encoded => JSON::PP::false,
     }];
