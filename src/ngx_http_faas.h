@@ -47,10 +47,6 @@
 
 #define NGX_HTTP_FAAS_VALIDATE_OFF        0
 #define NGX_HTTP_FAAS_VALIDATE_ON         1
-#define NGX_HTTP_FAAS_VALIDATE_THREADS    2
-
-/* faas_validate_json threads: smaller bodies are checked in the worker */
-#define NGX_HTTP_FAAS_THREAD_MIN          (64 * 1024)
 
 /* the longest event id of faas_invoke event= */
 #define NGX_HTTP_FAAS_EVENT_MAX           128
@@ -90,6 +86,7 @@ typedef struct ngx_http_faas_cred_s    ngx_http_faas_cred_t;
 typedef struct ngx_http_faas_client_s  ngx_http_faas_client_t;
 typedef struct ngx_http_faas_waiter_s  ngx_http_faas_waiter_t;
 typedef struct ngx_http_faas_gateway_s  ngx_http_faas_gateway_t;
+typedef struct ngx_http_faas_body_s    ngx_http_faas_body_t;
 
 
 #define NGX_HTTP_FAAS_SENTINEL            0
@@ -339,9 +336,6 @@ typedef struct {
     ngx_uint_t                      response;
     ngx_flag_t                      pass_request_headers;
     ngx_uint_t                      validate_json;
-#if (NGX_THREADS)
-    ngx_thread_pool_t              *thread_pool;
-#endif
     ngx_array_t                    *pass_request_header;
     size_t                          max_response_size;
 } ngx_http_faas_loc_conf_t;
@@ -366,8 +360,7 @@ typedef struct {
     ngx_str_t                       lambda;
     ngx_str_t                       token;
     ngx_uint_t                      token_generation;
-    ngx_chain_t                    *body;
-    off_t                           body_len;
+    ngx_http_faas_body_t           *body;
     ngx_str_t                       headers_json;
     ngx_str_t                       gateway_host;   /* from lookups */
     ngx_str_t                       gateway_name;
@@ -378,9 +371,6 @@ typedef struct {
 
     ngx_http_faas_waiter_t          waiter;
     ngx_event_t                     replay;
-#if (NGX_THREADS)
-    ngx_thread_task_t              *validate_task;
-#endif
 
     ngx_http_status_t               status;
     ngx_http_chunked_t              chunked;
@@ -578,6 +568,11 @@ u_char *ngx_http_faas_json_error(ngx_pool_t *pool, ngx_str_t *code,
 size_t ngx_http_faas_form_escape(u_char *dst, ngx_str_t *src);
 size_t ngx_http_faas_json_escape(u_char *dst, u_char *src, size_t len);
 size_t ngx_http_faas_utf8_seq(u_char *p, u_char *last);
+ngx_uint_t ngx_http_faas_utf8_cut(u_char *p, u_char *last);
+ngx_int_t ngx_http_faas_json_escape_text(u_char **dst, u_char *src,
+    size_t len, size_t *used);
+u_char *ngx_http_faas_base64_piece(u_char *dst, u_char *src, size_t len,
+    ngx_uint_t last, size_t *used);
 ngx_uint_t ngx_http_faas_utf8_valid(u_char *p, size_t len);
 ngx_int_t ngx_http_faas_response_parse(ngx_pool_t *pool, u_char *data,
     size_t len, ngx_http_faas_http_answer_t *a, const char **error);
@@ -589,9 +584,27 @@ ngx_uint_t ngx_http_faas_payload_header_passed(
     ngx_http_faas_loc_conf_t *flcf, ngx_table_elt_t *h);
 ngx_int_t ngx_http_faas_payload_headers(ngx_http_request_t *r,
     ngx_http_faas_loc_conf_t *flcf, ngx_str_t *out);
-ngx_int_t ngx_http_faas_payload_request(ngx_http_request_t *r,
-    ngx_http_faas_loc_conf_t *flcf, u_char *body, size_t len,
-    ngx_str_t *out);
+ngx_int_t ngx_http_faas_payload_request_head(ngx_http_request_t *r,
+    ngx_http_faas_loc_conf_t *flcf, ngx_str_t *out);
+ngx_int_t ngx_http_faas_payload_request_tail(ngx_http_request_t *r,
+    ngx_http_faas_loc_conf_t *flcf, ngx_uint_t textual, ngx_str_t *out);
+ngx_uint_t ngx_http_faas_payload_textual(ngx_http_request_t *r);
+
+/* body: the client's body, checked, sent or encoded in pieces */
+typedef void (*ngx_http_faas_body_pt)(ngx_http_request_t *r, ngx_int_t rc);
+
+ngx_int_t ngx_http_faas_body_filter_init(ngx_conf_t *cf);
+ngx_http_faas_body_t *ngx_http_faas_body_create(ngx_http_request_t *r,
+    ngx_uint_t check);
+ngx_int_t ngx_http_faas_body_verdict(ngx_http_request_t *r,
+    ngx_http_faas_body_t *body, ngx_str_t *error);
+ngx_int_t ngx_http_faas_body_as_is(ngx_http_request_t *r,
+    ngx_http_faas_body_t *body);
+ngx_int_t ngx_http_faas_body_encode(ngx_http_request_t *r,
+    ngx_http_faas_body_t *body, ngx_http_faas_body_pt done);
+off_t ngx_http_faas_body_length(ngx_http_faas_body_t *body);
+ngx_int_t ngx_http_faas_body_chain(ngx_http_request_t *r,
+    ngx_http_faas_body_t *body, ngx_chain_t ***ll);
 
 /* response: faas_response http */
 ngx_int_t ngx_http_faas_response_headers(ngx_http_request_t *r,
@@ -606,14 +619,6 @@ ngx_int_t ngx_http_faas_platform_target(ngx_http_request_t *r,
 /* invoke: the faas_invoke content handler and its upstream */
 ngx_int_t ngx_http_faas_invoke_handler(ngx_http_request_t *r);
 void ngx_http_faas_invoke_resume(ngx_http_request_t *r, ngx_int_t rc);
-
-/* the body's JSON check in a thread pool */
-#if (NGX_THREADS)
-ngx_int_t ngx_http_faas_thread_validate(ngx_http_request_t *r,
-    ngx_http_faas_ctx_t *ctx, ngx_thread_pool_t *tp);
-ngx_int_t ngx_http_faas_thread_result(ngx_http_faas_ctx_t *ctx,
-    const char **error);
-#endif
 
 /* stats: the shared counters */
 size_t ngx_http_faas_stats_size(ngx_uint_t max);
@@ -646,6 +651,7 @@ ngx_http_variable_value_t *ngx_http_faas_request_id(ngx_http_request_t *r,
 /* errors: JSON error bodies for everything a faas location answers */
 ngx_int_t ngx_http_faas_error(ngx_http_request_t *r, ngx_int_t status,
     const char *code, const char *fmt, ...);
+ngx_int_t ngx_http_faas_error_send(ngx_http_request_t *r, ngx_int_t status);
 ngx_int_t ngx_http_faas_error_filter_init(ngx_conf_t *cf);
 u_char *ngx_http_faas_log_error(ngx_http_request_t *r,
     ngx_http_request_t *sr, u_char *buf, size_t len);
