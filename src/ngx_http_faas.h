@@ -390,6 +390,7 @@ typedef struct {
 
     unsigned                        function_error:1;
     unsigned                        replayed:1;
+    unsigned                        replay_dropped:1;
     unsigned                        http_answer:1;
     unsigned                        http_held:1;
     unsigned                        http_too_large:1;

@@ -41,6 +41,8 @@ static void ngx_http_faas_invoke_cleanup(void *data);
 static ngx_int_t ngx_http_faas_invoke_replay_start(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
 static void ngx_http_faas_invoke_replay(ngx_event_t *ev);
+static void ngx_http_faas_invoke_replay_sent(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx);
 static ssize_t ngx_http_faas_invoke_recv_none(ngx_connection_t *c, u_char *buf,
     size_t size);
 static ngx_int_t ngx_http_faas_invoke_create_request(ngx_http_request_t *r);
@@ -511,6 +513,7 @@ ngx_http_faas_invoke_token(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
                        "faas: gateway addresses: %i", rc);
 
         if (rc == NGX_OK) {
+            ngx_http_faas_invoke_replay_sent(r, ctx);
             ngx_http_upstream_init(r);
 
         } else if (rc != NGX_AGAIN) {
@@ -565,11 +568,14 @@ ngx_http_faas_invoke_token(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 void
 ngx_http_faas_invoke_resume(ngx_http_request_t *r, ngx_int_t rc)
 {
-    ngx_connection_t  *c;
+    ngx_connection_t     *c;
+    ngx_http_faas_ctx_t  *ctx;
 
     c = r->connection;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
 
     if (rc == NGX_OK) {
+        ngx_http_faas_invoke_replay_sent(r, ctx);
         ngx_http_upstream_init(r);
 
     } else {
@@ -850,7 +856,6 @@ ngx_http_faas_invoke_replay_start(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx)
 {
     ngx_int_t             rc;
-    ngx_uint_t            level;
     ngx_http_upstream_t  *u;
 
     u = r->upstream;
@@ -861,15 +866,9 @@ ngx_http_faas_invoke_replay_start(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    /* one line for the token, not one for each request that saw it */
-    level = (rc == NGX_OK) ? NGX_LOG_WARN : NGX_LOG_INFO;
-
-    ngx_log_error(level, r->connection->log, 0,
-                  "faas: the gateway refused the token, "
-                  "sending the request again with a new one");
-
+    /* counted and logged once it is sent again, if it is */
     ctx->replayed = 1;
-    ngx_http_faas_stats_replay(ctx);
+    ctx->replay_dropped = (rc == NGX_OK);
 
     u->peer.connection->recv = ngx_http_faas_invoke_recv_none;
     u->buffer.pos = u->buffer.start;
@@ -910,6 +909,29 @@ ngx_http_faas_invoke_replay(ngx_event_t *ev)
     ngx_http_faas_invoke_token(r, ctx);
 
     ngx_http_run_posted_requests(c);
+}
+
+
+/* a refused request goes to the gateway again: what the counter counts */
+
+static void
+ngx_http_faas_invoke_replay_sent(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx)
+{
+    ngx_uint_t  level;
+
+    if (!ctx->replayed) {
+        return;
+    }
+
+    /* one line for the token, not one for each request that saw it */
+    level = ctx->replay_dropped ? NGX_LOG_WARN : NGX_LOG_INFO;
+
+    ngx_log_error(level, r->connection->log, 0,
+                  "faas: the gateway refused the token, "
+                  "sending the request again with a new one");
+
+    ngx_http_faas_stats_replay(ctx);
 }
 
 

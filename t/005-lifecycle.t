@@ -358,3 +358,33 @@ is(scalar @gw, 1 + 10 + $replayed, 'the gateway got the replays, no more');
 my ($st, $h, $b) = http_request('GET', '/status');
 is(JSON::PP->new->decode($b)->{credentials}{demo}{replays}, $replayed,
    'replays: as many as the gateway got');
+
+
+
+=== TEST 12: replays counts the requests sent again, not those that could not be
+--- config
+location /hello {
+    faas_invoke 11111111-1111-4111-8111-111111111111;
+    add_header X-Upstream-Status $upstream_status always;
+}
+location = /status { faas_status; }
+--- check_eval
+my ($s) = http_request('POST', '/hello', '{}');
+is($s, 200, 'token 1');
+# token 1 is refused, and the token request for the replay fails
+standin_control({ gateway => { reject_jti => [1, 2] }, auth => { fail => 1 } });
+my ($st, $h, $b) = http_request('POST', '/hello', '{}');
+is($st, 502, 'no new token: the refused request fails') or diag($b);
+is($h->{'x-upstream-status'}, '401', 'it went to the gateway once');
+# past the backoff and the 2 s between drops: token 2 refused, token 3 not
+sleep 2.1;
+($st, $h, $b) = http_request('POST', '/hello', '{}');
+is($st, 200, 'a refused request sent again with token 3') or diag($b);
+is($h->{'x-upstream-status'}, '401 : 200', 'refused, then sent again');
+my @gw = grep { $_->{server} eq 'gateway' } standin_requests();
+is(scalar @gw, 4, 'four requests at the gateway for three clients');
+($st, $h, $b) = http_request('GET', '/status');
+is(JSON::PP->new->decode($b)->{credentials}{demo}{replays}, scalar(@gw) - 3,
+   'replays: the one request the gateway got again');
+is(main::lines_like(qr/sending the request again/), 1,
+   'one line for the one request sent again');
