@@ -98,15 +98,17 @@ sub timed_log {
 # HTTP/2 without TLS (prior knowledge): POST {} to /hello on streams 1,
 # 3, 5 ... of one connection; returns the socket.  Header fields go as
 # literals without indexing (RFC 7541 6.2.2), no Huffman coding.
+sub h2_frame {
+    my ($type, $flags, $id, $payload) = @_;
+    return substr(pack('N', length $payload), 1)
+        . pack('CCN', $type, $flags, $id) . $payload;
+}
+
 sub h2_posts {
     my ($port, $n) = @_;
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
         PeerPort => $port, Proto => 'tcp') or die "connect: $@";
-    my $frame = sub {
-        my ($type, $flags, $id, $payload) = @_;
-        return substr(pack('N', length $payload), 1)
-            . pack('CCN', $type, $flags, $id) . $payload;
-    };
+    my $frame = \&h2_frame;
     my $block = join '', map { pack('CC/a*C/a*', 0, @$_) }
         [':method', 'POST'], [':scheme', 'http'], [':path', '/hello'],
         [':authority', "127.0.0.1:$port"], ['content-length', '2'];
@@ -329,13 +331,18 @@ location /hello {
 --- check_eval
 main::clear_timed_log();
 my $t0 = time;
-# ten streams on one connection, closed after 0.5 s
+# ten streams on one connection: the first reset after 0.3 s (CANCEL),
+# the connection closed after 0.6 s
 my $h2 = main::h2_posts($ENV{TEST_NGINX_H2_PORT}, 10);
-sleep 0.5;
+sleep 0.3;
+syswrite($h2, main::h2_frame(3, 0, 1, pack('N', 8)));
+sleep 0.3;
+my @l = main::timed_log();
+is(scalar(grep { $_->[0] eq '499' } @l), 1, 'the reset stream logged 499');
 close $h2;
 sleep 0.5;
 ok(time - $t0 < 2.5, 'the token is still on its way');
-my @l = main::timed_log();
+@l = main::timed_log();
 is(scalar(grep { $_->[0] eq '499' && $_->[1] < 1.5 && $_->[2] eq 'HTTP/2.0' }
           @l), 10, '10 streams logged 499 in less than 1.5 s')
     or diag(explain(\@l));
