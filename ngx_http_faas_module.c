@@ -16,6 +16,7 @@ static char *ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent,
 static ngx_int_t ngx_http_faas_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_faas_init(ngx_conf_t *cf);
 static ngx_int_t ngx_http_faas_init_process(ngx_cycle_t *cycle);
+static void ngx_http_faas_exit_process(ngx_cycle_t *cycle);
 static char *ngx_http_faas_invoke(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_faas_validate_json(ngx_conf_t *cf,
@@ -240,7 +241,7 @@ ngx_module_t  ngx_http_faas_module = {
     ngx_http_faas_init_process,            /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_faas_exit_process,            /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -877,4 +878,19 @@ ngx_http_faas_init_process(ngx_cycle_t *cycle)
     }
 
     return ngx_http_faas_token_init_process(cycle, fmcf);
+}
+
+
+static void
+ngx_http_faas_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_faas_main_conf_t  *fmcf;
+
+    fmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_faas_module);
+
+    if (fmcf == NULL || fmcf->creds.nelts == 0) {
+        return;
+    }
+
+    ngx_http_faas_token_exit_process(fmcf);
 }

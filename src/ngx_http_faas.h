@@ -392,6 +392,7 @@ typedef struct {
 
     unsigned                        function_error:1;
     unsigned                        replayed:1;
+    unsigned                        replay_dropped:1;
     unsigned                        whole:1;
     unsigned                        answer_too_large:1;
     unsigned                        answer_reusable:1;
@@ -438,7 +439,8 @@ typedef enum {
     NGX_HTTP_FAAS_CLIENT_TIMEOUT,
     NGX_HTTP_FAAS_CLIENT_TLS,
     NGX_HTTP_FAAS_CLIENT_BAD_RESPONSE,
-    NGX_HTTP_FAAS_CLIENT_INTERNAL
+    NGX_HTTP_FAAS_CLIENT_INTERNAL,
+    NGX_HTTP_FAAS_CLIENT_CLOSED         /* worker_shutdown_timeout */
 } ngx_http_faas_client_error_e;
 
 
@@ -509,6 +511,7 @@ ngx_int_t ngx_http_faas_store_error(ngx_http_faas_cred_t *cred,
 /* token: fetch, refresh and waiting */
 ngx_int_t ngx_http_faas_token_init_process(ngx_cycle_t *cycle,
     ngx_http_faas_main_conf_t *fmcf);
+void ngx_http_faas_token_exit_process(ngx_http_faas_main_conf_t *fmcf);
 ngx_int_t ngx_http_faas_token_get(ngx_http_faas_cred_t *cred,
     ngx_str_t *token, ngx_uint_t *generation);
 void ngx_http_faas_token_wait(ngx_http_faas_waiter_t *w);
@@ -522,6 +525,7 @@ ngx_int_t ngx_http_faas_domain_get(ngx_http_faas_cred_t *cred,
 ngx_msec_t ngx_http_faas_domain_error(ngx_http_faas_cred_t *cred,
     ngx_uint_t svc, ngx_pool_t *pool, ngx_str_t *error);
 ngx_str_t *ngx_http_faas_domain_service(ngx_uint_t svc);
+void ngx_http_faas_domain_exit_process(ngx_http_faas_cred_t *cred);
 ngx_int_t ngx_http_faas_baseuri_parse(u_char *data, size_t len,
     ngx_str_t *host, in_port_t *port);
 

@@ -19,10 +19,13 @@ static void ngx_http_faas_client_resolve(ngx_http_faas_client_t *client);
 static void ngx_http_faas_client_connect(ngx_http_faas_client_t *client);
 static void ngx_http_faas_client_connect_handler(ngx_event_t *ev);
 static void ngx_http_faas_client_ssl(ngx_http_faas_client_t *client);
+static void ngx_http_faas_client_ssl_handler(ngx_event_t *ev);
 static void ngx_http_faas_client_ssl_handshaked(ngx_connection_t *c);
 static void ngx_http_faas_client_write_handler(ngx_event_t *wev);
 static void ngx_http_faas_client_read_handler(ngx_event_t *rev);
 static void ngx_http_faas_client_dummy_handler(ngx_event_t *ev);
+static ngx_int_t ngx_http_faas_client_closing(ngx_http_faas_client_t *client,
+    ngx_connection_t *c);
 static void ngx_http_faas_client_finish(ngx_http_faas_client_t *client,
     ngx_http_faas_client_error_e error, const char *fmt, ...);
 static void ngx_http_faas_client_close_connection(
@@ -209,6 +212,7 @@ ngx_http_faas_client_resolve(ngx_http_faas_client_t *client)
     ctx->handler = ngx_http_faas_client_resolved;
     ctx->data = client;
     ctx->timeout = client->resolver_timeout;
+    ctx->cancelable = 1;
 
     client->resolving = ctx;
     client->log->action = "resolving";
@@ -318,6 +322,13 @@ ngx_http_faas_client_connect(ngx_http_faas_client_t *client)
     c->read->log = client->log;
     c->write->log = client->log;
 
+    /*
+     * a worker that shuts down does not wait for the fetch: the requests
+     * that wait for it hold the worker with timers of their own
+     */
+    c->read->cancelable = 1;
+    c->write->cancelable = 1;
+
     c->read->handler = ngx_http_faas_client_connect_handler;
     c->write->handler = ngx_http_faas_client_connect_handler;
 
@@ -340,6 +351,10 @@ ngx_http_faas_client_connect_handler(ngx_event_t *ev)
 
     c = ev->data;
     client = c->data;
+
+    if (ngx_http_faas_client_closing(client, c) == NGX_OK) {
+        return;
+    }
 
     if (ev->timedout) {
         ngx_http_faas_client_finish(client, NGX_HTTP_FAAS_CLIENT_TIMEOUT,
@@ -414,6 +429,33 @@ ngx_http_faas_client_ssl(ngx_http_faas_client_t *client)
         }
 
         c->ssl->handler = ngx_http_faas_client_ssl_handshaked;
+
+        /* ours, not OpenSSL's handler: it would not see c->close */
+        c->read->handler = ngx_http_faas_client_ssl_handler;
+        c->write->handler = ngx_http_faas_client_ssl_handler;
+        return;
+    }
+
+    ngx_http_faas_client_ssl_handshaked(c);
+}
+
+
+static void
+ngx_http_faas_client_ssl_handler(ngx_event_t *ev)
+{
+    ngx_connection_t        *c;
+    ngx_http_faas_client_t  *client;
+
+    c = ev->data;
+    client = c->data;
+
+    if (ngx_http_faas_client_closing(client, c) == NGX_OK) {
+        return;
+    }
+
+    if (!ev->timedout && ngx_ssl_handshake(c) == NGX_AGAIN) {
+        c->read->handler = ngx_http_faas_client_ssl_handler;
+        c->write->handler = ngx_http_faas_client_ssl_handler;
         return;
     }
 
@@ -486,6 +528,10 @@ ngx_http_faas_client_write_handler(ngx_event_t *wev)
     c = wev->data;
     client = c->data;
 
+    if (ngx_http_faas_client_closing(client, c) == NGX_OK) {
+        return;
+    }
+
     if (wev->timedout) {
         ngx_http_faas_client_finish(client, NGX_HTTP_FAAS_CLIENT_TIMEOUT,
                                     "timed out sending to %V",
@@ -546,6 +592,10 @@ ngx_http_faas_client_read_handler(ngx_event_t *rev)
     c = rev->data;
     client = c->data;
     b = client->buffer;
+
+    if (ngx_http_faas_client_closing(client, c) == NGX_OK) {
+        return;
+    }
 
     if (rev->timedout) {
         ngx_http_faas_client_finish(client, NGX_HTTP_FAAS_CLIENT_TIMEOUT,
@@ -626,6 +676,26 @@ static void
 ngx_http_faas_client_dummy_handler(ngx_event_t *ev)
 {
     ngx_log_debug0(NGX_LOG_DEBUG_EVENT, ev->log, 0, "faas client dummy");
+}
+
+
+/*
+ * worker_shutdown_timeout has come: nginx sets c->close on every
+ * connection and calls its read handler; the fetch ends now
+ */
+
+static ngx_int_t
+ngx_http_faas_client_closing(ngx_http_faas_client_t *client,
+    ngx_connection_t *c)
+{
+    if (!c->close) {
+        return NGX_DECLINED;
+    }
+
+    ngx_http_faas_client_finish(client, NGX_HTTP_FAAS_CLIENT_CLOSED,
+                                "the worker is shutting down");
+
+    return NGX_OK;
 }
 
 

@@ -16,6 +16,8 @@
 
 static ngx_int_t ngx_http_faas_domain_claim(ngx_http_faas_cred_t *cred,
     ngx_uint_t svc);
+static void ngx_http_faas_domain_release(ngx_http_faas_cred_t *cred,
+    ngx_uint_t svc);
 static ngx_int_t ngx_http_faas_domain_start(ngx_http_faas_cred_t *cred,
     ngx_uint_t svc);
 static void ngx_http_faas_domain_fetched(ngx_http_faas_client_t *client);
@@ -140,7 +142,9 @@ ngx_http_faas_domain_get(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
     }
 
     if (base->len) {
+        /* a stale answer: looked up again in the background */
         if (ngx_time() >= expires && cred->domain_fetch[svc] == NULL
+            && !ngx_exiting
             && ngx_http_faas_domain_claim(cred, svc) == NGX_OK)
         {
             (void) ngx_http_faas_domain_start(cred, svc);
@@ -230,6 +234,42 @@ ngx_http_faas_domain_claim(ngx_http_faas_cred_t *cred, ngx_uint_t svc)
 }
 
 
+/* the lookup cannot go on here: another worker may claim it */
+
+static void
+ngx_http_faas_domain_release(ngx_http_faas_cred_t *cred, ngx_uint_t svc)
+{
+    ngx_http_faas_domain_entry_t  *e;
+
+    e = &cred->node->services[svc];
+
+    ngx_shmtx_lock(&cred->shpool->mutex);
+
+    if (e->fetcher == ngx_pid) {
+        e->fetcher = 0;
+    }
+
+    ngx_shmtx_unlock(&cred->shpool->mutex);
+}
+
+
+/* the worker exits: a lookup under way goes with it, and its claim */
+
+void
+ngx_http_faas_domain_exit_process(ngx_http_faas_cred_t *cred)
+{
+    ngx_uint_t  svc;
+
+    for (svc = 0; svc < 2; svc++) {
+        if (cred->domain_fetch[svc] != NULL) {
+            ngx_http_faas_client_close(cred->domain_fetch[svc]);
+            cred->domain_fetch[svc] = NULL;
+            ngx_http_faas_domain_release(cred, svc);
+        }
+    }
+}
+
+
 /* the lookup is claimed: start it; NGX_AGAIN while it runs */
 
 static ngx_int_t
@@ -283,6 +323,19 @@ ngx_http_faas_domain_fetched(ngx_http_faas_client_t *client)
     cred = client->data;
     svc = client->service;
     cred->domain_fetch[svc] = NULL;
+
+    if (client->error == NGX_HTTP_FAAS_CLIENT_CLOSED) {
+        /* no failure of the Domain API: no backoff */
+        ngx_log_error(NGX_LOG_INFO, client->log, 0,
+                      "faas: credentials \"%V\": lookup of service \"%V\" "
+                      "ended: %s", &cred->name, &ngx_http_faas_services[svc],
+                      client->error_text);
+
+        ngx_http_faas_domain_release(cred, svc);
+        ngx_http_faas_client_close(client);
+        ngx_http_faas_token_wake(cred, NGX_ABORT);
+        return;
+    }
 
     error[0] = '\0';
 

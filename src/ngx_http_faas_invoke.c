@@ -26,10 +26,16 @@ static void ngx_http_faas_invoke_token_failed(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, ngx_int_t rc);
 static void ngx_http_faas_invoke_woken(ngx_http_faas_waiter_t *w,
     ngx_int_t rc);
+static void ngx_http_faas_invoke_parked_read(ngx_http_request_t *r);
+static void ngx_http_faas_invoke_parked_write(ngx_http_request_t *r);
+static void ngx_http_faas_invoke_parked(ngx_http_request_t *r,
+    ngx_event_t *ev);
 static void ngx_http_faas_invoke_cleanup(void *data);
 static ngx_int_t ngx_http_faas_invoke_replay_start(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
 static void ngx_http_faas_invoke_replay(ngx_event_t *ev);
+static void ngx_http_faas_invoke_replay_sent(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx);
 static ssize_t ngx_http_faas_invoke_recv_none(ngx_connection_t *c, u_char *buf,
     size_t size);
 static ngx_int_t ngx_http_faas_invoke_create_request(ngx_http_request_t *r);
@@ -280,6 +286,7 @@ ngx_http_faas_invoke_token(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
                        "faas: gateway addresses: %i", rc);
 
         if (rc == NGX_OK) {
+            ngx_http_faas_invoke_replay_sent(r, ctx);
             ngx_http_upstream_init(r);
 
         } else if (rc != NGX_AGAIN) {
@@ -317,6 +324,15 @@ ngx_http_faas_invoke_token(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 
     ngx_http_faas_stats_wait(ctx);
     ngx_http_faas_token_wait(w);
+
+    /* a client that goes away meanwhile ends the wait */
+    r->read_event_handler = ngx_http_faas_invoke_parked_read;
+    r->write_event_handler = ngx_http_faas_invoke_parked_write;
+
+    if (r->connection->read->ready) {
+        /* it may have closed already: no event would tell */
+        ngx_post_event(r->connection->read, &ngx_posted_events);
+    }
 }
 
 
@@ -325,11 +341,14 @@ ngx_http_faas_invoke_token(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 void
 ngx_http_faas_invoke_resume(ngx_http_request_t *r, ngx_int_t rc)
 {
-    ngx_connection_t  *c;
+    ngx_connection_t     *c;
+    ngx_http_faas_ctx_t  *ctx;
 
     c = r->connection;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
 
     if (rc == NGX_OK) {
+        ngx_http_faas_invoke_replay_sent(r, ctx);
         ngx_http_upstream_init(r);
 
     } else {
@@ -469,6 +488,10 @@ ngx_http_faas_invoke_woken(ngx_http_faas_waiter_t *w, ngx_int_t rc)
 
     ngx_http_faas_stats_woken(ctx);
 
+    /* what they were before the wait */
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_request_empty_handler;
+
     if (rc == NGX_OK) {
         ngx_http_faas_invoke_token(r, ctx);
 
@@ -477,6 +500,111 @@ ngx_http_faas_invoke_woken(ngx_http_faas_waiter_t *w, ngx_int_t rc)
     }
 
     ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_http_faas_invoke_parked_read(ngx_http_request_t *r)
+{
+    ngx_http_faas_invoke_parked(r, r->connection->read);
+}
+
+
+static void
+ngx_http_faas_invoke_parked_write(ngx_http_request_t *r)
+{
+    ngx_http_faas_invoke_parked(r, r->connection->write);
+}
+
+
+/*
+ * Nothing reads from the client of a request that waits for a token: an
+ * event on its connection may say that the client has gone (an HTTP/2
+ * stream is told by its connection, with c->error; an HTTP/1 connection
+ * by the kernel's RDHUP, or a peek at the socket).  Then the request
+ * ends with 499 and leaves the wait; it does not go to the gateway.
+ */
+
+static void
+ngx_http_faas_invoke_parked(ngx_http_request_t *r, ngx_event_t *ev)
+{
+    int                   n;
+    char                  buf[1];
+    ngx_err_t             err;
+    ngx_connection_t     *c;
+    ngx_http_faas_ctx_t  *ctx;
+
+    c = r->connection;
+    err = 0;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                   "faas: parked request, %s event",
+                   ev->write ? "write" : "read");
+
+    if (c->error) {
+        goto gone;
+    }
+
+#if (NGX_HTTP_V2)
+    if (r->stream) {
+        return;
+    }
+#endif
+
+#if (NGX_HTTP_V3)
+    if (c->quic) {
+        if (c->write->error) {
+            goto gone;
+        }
+
+        return;
+    }
+#endif
+
+#if (NGX_HAVE_EPOLLRDHUP)
+    if ((ngx_event_flags & NGX_USE_EPOLL_EVENT) && ngx_use_epoll_rdhup) {
+        if (!c->read->pending_eof) {
+            return;
+        }
+
+        c->read->eof = 1;
+        c->error = 1;
+        goto gone;
+    }
+#endif
+
+    n = recv(c->fd, buf, 1, MSG_PEEK);
+    err = ngx_socket_errno;
+
+    if (n > 0 || (n == -1 && err == NGX_EAGAIN)) {
+        /* still there; with level events, data to read would spin */
+        if (n > 0 && (ngx_event_flags & NGX_USE_LEVEL_EVENT) && ev->active) {
+            (void) ngx_del_event(ev, ev->write ? NGX_WRITE_EVENT
+                                               : NGX_READ_EVENT, 0);
+        }
+
+        return;
+    }
+
+    if (n == 0) {
+        err = 0;
+    }
+
+    c->read->eof = 1;
+    c->error = 1;
+
+gone:
+
+    ngx_log_error(NGX_LOG_INFO, c->log, err,
+                  "faas: the client closed the connection while the "
+                  "request waited for a token");
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+
+    ngx_http_faas_token_unwait(&ctx->waiter);
+    ngx_http_faas_stats_woken(ctx);
+
+    ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
 }
 
 
@@ -501,7 +629,6 @@ ngx_http_faas_invoke_replay_start(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx)
 {
     ngx_int_t             rc;
-    ngx_uint_t            level;
     ngx_http_upstream_t  *u;
 
     u = r->upstream;
@@ -512,15 +639,9 @@ ngx_http_faas_invoke_replay_start(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    /* one line for the token, not one for each request that saw it */
-    level = (rc == NGX_OK) ? NGX_LOG_WARN : NGX_LOG_INFO;
-
-    ngx_log_error(level, r->connection->log, 0,
-                  "faas: the gateway refused the token, "
-                  "sending the request again with a new one");
-
+    /* counted and logged once it is sent again, if it is */
     ctx->replayed = 1;
-    ngx_http_faas_stats_replay(ctx);
+    ctx->replay_dropped = (rc == NGX_OK);
 
     u->peer.connection->recv = ngx_http_faas_invoke_recv_none;
     u->buffer.pos = u->buffer.start;
@@ -561,6 +682,29 @@ ngx_http_faas_invoke_replay(ngx_event_t *ev)
     ngx_http_faas_invoke_token(r, ctx);
 
     ngx_http_run_posted_requests(c);
+}
+
+
+/* a refused request goes to the gateway again: what the counter counts */
+
+static void
+ngx_http_faas_invoke_replay_sent(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx)
+{
+    ngx_uint_t  level;
+
+    if (!ctx->replayed) {
+        return;
+    }
+
+    /* one line for the token, not one for each request that saw it */
+    level = ctx->replay_dropped ? NGX_LOG_WARN : NGX_LOG_INFO;
+
+    ngx_log_error(level, r->connection->log, 0,
+                  "faas: the gateway refused the token, "
+                  "sending the request again with a new one");
+
+    ngx_http_faas_stats_replay(ctx);
 }
 
 

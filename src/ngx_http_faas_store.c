@@ -259,6 +259,14 @@ ngx_http_faas_store_drop(ngx_http_faas_cred_t *cred, ngx_uint_t generation)
         node->expires = 0;
         node->dropped = now;
         node->generation++;
+
+        /*
+         * a revocation is news a backoff after failures did not know of:
+         * one fetch may go now, still one for all; if it fails, the
+         * backoff goes on from where it was
+         */
+        node->next_attempt = 0;
+
         rc = NGX_OK;
     }
 

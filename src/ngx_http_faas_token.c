@@ -73,6 +73,34 @@ ngx_http_faas_token_init_process(ngx_cycle_t *cycle,
 
 
 /*
+ * The worker exits with no request left: a fetch or lookup under way
+ * goes with it, and its claim too, so that another worker need not wait
+ * for the claim to run out.
+ */
+
+void
+ngx_http_faas_token_exit_process(ngx_http_faas_main_conf_t *fmcf)
+{
+    ngx_uint_t              i;
+    ngx_http_faas_cred_t  **creds, *cred;
+
+    creds = fmcf->creds.elts;
+
+    for (i = 0; i < fmcf->creds.nelts; i++) {
+        cred = creds[i];
+
+        if (cred->fetch != NULL) {
+            ngx_http_faas_client_close(cred->fetch);
+            cred->fetch = NULL;
+            ngx_http_faas_store_release(cred);
+        }
+
+        ngx_http_faas_domain_exit_process(cred);
+    }
+}
+
+
+/*
  * NGX_OK: a valid token is in "token";
  * NGX_AGAIN: a fetch is under way here or in another worker, wait for it;
  * NGX_ERROR: the fetch just started here failed;
@@ -117,7 +145,9 @@ again:
 
     if (now < cred->cached_expires) {
 
-        if (now >= cred->cached_refresh && cred->fetch == NULL) {
+        if (now >= cred->cached_refresh && cred->fetch == NULL
+            && !ngx_exiting)
+        {
             /* ahead of expiry: one worker refreshes, nobody waits */
             if (ngx_http_faas_store_claim(cred, cred->cached_generation)
                 == NGX_OK)
@@ -333,6 +363,18 @@ ngx_http_faas_token_fetched(ngx_http_faas_client_t *client)
 
     cred = client->data;
     cred->fetch = NULL;
+
+    if (client->error == NGX_HTTP_FAAS_CLIENT_CLOSED) {
+        /* no failure of the authorization server: no backoff */
+        ngx_log_error(NGX_LOG_INFO, client->log, 0,
+                      "faas: credentials \"%V\": token request ended: %s",
+                      &cred->name, client->error_text);
+
+        ngx_http_faas_store_release(cred);
+        ngx_http_faas_client_close(client);
+        ngx_http_faas_token_wake(cred, NGX_ABORT);
+        return;
+    }
 
     error.data = buf;
     error.len = 0;

@@ -5,6 +5,7 @@ use warnings;
 
 use lib 't/lib';
 use FaasTest;
+use JSON::PP ();
 use Time::HiRes qw(time sleep);
 
 default_http_config(demo_http_config());
@@ -301,3 +302,89 @@ sleep 1.1;
 my ($s) = http_request('POST', '/hello', '{}');
 is($s, 200, 'the next attempt after the backoff succeeds');
 is(main::auth_count(), 2, 'two token requests');
+
+
+
+=== TEST 11: a 401 while fetches back off: one fetch at once for all, then 200s
+--- no_valgrind: it counts seconds against the backoff
+--- workers: 2
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    refresh_before 57s;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+--- config
+location /hello {
+    faas_connect_timeout 30s;
+    faas_invoke 11111111-1111-4111-8111-111111111111;
+    add_header X-Upstream-Status $upstream_status always;
+}
+location = /status { faas_status; }
+--- standin
+{"auth":{"ttl":60}}
+--- check_eval
+my ($s) = http_request('POST', '/hello', '{}');
+is($s, 200, 'token 1');
+# the refresh is due after 3 s and fails: the backoff grows to 2-4 s
+standin_control({ auth => { ttl => 60, fail => 1000 } });
+my $backoff = 0;
+my $t0 = time;
+while (time - $t0 < 15) {
+    my ($st, $h, $b) = http_request('GET', '/status');
+    $backoff = JSON::PP->new->decode($b)->{credentials}{demo}{backoff};
+    last if $backoff >= 1.5;
+    sleep 0.1;
+}
+ok($backoff >= 1.5, "fetches back off: $backoff s to the next");
+# the authorization server is back; the gateway revokes token 1
+standin_control({ auth => { ttl => 60 }, gateway => { reject_jti => [1] } });
+my $before = main::auth_count();
+my @res = parallel_requests(n => 10, concurrency => 10, method => 'POST',
+    uri => '/hello', body => '{}', timeout => 10);
+is(join(' ', map { $_->[0] } @res), join(' ', (200) x 10),
+   'every request is answered 200') or diag(explain(\@res));
+# those sent after the new token came were not refused
+my @up = map { $_->[2]{'x-upstream-status'} // '' } @res;
+my $replayed = grep { $_ eq '401 : 200' } @up;
+my $other = grep { !/^(?:401 : )?200$/ } @up;
+ok($replayed && !$other, "refused requests were sent again: $replayed")
+    or diag("@up");
+is(main::auth_count() - $before, 1, 'one token request for all of them');
+my @gw = grep { $_->{server} eq 'gateway' } standin_requests();
+is(scalar @gw, 1 + 10 + $replayed, 'the gateway got the replays, no more');
+my ($st, $h, $b) = http_request('GET', '/status');
+is(JSON::PP->new->decode($b)->{credentials}{demo}{replays}, $replayed,
+   'replays: as many as the gateway got');
+
+
+
+=== TEST 12: replays counts the requests sent again, not those that could not be
+--- config
+location /hello {
+    faas_invoke 11111111-1111-4111-8111-111111111111;
+    add_header X-Upstream-Status $upstream_status always;
+}
+location = /status { faas_status; }
+--- check_eval
+my ($s) = http_request('POST', '/hello', '{}');
+is($s, 200, 'token 1');
+# token 1 is refused, and the token request for the replay fails
+standin_control({ gateway => { reject_jti => [1, 2] }, auth => { fail => 1 } });
+my ($st, $h, $b) = http_request('POST', '/hello', '{}');
+is($st, 502, 'no new token: the refused request fails') or diag($b);
+is($h->{'x-upstream-status'}, '401', 'it went to the gateway once');
+# past the backoff and the 2 s between drops: token 2 refused, token 3 not
+sleep 2.1;
+($st, $h, $b) = http_request('POST', '/hello', '{}');
+is($st, 200, 'a refused request sent again with token 3') or diag($b);
+is($h->{'x-upstream-status'}, '401 : 200', 'refused, then sent again');
+my @gw = grep { $_->{server} eq 'gateway' } standin_requests();
+is(scalar @gw, 4, 'four requests at the gateway for three clients');
+($st, $h, $b) = http_request('GET', '/status');
+is(JSON::PP->new->decode($b)->{credentials}{demo}{replays}, scalar(@gw) - 3,
+   'replays: the one request the gateway got again');
+is(main::lines_like(qr/sending the request again/), 1,
+   'one line for the one request sent again');
