@@ -28,6 +28,7 @@
 
 struct ngx_http_faas_body_s {
     ngx_http_faas_json_check_t      check;
+    off_t                           fed;        /* bytes checked */
     ngx_chain_t                    *payload;    /* what is sent, as is */
     off_t                           length;
 
@@ -160,6 +161,8 @@ ngx_http_faas_body_feed(ngx_http_faas_body_t *body, ngx_buf_t *b,
         return NGX_OK;
     }
 
+    body->fed += b->last - b->pos;
+
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, log, 0,
                    "faas: JSON check of %uz bytes", (size_t) (b->last - b->pos));
 
@@ -233,13 +236,23 @@ ngx_http_faas_body_verdict(ngx_http_request_t *r, ngx_http_faas_body_t *body,
         body->checked = 1;
     }
 
-    if (!body->failed
-        && ngx_http_faas_json_check_end(&body->check) == NGX_OK)
+    /* no body at all is sent as {} */
+    if (body->fed == 0
+        || (!body->failed
+            && ngx_http_faas_json_check_end(&body->check) == NGX_OK))
     {
         return NGX_OK;
     }
 
-    ngx_http_faas_json_check_error(&body->check, error);
+    error->data = ngx_pnalloc(r->pool, NGX_HTTP_FAAS_ERROR_LEN);
+    if (error->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    error->len = ngx_snprintf(error->data, NGX_HTTP_FAAS_ERROR_LEN,
+                              "at byte %O: %s", body->check.offset,
+                              body->check.error)
+                 - error->data;
 
     return NGX_DECLINED;
 }
@@ -406,7 +419,11 @@ ngx_http_faas_body_encode(ngx_http_request_t *r, ngx_http_faas_body_t *body,
     }
 
     body->done = done;
-    body->textual = ngx_http_faas_payload_textual(r);
+
+    /* no body is the empty string */
+    body->textual = ngx_http_faas_payload_textual(r)
+                    || r->request_body == NULL
+                    || r->request_body->bufs == NULL;
 
     ngx_http_faas_body_restart(body, r);
 
