@@ -163,8 +163,8 @@ ngx_http_faas_body_feed(ngx_http_faas_body_t *body, ngx_buf_t *b,
 
     body->fed += b->last - b->pos;
 
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, log, 0,
-                   "faas: JSON check of %uz bytes", (size_t) (b->last - b->pos));
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, log, 0, "faas: JSON check of %uz bytes",
+                   (size_t) (b->last - b->pos));
 
     if (ngx_http_faas_json_check_feed(&body->check, b->pos, b->last - b->pos)
         == NGX_ERROR)
@@ -296,10 +296,11 @@ ngx_http_faas_body_as_is(ngx_http_request_t *r, ngx_http_faas_body_t *body)
 
     if (body->length == 0) {
         body->payload = NULL;
+        body->length = sizeof(ngx_http_faas_body_empty) - 1;
         ll = &body->payload;
 
         return ngx_http_faas_body_add(r, &ll, ngx_http_faas_body_empty,
-                                      sizeof(ngx_http_faas_body_empty) - 1);
+                                      body->length);
     }
 
     return NGX_OK;
@@ -599,6 +600,7 @@ ngx_http_faas_body_read(ngx_http_request_t *r, ngx_http_faas_body_t *body)
 static ngx_int_t
 ngx_http_faas_body_flush(ngx_http_request_t *r, ngx_http_faas_body_t *body)
 {
+    ssize_t                    n;
     ngx_chain_t                cl;
     ngx_temp_file_t           *tf;
     ngx_http_core_loc_conf_t  *clcf;
@@ -626,9 +628,14 @@ ngx_http_faas_body_flush(ngx_http_request_t *r, ngx_http_faas_body_t *body)
     cl.buf = body->out;
     cl.next = NULL;
 
-    if (ngx_write_chain_to_temp_file(body->temp, &cl) == NGX_ERROR) {
+    n = ngx_write_chain_to_temp_file(body->temp, &cl);
+
+    if (n != body->out->last - body->out->pos) {
         return NGX_ERROR;
     }
+
+    /* where the next piece goes */
+    body->temp->offset += n;
 
     body->spilled = 1;
     body->out->pos = body->out->start;
@@ -682,7 +689,7 @@ ngx_http_faas_body_encoded(ngx_http_request_t *r, ngx_http_faas_body_t *body)
         b->in_file = 1;
         b->file = &body->temp->file;
         b->file_pos = 0;
-        b->file_last = body->temp->file.offset;
+        b->file_last = body->temp->offset;
 
         *ll = ngx_alloc_chain_link(r->pool);
         if (*ll == NULL) {

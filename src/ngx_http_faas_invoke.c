@@ -166,6 +166,13 @@ ngx_http_faas_invoke_body(ngx_http_request_t *r)
         return;
     }
 
+    if (rc == NGX_DECLINED) {
+        /* the framing was fine: the client's connection stays open */
+        ngx_http_finalize_request(r,
+                            ngx_http_faas_error_send(r, NGX_HTTP_BAD_REQUEST));
+        return;
+    }
+
     if (rc != NGX_OK) {
         ngx_http_finalize_request(r, rc);
         return;
@@ -193,7 +200,8 @@ ngx_http_faas_invoke_encoded(ngx_http_request_t *r, ngx_int_t rc)
 
 /*
  * The payload: the body as nginx holds it, checked as it came, or with
- * faas_payload request the whole request, encoded in slices (NGX_AGAIN)
+ * faas_payload request the whole request, encoded in slices (NGX_AGAIN);
+ * NGX_DECLINED: the body is no JSON, the error is recorded
  */
 
 static ngx_int_t
@@ -242,8 +250,7 @@ ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
                                    "the request body is not valid JSON: %V",
                                    &error);
 
-        /* the framing was fine: the client's connection stays open */
-        return ngx_http_faas_error_send(r, NGX_HTTP_BAD_REQUEST);
+        return NGX_DECLINED;
     }
 
     if (rc != NGX_OK) {
