@@ -1228,7 +1228,12 @@ ngx_http_faas_invoke_chunked_filter(void *data, ssize_t bytes)
 
     for ( ;; ) {
 
+#if (nginx_version >= 1027002)
+        /* trailers are skipped, as without proxy_pass_trailers */
+        rc = ngx_http_parse_chunked(r, buf, &ctx->chunked, 0);
+#else
         rc = ngx_http_parse_chunked(r, buf, &ctx->chunked);
+#endif
 
         if (rc == NGX_OK) {
             pos = buf->pos;
