@@ -270,7 +270,7 @@ sub write_conf_d {
     my $root = servroot();
     make_path("$root/logs");
     FaasTest::write_file($CONF_D, <<"EOF");
-# written by t/014-debian-package.t, removed by it
+# written by t/017-debian-package.t, removed by it
 faas_credentials package-test {
     account 12345678; client_id demo-client; client_secret demo-secret;
     token_url https://127.0.0.1:$auth/sentinel/api/account/12345678/app/token?v=2.0;
