@@ -759,6 +759,11 @@ ngx_http_faas_init(ngx_conf_t *cf)
         return NGX_OK;
     }
 
+    ngx_log_error(NGX_LOG_NOTICE, cf->log, 0,
+                  "faas: ngx_http_faas_module " NGX_HTTP_FAAS_VERSION
+                  " (built for nginx " NGINX_VERSION ", cJSON %s)",
+                  ngx_http_faas_json_library());
+
     if (ngx_http_faas_token_ssl(cf, fmcf) != NGX_OK) {
         return NGX_ERROR;
     }

@@ -18,6 +18,10 @@
 #endif
 
 
+/* the module's version (semantic versioning): CHANGES, debian/changelog */
+#define NGX_HTTP_FAAS_VERSION             "0.9.0"
+
+
 #define NGX_HTTP_FAAS_KEY_LEN             32
 #define NGX_HTTP_FAAS_FINGERPRINT_LEN     8
 #define NGX_HTTP_FAAS_TOKEN_MAX           8192
@@ -581,6 +585,7 @@ u_char *ngx_http_faas_json_error(ngx_pool_t *pool, ngx_str_t *code,
     size_t *len);
 size_t ngx_http_faas_form_escape(u_char *dst, ngx_str_t *src);
 size_t ngx_http_faas_json_escape(u_char *dst, u_char *src, size_t len);
+const char *ngx_http_faas_json_library(void);
 size_t ngx_http_faas_utf8_seq(u_char *p, u_char *last);
 ngx_uint_t ngx_http_faas_utf8_valid(u_char *p, size_t len);
 ngx_int_t ngx_http_faas_response_parse(ngx_pool_t *pool, u_char *data,

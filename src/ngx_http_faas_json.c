@@ -656,3 +656,12 @@ ngx_http_faas_json_escape(u_char *dst, u_char *src, size_t len)
 
     return size;
 }
+
+
+/* the version of the cJSON library loaded, for the log */
+
+const char *
+ngx_http_faas_json_library(void)
+{
+    return cJSON_Version();
+}
