@@ -542,6 +542,8 @@ ngx_int_t ngx_http_faas_baseuri_parse(u_char *data, size_t len,
 /* the module's own small HTTPS client */
 ngx_http_faas_client_t *ngx_http_faas_client_create(ngx_log_t *log,
     ngx_http_faas_endpoint_t *endpoint);
+void ngx_http_faas_client_describe(ngx_http_faas_client_t *client,
+    const char *fmt, ...);
 void ngx_http_faas_client_start(ngx_http_faas_client_t *client);
 void ngx_http_faas_client_close(ngx_http_faas_client_t *client);
 ngx_int_t ngx_http_faas_endpoint_parse(ngx_conf_t *cf, ngx_str_t *url,

@@ -157,6 +157,32 @@ ngx_http_faas_client_create(ngx_log_t *log, ngx_http_faas_endpoint_t *ep)
 }
 
 
+/*
+ * What the client's log lines say it does, bounded by its buffer: a cut
+ * description ends with "..."
+ */
+
+void
+ngx_http_faas_client_describe(ngx_http_faas_client_t *client,
+    const char *fmt, ...)
+{
+    u_char   *p, *last;
+    va_list   args;
+
+    last = client->what_buf + sizeof(client->what_buf);
+
+    va_start(args, fmt);
+    p = ngx_vslprintf(client->what_buf, last, fmt, args);
+    va_end(args);
+
+    if (p == last) {
+        ngx_memcpy(last - 3, "...", 3);
+    }
+
+    client->what.len = p - client->what_buf;
+}
+
+
 void
 ngx_http_faas_client_start(ngx_http_faas_client_t *client)
 {

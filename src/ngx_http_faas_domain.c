@@ -295,10 +295,9 @@ ngx_http_faas_domain_start(ngx_http_faas_cred_t *cred, ngx_uint_t svc)
     client->handler = ngx_http_faas_domain_fetched;
     client->data = cred;
     client->service = svc;
-    client->what.len = ngx_sprintf(client->what.data,
-                                   "lookup of \"%V\" of credentials \"%V\"",
-                                   &ngx_http_faas_services[svc], &cred->name)
-                       - client->what.data;
+    ngx_http_faas_client_describe(client,
+                                  "lookup of \"%V\" of credentials \"%V\"",
+                                  &ngx_http_faas_services[svc], &cred->name);
 
     cred->domain_fetch[svc] = client;
 
@@ -457,8 +456,9 @@ ngx_http_faas_domain_store(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
     e->lookups++;
 
     if (base != NULL) {
-        ngx_memcpy(e->host, base->data, base->len);
-        e->host_len = base->len;
+        /* ngx_http_faas_baseuri_parse() took 255 bytes at most */
+        e->host_len = ngx_min(base->len, sizeof(e->host));
+        ngx_memcpy(e->host, base->data, e->host_len);
         e->fetched = ngx_time();
         e->expires = e->fetched + cred->domain_ttl;
         e->failures = 0;

@@ -79,8 +79,8 @@ ngx_http_faas_zone_init(ngx_shm_zone_t *shm_zone, void *data)
             return NGX_ERROR;
         }
 
-        ngx_sprintf(shpool->log_ctx, " in faas zone \"%V\"%Z",
-                    &shm_zone->shm.name);
+        ngx_snprintf(shpool->log_ctx, len, " in faas zone \"%V\"%Z",
+                     &shm_zone->shm.name);
 
         shpool->log_nomem = 0;
     }
