@@ -25,6 +25,9 @@
 #define NGX_HTTP_FAAS_ZONE_SIZE           (1024 * 1024)
 #define NGX_HTTP_FAAS_JSON_DEPTH          1000
 
+/* the longest host: a TLS server name (RFC 6066) has at most 255 bytes */
+#define NGX_HTTP_FAAS_HOST_MAX            255
+
 #define NGX_HTTP_FAAS_REGION_US           0
 #define NGX_HTTP_FAAS_REGION_EMEA         1
 #define NGX_HTTP_FAAS_REGION_APAC         2

@@ -72,6 +72,16 @@ ngx_http_faas_endpoint_parse(ngx_conf_t *cf, ngx_str_t *url,
         return NGX_ERROR;
     }
 
+    if (u.host.len > NGX_HTTP_FAAS_HOST_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" of \"faas_credentials\" \"%V\": the "
+                           "host of \"%V\" has %uz characters, more than a "
+                           "TLS server name can hold (%d)", directive,
+                           cred_name, url, u.host.len,
+                           NGX_HTTP_FAAS_HOST_MAX);
+        return NGX_ERROR;
+    }
+
     ep->url = *url;
     ep->addrs = u.addrs;
     ep->naddrs = u.naddrs;

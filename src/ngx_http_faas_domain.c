@@ -52,7 +52,7 @@ ngx_http_faas_baseuri_parse(u_char *data, size_t len, ngx_str_t *host,
     u_char      *p, *last, *colon;
     ngx_int_t    n;
 
-    if (len == 0 || len > 255) {
+    if (len == 0 || len > NGX_HTTP_FAAS_HOST_MAX) {
         return NGX_ERROR;
     }
 
@@ -456,7 +456,7 @@ ngx_http_faas_domain_store(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
     e->lookups++;
 
     if (base != NULL) {
-        /* ngx_http_faas_baseuri_parse() took 255 bytes at most */
+        /* ngx_http_faas_baseuri_parse() allows NGX_HTTP_FAAS_HOST_MAX */
         e->host_len = ngx_min(base->len, sizeof(e->host));
         ngx_memcpy(e->host, base->data, e->host_len);
         e->fetched = ngx_time();
