@@ -27,6 +27,8 @@ static char *ngx_http_faas_set_enum(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_faas_max_functions(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_faas_zone_size(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_faas_resolve_invokes(ngx_conf_t *cf,
     ngx_http_faas_main_conf_t *fmcf);
 static ngx_int_t ngx_http_faas_token_ssl(ngx_conf_t *cf,
@@ -212,6 +214,13 @@ static ngx_command_t  ngx_http_faas_commands[] = {
       0,
       NULL },
 
+    { ngx_string("faas_zone_size"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_faas_zone_size,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -279,6 +288,7 @@ ngx_http_faas_create_main_conf(ngx_conf_t *cf)
 
     fmcf->request_id_index = NGX_ERROR;
     fmcf->max_functions = NGX_CONF_UNSET_UINT;
+    fmcf->zone_size = NGX_CONF_UNSET_SIZE;
 
     return fmcf;
 }
@@ -710,6 +720,38 @@ ngx_http_faas_max_functions(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* the slab allocator needs a few pages of its own, as limit_req's zones */
+
+static char *
+ngx_http_faas_zone_size(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_faas_main_conf_t *fmcf = conf;
+
+    ssize_t     size;
+    ngx_str_t  *value;
+
+    if (fmcf->zone_size != NGX_CONF_UNSET_SIZE) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    size = ngx_parse_size(&value[1]);
+
+    if (size == NGX_ERROR || size < (ssize_t) (8 * ngx_pagesize)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\" directive, "
+                           "it must be a size of at least %uzk", &value[1],
+                           &cmd->name, (size_t) (8 * ngx_pagesize / 1024));
+        return NGX_CONF_ERROR;
+    }
+
+    fmcf->zone_size = size;
+
+    return NGX_CONF_OK;
+}
+
+
 static ngx_int_t
 ngx_http_faas_preconfiguration(ngx_conf_t *cf)
 {
@@ -741,6 +783,11 @@ ngx_http_faas_init(ngx_conf_t *cf)
     if (fmcf->creds.nelts == 0 && fmcf->invokes.nelts == 0) {
         return NGX_OK;
     }
+
+    ngx_log_error(NGX_LOG_NOTICE, cf->log, 0,
+                  "faas: ngx_http_faas_module " NGX_HTTP_FAAS_VERSION
+                  " (built for nginx " NGINX_VERSION ", cJSON %s)",
+                  ngx_http_faas_json_library());
 
     if (ngx_http_faas_token_ssl(cf, fmcf) != NGX_OK) {
         return NGX_ERROR;
@@ -869,6 +916,8 @@ ngx_http_faas_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
+    ngx_http_faas_store_init_process(fmcf);
+
     creds = fmcf->creds.elts;
 
     for (i = 0; i < fmcf->creds.nelts; i++) {
@@ -893,4 +942,5 @@ ngx_http_faas_exit_process(ngx_cycle_t *cycle)
     }
 
     ngx_http_faas_token_exit_process(fmcf);
+    ngx_http_faas_store_exit_process(fmcf);
 }

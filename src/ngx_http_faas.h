@@ -18,12 +18,19 @@
 #endif
 
 
+/* the module's version (semantic versioning): CHANGES, debian/changelog */
+#define NGX_HTTP_FAAS_VERSION             "0.9.0"
+
+
 #define NGX_HTTP_FAAS_KEY_LEN             32
 #define NGX_HTTP_FAAS_FINGERPRINT_LEN     8
 #define NGX_HTTP_FAAS_TOKEN_MAX           8192
 #define NGX_HTTP_FAAS_ERROR_LEN           160
 #define NGX_HTTP_FAAS_ZONE_SIZE           (1024 * 1024)
 #define NGX_HTTP_FAAS_JSON_DEPTH          1000
+
+/* the longest host: a TLS server name (RFC 6066) has at most 255 bytes */
+#define NGX_HTTP_FAAS_HOST_MAX            255
 
 #define NGX_HTTP_FAAS_REGION_US           0
 #define NGX_HTTP_FAAS_REGION_EMEA         1
@@ -147,6 +154,8 @@ typedef struct {
 typedef struct {
     ngx_queue_t                     queue;
     u_char                          key[NGX_HTTP_FAAS_KEY_LEN];
+    ngx_uint_t                      conf_generation;  /* last used by */
+    ngx_uint_t                      conf_created;     /* allocated by */
     ngx_atomic_t                    generation;
     ngx_atomic_t                    fail_generation;
     time_t                          expires;
@@ -172,9 +181,18 @@ typedef struct {
 } ngx_http_faas_token_node_t;
 
 
+/* a worker process and the configuration it runs, in the shared zone */
+typedef struct {
+    ngx_pid_t                       pid;
+    ngx_uint_t                      generation;
+} ngx_http_faas_worker_t;
+
+
 typedef struct {
     ngx_queue_t                     nodes;
     ngx_http_faas_fn_table_t       *functions;
+    ngx_uint_t                      generation;   /* of configurations */
+    ngx_http_faas_worker_t         *workers;      /* NGX_MAX_PROCESSES */
 } ngx_http_faas_shctx_t;
 
 
@@ -306,6 +324,8 @@ typedef struct {
     ngx_array_t                     ssl;        /* ngx_http_faas_ssl_t */
     ngx_array_t                    *blocks;     /* upstream{}s wrapped */
     ngx_shm_zone_t                 *shm_zone;
+    size_t                          zone_size;  /* faas_zone_size */
+    ngx_uint_t                      generation; /* in the zone */
     ngx_slab_pool_t                *shpool;
     ngx_http_faas_fn_table_t       *functions;
     ngx_uint_t                      max_functions;
@@ -493,6 +513,8 @@ u_char *ngx_http_faas_conf_enum_names(u_char *buf, u_char *last,
 /* the shared zone that holds tokens */
 ngx_int_t ngx_http_faas_zone_add(ngx_conf_t *cf,
     ngx_http_faas_main_conf_t *fmcf);
+void ngx_http_faas_store_init_process(ngx_http_faas_main_conf_t *fmcf);
+void ngx_http_faas_store_exit_process(ngx_http_faas_main_conf_t *fmcf);
 ngx_int_t ngx_http_faas_store_get(ngx_http_faas_cred_t *cred,
     ngx_str_t *token, time_t *expires);
 ngx_int_t ngx_http_faas_store_claim(ngx_http_faas_cred_t *cred,
@@ -532,6 +554,8 @@ ngx_int_t ngx_http_faas_baseuri_parse(u_char *data, size_t len,
 /* the module's own small HTTPS client */
 ngx_http_faas_client_t *ngx_http_faas_client_create(ngx_log_t *log,
     ngx_http_faas_endpoint_t *endpoint);
+void ngx_http_faas_client_describe(ngx_http_faas_client_t *client,
+    const char *fmt, ...);
 void ngx_http_faas_client_start(ngx_http_faas_client_t *client);
 void ngx_http_faas_client_close(ngx_http_faas_client_t *client);
 ngx_int_t ngx_http_faas_endpoint_parse(ngx_conf_t *cf, ngx_str_t *url,
@@ -594,6 +618,7 @@ u_char *ngx_http_faas_json_error(ngx_pool_t *pool, ngx_str_t *code,
     size_t *len);
 size_t ngx_http_faas_form_escape(u_char *dst, ngx_str_t *src);
 size_t ngx_http_faas_json_escape(u_char *dst, u_char *src, size_t len);
+const char *ngx_http_faas_json_library(void);
 size_t ngx_http_faas_utf8_seq(u_char *p, u_char *last);
 ngx_uint_t ngx_http_faas_utf8_cut(u_char *p, u_char *last);
 ngx_int_t ngx_http_faas_json_escape_text(u_char **dst, u_char *src,

@@ -72,6 +72,16 @@ ngx_http_faas_endpoint_parse(ngx_conf_t *cf, ngx_str_t *url,
         return NGX_ERROR;
     }
 
+    if (u.host.len > NGX_HTTP_FAAS_HOST_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" of \"faas_credentials\" \"%V\": the "
+                           "host of \"%V\" has %uz characters, more than a "
+                           "TLS server name can hold (%d)", directive,
+                           cred_name, url, u.host.len,
+                           NGX_HTTP_FAAS_HOST_MAX);
+        return NGX_ERROR;
+    }
+
     ep->url = *url;
     ep->addrs = u.addrs;
     ep->naddrs = u.naddrs;
@@ -154,6 +164,32 @@ ngx_http_faas_client_create(ngx_log_t *log, ngx_http_faas_endpoint_t *ep)
     client->error_text = "";
 
     return client;
+}
+
+
+/*
+ * What the client's log lines say it does, bounded by its buffer: a cut
+ * description ends with "..."
+ */
+
+void
+ngx_http_faas_client_describe(ngx_http_faas_client_t *client,
+    const char *fmt, ...)
+{
+    u_char   *p, *last;
+    va_list   args;
+
+    last = client->what_buf + sizeof(client->what_buf);
+
+    va_start(args, fmt);
+    p = ngx_vslprintf(client->what_buf, last, fmt, args);
+    va_end(args);
+
+    if (p == last) {
+        ngx_memcpy(last - 3, "...", 3);
+    }
+
+    client->what.len = p - client->what_buf;
 }
 
 

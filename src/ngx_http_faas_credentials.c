@@ -810,6 +810,17 @@ ngx_http_faas_cred_gateway(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
         return NGX_CONF_ERROR;
     }
 
+    /* the host, or the upstream{} name, is the TLS server name */
+    if (u.host.len > NGX_HTTP_FAAS_HOST_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"gateway\" of \"faas_credentials\" \"%V\": "
+                           "the host of \"%V\" has %uz characters, more "
+                           "than a TLS server name can hold (%d)",
+                           &cred->name, &cred->gateway, u.host.len,
+                           NGX_HTTP_FAAS_HOST_MAX);
+        return NGX_CONF_ERROR;
+    }
+
     if (u.uri.len > 1 || (u.uri.len == 1 && u.uri.data[0] != '/')) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"gateway\" of \"faas_credentials\" \"%V\": "

@@ -52,7 +52,7 @@ ngx_http_faas_baseuri_parse(u_char *data, size_t len, ngx_str_t *host,
     u_char      *p, *last, *colon;
     ngx_int_t    n;
 
-    if (len == 0 || len > 255) {
+    if (len == 0 || len > NGX_HTTP_FAAS_HOST_MAX) {
         return NGX_ERROR;
     }
 
@@ -295,10 +295,9 @@ ngx_http_faas_domain_start(ngx_http_faas_cred_t *cred, ngx_uint_t svc)
     client->handler = ngx_http_faas_domain_fetched;
     client->data = cred;
     client->service = svc;
-    client->what.len = ngx_sprintf(client->what.data,
-                                   "lookup of \"%V\" of credentials \"%V\"",
-                                   &ngx_http_faas_services[svc], &cred->name)
-                       - client->what.data;
+    ngx_http_faas_client_describe(client,
+                                  "lookup of \"%V\" of credentials \"%V\"",
+                                  &ngx_http_faas_services[svc], &cred->name);
 
     cred->domain_fetch[svc] = client;
 
@@ -457,8 +456,9 @@ ngx_http_faas_domain_store(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
     e->lookups++;
 
     if (base != NULL) {
-        ngx_memcpy(e->host, base->data, base->len);
-        e->host_len = base->len;
+        /* ngx_http_faas_baseuri_parse() allows NGX_HTTP_FAAS_HOST_MAX */
+        e->host_len = ngx_min(base->len, sizeof(e->host));
+        ngx_memcpy(e->host, base->data, e->host_len);
         e->fetched = ngx_time();
         e->expires = e->fetched + cred->domain_ttl;
         e->failures = 0;

@@ -790,3 +790,12 @@ ngx_http_faas_base64_piece(u_char *dst, u_char *src, size_t len,
 
     return dst + out.len;
 }
+
+
+/* the version of the cJSON library loaded, for the log */
+
+const char *
+ngx_http_faas_json_library(void)
+{
+    return cJSON_Version();
+}

@@ -281,7 +281,8 @@ ngx_http_faas_response_header(ngx_pool_t *pool,
         }
 
         p = buf;
-        last = ngx_sprintf(buf, "%L", (int64_t) value->valuedouble);
+        last = ngx_snprintf(buf, sizeof(buf), "%L",
+                            (int64_t) value->valuedouble);
 
     } else if (cJSON_IsBool(value)) {
         p = (u_char *) (cJSON_IsTrue(value) ? "true" : "false");

@@ -446,10 +446,11 @@ ngx_http_faas_status_json(ngx_http_faas_status_out_t *o,
 {
     ngx_uint_t  i;
 
-    ngx_http_faas_status_printf(o, "{\"time\":%T,"
+    ngx_http_faas_status_printf(o, "{\"version\":\"%s\",\"time\":%T,"
                                 "\"zone\":{\"size\":%uz,\"free\":%uz},"
                                 "\"credentials\":{",
-                                st->now, st->zone_size, st->zone_free);
+                                NGX_HTTP_FAAS_VERSION, st->now,
+                                st->zone_size, st->zone_free);
 
     for (i = 0; i < st->ncreds; i++) {
         ngx_http_faas_status_printf(o, i ? "," : "");
@@ -594,6 +595,11 @@ static void
 ngx_http_faas_status_prometheus(ngx_http_faas_status_out_t *o,
     ngx_http_faas_status_t *st)
 {
+    ngx_http_faas_status_family(o, "faas_info", "gauge",
+                                "1, labelled with the module's version.");
+    ngx_http_faas_status_printf(o, "faas_info{version=\"%s\"} 1\n",
+                                NGX_HTTP_FAAS_VERSION);
+
     ngx_http_faas_status_prom_creds(o, st);
     ngx_http_faas_status_prom_domain(o, st);
     ngx_http_faas_status_prom_functions(o, st);

@@ -3,7 +3,8 @@
  * Copyright (C) ngx_http_faas_module authors
  *
  * The shared zone: one token entry for each credentials identity, seen by
- * every worker and kept across reloads.
+ * every worker and kept across reloads, freed at a reload once no running
+ * configuration uses it.
  */
 
 
@@ -12,8 +13,19 @@
 
 static ngx_int_t ngx_http_faas_zone_init(ngx_shm_zone_t *shm_zone,
     void *data);
-static ngx_http_faas_token_node_t *ngx_http_faas_store_attach(
-    ngx_slab_pool_t *shpool, ngx_http_faas_shctx_t *sh, u_char *key);
+static ngx_int_t ngx_http_faas_zone_create(ngx_shm_zone_t *shm_zone,
+    ngx_slab_pool_t *shpool);
+static void ngx_http_faas_zone_full(ngx_shm_zone_t *shm_zone,
+    ngx_http_faas_main_conf_t *fmcf, ngx_http_faas_cred_t *cred);
+static ngx_int_t ngx_http_faas_store_attach(ngx_slab_pool_t *shpool,
+    ngx_http_faas_shctx_t *sh, ngx_http_faas_main_conf_t *fmcf,
+    ngx_uint_t running, ngx_http_faas_cred_t **failed, ngx_uint_t *freed);
+static ngx_http_faas_token_node_t *ngx_http_faas_store_find(
+    ngx_http_faas_shctx_t *sh, u_char *key);
+static ngx_uint_t ngx_http_faas_store_oldest(ngx_http_faas_shctx_t *sh,
+    ngx_uint_t running);
+static ngx_uint_t ngx_http_faas_store_sweep(ngx_slab_pool_t *shpool,
+    ngx_http_faas_shctx_t *sh, ngx_uint_t oldest, ngx_uint_t created);
 
 
 static ngx_str_t  ngx_http_faas_zone_name = ngx_string("ngx_http_faas");
@@ -22,16 +34,25 @@ static ngx_str_t  ngx_http_faas_zone_name = ngx_string("ngx_http_faas");
 ngx_int_t
 ngx_http_faas_zone_add(ngx_conf_t *cf, ngx_http_faas_main_conf_t *fmcf)
 {
-    size_t  size, table;
+    size_t  size, fixed;
 
     if (fmcf->max_functions == NGX_CONF_UNSET_UINT) {
         fmcf->max_functions = NGX_HTTP_FAAS_MAX_FUNCTIONS;
     }
 
-    /* the function table, and the slab's page descriptors for it */
-    table = ngx_align(ngx_http_faas_stats_size(fmcf->max_functions),
-                      ngx_pagesize);
-    size = NGX_HTTP_FAAS_ZONE_SIZE + table + table / 64 + 2 * ngx_pagesize;
+    if (fmcf->zone_size == NGX_CONF_UNSET_SIZE) {
+        fmcf->zone_size = NGX_HTTP_FAAS_ZONE_SIZE;
+    }
+
+    /*
+     * faas_zone_size is for the tokens; the function table and the list
+     * of workers come on top, with the slab's page descriptors for them
+     */
+    fixed = ngx_align(ngx_http_faas_stats_size(fmcf->max_functions),
+                      ngx_pagesize)
+            + ngx_align(NGX_MAX_PROCESSES * sizeof(ngx_http_faas_worker_t),
+                        ngx_pagesize);
+    size = fmcf->zone_size + fixed + fixed / 64 + 2 * ngx_pagesize;
 
     fmcf->shm_zone = ngx_shared_memory_add(cf, &ngx_http_faas_zone_name,
                                            size, &ngx_http_faas_module);
@@ -46,58 +67,192 @@ ngx_http_faas_zone_add(ngx_conf_t *cf, ngx_http_faas_main_conf_t *fmcf)
 }
 
 
+/*
+ * Each configuration that uses the zone is a generation.  A node is
+ * marked with the last generation that uses it; at a reload, nodes that
+ * neither the running configuration nor a live worker of an older one
+ * uses any more are freed: workers of older configurations may still be
+ * finishing their requests, and the running one stays if the new one
+ * fails to load.
+ */
+
 static ngx_int_t
 ngx_http_faas_zone_init(ngx_shm_zone_t *shm_zone, void *data)
 {
-    size_t                      len;
-    ngx_uint_t                  i;
+    ngx_int_t                   rc;
+    ngx_uint_t                  running, freed;
     ngx_slab_pool_t            *shpool;
-    ngx_http_faas_cred_t      **creds;
+    ngx_http_faas_cred_t       *failed;
     ngx_http_faas_shctx_t      *sh;
-    ngx_http_faas_main_conf_t  *fmcf;
+    ngx_http_faas_main_conf_t  *fmcf, *ofmcf;
 
     fmcf = shm_zone->data;
+    ofmcf = data;
     shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
 
-    if (data != NULL || shm_zone->shm.exists) {
-        /* a reload or an existing zone: tokens stay */
-        sh = shpool->data;
-
-    } else {
-        sh = ngx_slab_alloc(shpool, sizeof(ngx_http_faas_shctx_t));
-        if (sh == NULL) {
+    /* a reload or an existing zone: tokens stay */
+    if (ofmcf == NULL && !shm_zone->shm.exists) {
+        if (ngx_http_faas_zone_create(shm_zone, shpool) != NGX_OK) {
+            ngx_http_faas_zone_full(shm_zone, fmcf, NULL);
             return NGX_ERROR;
         }
-
-        ngx_queue_init(&sh->nodes);
-        shpool->data = sh;
-
-        len = sizeof(" in faas zone \"\"") + shm_zone->shm.name.len;
-
-        shpool->log_ctx = ngx_slab_alloc(shpool, len);
-        if (shpool->log_ctx == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_sprintf(shpool->log_ctx, " in faas zone \"%V\"%Z",
-                    &shm_zone->shm.name);
-
-        shpool->log_nomem = 0;
     }
+
+    sh = shpool->data;
 
     if (ngx_http_faas_stats_init_zone(shm_zone, shpool, sh, fmcf) != NGX_OK) {
+        ngx_http_faas_zone_full(shm_zone, fmcf, NULL);
         return NGX_ERROR;
     }
+
+    /* nothing is freed but at a reload (0: no generation is older) */
+    running = (ofmcf != NULL) ? ofmcf->generation : 0;
+    failed = NULL;
+    freed = 0;
+
+    ngx_shmtx_lock(&shpool->mutex);
+
+    fmcf->generation = ++sh->generation;
+
+    rc = ngx_http_faas_store_attach(shpool, sh, fmcf, running, &failed,
+                                    &freed);
+
+    ngx_shmtx_unlock(&shpool->mutex);
+
+    if (freed) {
+        ngx_log_error(NGX_LOG_INFO, shm_zone->shm.log, 0,
+                      "faas: zone \"%V\": token entries that no running "
+                      "configuration uses, freed: %ui",
+                      &shm_zone->shm.name, freed);
+    }
+
+    if (rc != NGX_OK) {
+        ngx_http_faas_zone_full(shm_zone, fmcf, failed);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_faas_zone_create(ngx_shm_zone_t *shm_zone, ngx_slab_pool_t *shpool)
+{
+    size_t                  len;
+    ngx_http_faas_shctx_t  *sh;
+
+    sh = ngx_slab_calloc(shpool, sizeof(ngx_http_faas_shctx_t));
+    if (sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_queue_init(&sh->nodes);
+    shpool->data = sh;
+
+    sh->workers = ngx_slab_calloc(shpool, NGX_MAX_PROCESSES
+                                          * sizeof(ngx_http_faas_worker_t));
+    if (sh->workers == NULL) {
+        return NGX_ERROR;
+    }
+
+    len = sizeof(" in faas zone \"\"") + shm_zone->shm.name.len;
+
+    shpool->log_ctx = ngx_slab_alloc(shpool, len);
+    if (shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_snprintf(shpool->log_ctx, len, " in faas zone \"%V\"%Z",
+                 &shm_zone->shm.name);
+
+    /* nginx's own "no memory" lines stay: a full zone is news */
+
+    return NGX_OK;
+}
+
+
+/* the configuration does not fit: nginx -t, the start or the reload fail */
+
+static void
+ngx_http_faas_zone_full(ngx_shm_zone_t *shm_zone,
+    ngx_http_faas_main_conf_t *fmcf, ngx_http_faas_cred_t *cred)
+{
+    if (cred != NULL) {
+        ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                      "faas: the shared zone \"%V\" of %uz bytes has no "
+                      "room for the token of \"faas_credentials\" \"%V\" "
+                      "(%ui sets): \"faas_zone_size\" sets its size "
+                      "(now %uz bytes, besides the table of "
+                      "\"faas_status_max_functions\")",
+                      &shm_zone->shm.name, shm_zone->shm.size, &cred->name,
+                      fmcf->creds.nelts, fmcf->zone_size);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                  "faas: the shared zone \"%V\" of %uz bytes is too small "
+                  "for its table of %ui functions: \"faas_zone_size\" sets "
+                  "its size (now %uz bytes), \"faas_status_max_functions\" "
+                  "the table's", &shm_zone->shm.name, shm_zone->shm.size,
+                  fmcf->max_functions, fmcf->zone_size);
+}
+
+
+/*
+ * Under the lock: the nodes this configuration keeps are marked first,
+ * then the unused ones go, so that their room serves the new ones; if
+ * one cannot be had, the new ones go again and the configuration fails.
+ */
+
+static ngx_int_t
+ngx_http_faas_store_attach(ngx_slab_pool_t *shpool, ngx_http_faas_shctx_t *sh,
+    ngx_http_faas_main_conf_t *fmcf, ngx_uint_t running,
+    ngx_http_faas_cred_t **failed, ngx_uint_t *freed)
+{
+    ngx_uint_t                   i;
+    ngx_http_faas_cred_t       **creds;
+    ngx_http_faas_token_node_t  *node;
 
     creds = fmcf->creds.elts;
 
     for (i = 0; i < fmcf->creds.nelts; i++) {
         creds[i]->shpool = shpool;
-        creds[i]->node = ngx_http_faas_store_attach(shpool, sh,
-                                                    creds[i]->key);
-        if (creds[i]->node == NULL) {
-            return NGX_ERROR;
+        creds[i]->node = ngx_http_faas_store_find(sh, creds[i]->key);
+
+        if (creds[i]->node != NULL) {
+            creds[i]->node->conf_generation = fmcf->generation;
         }
+    }
+
+    *freed = ngx_http_faas_store_sweep(shpool, sh,
+                                       ngx_http_faas_store_oldest(sh, running),
+                                       0);
+
+    for (i = 0; i < fmcf->creds.nelts; i++) {
+        if (creds[i]->node != NULL) {
+            continue;
+        }
+
+        /* another set of this configuration may have the same key */
+        node = ngx_http_faas_store_find(sh, creds[i]->key);
+
+        if (node == NULL) {
+            node = ngx_slab_calloc_locked(shpool,
+                                          sizeof(ngx_http_faas_token_node_t));
+            if (node == NULL) {
+                (void) ngx_http_faas_store_sweep(shpool, sh, 0,
+                                                 fmcf->generation);
+                *failed = creds[i];
+                return NGX_ERROR;
+            }
+
+            ngx_memcpy(node->key, creds[i]->key, NGX_HTTP_FAAS_KEY_LEN);
+            node->conf_created = fmcf->generation;
+            ngx_queue_insert_tail(&sh->nodes, &node->queue);
+        }
+
+        node->conf_generation = fmcf->generation;
+        creds[i]->node = node;
     }
 
     return NGX_OK;
@@ -105,13 +260,10 @@ ngx_http_faas_zone_init(ngx_shm_zone_t *shm_zone, void *data)
 
 
 static ngx_http_faas_token_node_t *
-ngx_http_faas_store_attach(ngx_slab_pool_t *shpool, ngx_http_faas_shctx_t *sh,
-    u_char *key)
+ngx_http_faas_store_find(ngx_http_faas_shctx_t *sh, u_char *key)
 {
     ngx_queue_t                 *q;
     ngx_http_faas_token_node_t  *node;
-
-    ngx_shmtx_lock(&shpool->mutex);
 
     for (q = ngx_queue_head(&sh->nodes);
          q != ngx_queue_sentinel(&sh->nodes);
@@ -120,21 +272,132 @@ ngx_http_faas_store_attach(ngx_slab_pool_t *shpool, ngx_http_faas_shctx_t *sh,
         node = ngx_queue_data(q, ngx_http_faas_token_node_t, queue);
 
         if (ngx_memcmp(node->key, key, NGX_HTTP_FAAS_KEY_LEN) == 0) {
-            ngx_shmtx_unlock(&shpool->mutex);
             return node;
         }
     }
 
-    node = ngx_slab_calloc_locked(shpool, sizeof(ngx_http_faas_token_node_t));
+    return NULL;
+}
 
-    if (node != NULL) {
-        ngx_memcpy(node->key, key, NGX_HTTP_FAAS_KEY_LEN);
-        ngx_queue_insert_tail(&sh->nodes, &node->queue);
+
+/*
+ * The oldest generation still in use: the running configuration's, or
+ * that of a live worker of an older one.  A worker that died without
+ * saying so (a crash) is found gone here.  In a single process nginx,
+ * this very process takes the new configuration.
+ */
+
+static ngx_uint_t
+ngx_http_faas_store_oldest(ngx_http_faas_shctx_t *sh, ngx_uint_t running)
+{
+    ngx_uint_t               i, oldest;
+    ngx_http_faas_worker_t  *w;
+
+    oldest = running;
+
+    for (i = 0; i < NGX_MAX_PROCESSES; i++) {
+        w = &sh->workers[i];
+
+        if (w->pid == 0 || w->pid == ngx_pid) {
+            continue;
+        }
+
+        if (kill(w->pid, 0) == -1 && ngx_errno == NGX_ESRCH) {
+            w->pid = 0;
+            continue;
+        }
+
+        if (w->generation < oldest) {
+            oldest = w->generation;
+        }
     }
 
-    ngx_shmtx_unlock(&shpool->mutex);
+    return oldest;
+}
 
-    return node;
+
+/* frees the nodes last used before "oldest", or made by "created" */
+
+static ngx_uint_t
+ngx_http_faas_store_sweep(ngx_slab_pool_t *shpool, ngx_http_faas_shctx_t *sh,
+    ngx_uint_t oldest, ngx_uint_t created)
+{
+    ngx_uint_t                   n;
+    ngx_queue_t                 *q, *next;
+    ngx_http_faas_token_node_t  *node;
+
+    n = 0;
+
+    for (q = ngx_queue_head(&sh->nodes);
+         q != ngx_queue_sentinel(&sh->nodes);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        node = ngx_queue_data(q, ngx_http_faas_token_node_t, queue);
+
+        if (node->conf_generation >= oldest
+            && (created == 0 || node->conf_created != created))
+        {
+            /* in use, or not made by the configuration that failed */
+            continue;
+        }
+
+        ngx_queue_remove(q);
+
+        if (node->token != NULL) {
+            ngx_slab_free_locked(shpool, node->token);
+        }
+
+        ngx_slab_free_locked(shpool, node);
+        n++;
+    }
+
+    return n;
+}
+
+
+/* a worker says which configuration it runs, for as long as it runs */
+
+void
+ngx_http_faas_store_init_process(ngx_http_faas_main_conf_t *fmcf)
+{
+    ngx_http_faas_shctx_t  *sh;
+
+    if (ngx_process == NGX_PROCESS_HELPER
+        || ngx_process_slot < 0 || ngx_process_slot >= NGX_MAX_PROCESSES)
+    {
+        return;
+    }
+
+    sh = fmcf->shpool->data;
+
+    ngx_shmtx_lock(&fmcf->shpool->mutex);
+
+    sh->workers[ngx_process_slot].pid = ngx_pid;
+    sh->workers[ngx_process_slot].generation = fmcf->generation;
+
+    ngx_shmtx_unlock(&fmcf->shpool->mutex);
+}
+
+
+void
+ngx_http_faas_store_exit_process(ngx_http_faas_main_conf_t *fmcf)
+{
+    ngx_http_faas_shctx_t  *sh;
+
+    if (ngx_process_slot < 0 || ngx_process_slot >= NGX_MAX_PROCESSES) {
+        return;
+    }
+
+    sh = fmcf->shpool->data;
+
+    ngx_shmtx_lock(&fmcf->shpool->mutex);
+
+    if (sh->workers[ngx_process_slot].pid == ngx_pid) {
+        sh->workers[ngx_process_slot].pid = 0;
+    }
+
+    ngx_shmtx_unlock(&fmcf->shpool->mutex);
 }
 
 

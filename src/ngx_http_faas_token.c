@@ -243,10 +243,9 @@ ngx_http_faas_token_start(ngx_http_faas_cred_t *cred)
     client->timeout = cred->token_timeout;
     client->handler = ngx_http_faas_token_fetched;
     client->data = cred;
-    client->what.len = ngx_sprintf(client->what.data,
-                                   "token request of credentials \"%V\"",
-                                   &cred->name)
-                       - client->what.data;
+    ngx_http_faas_client_describe(client,
+                                  "token request of credentials \"%V\"",
+                                  &cred->name);
 
     cred->fetch = client;
 

@@ -560,6 +560,7 @@ upstream sentinel { server 127.0.0.1:$TEST_NGINX_AUTH_PORT; }
 --- config
 location /token {
     proxy_pass https://sentinel/sentinel/api/account/12345678/app/token?v=2.0;
+    proxy_http_version 1.0;     # the default before nginx 1.29.7 (1.1 since)
     proxy_ssl_verify on;
     proxy_ssl_name localhost;
     proxy_ssl_trusted_certificate $TEST_NGINX_CA;

@@ -5,6 +5,10 @@ use warnings;
 use lib 't/lib';
 use FaasTest;
 
+# a TLS server name (SNI) has at most 255 bytes: host names at and over it
+$ENV{TEST_NGINX_HOST_255} = 'h' x 255;
+$ENV{TEST_NGINX_HOST_256} = 'h' x 256;
+
 plan tests => blocks();
 run_tests();
 
@@ -409,3 +413,73 @@ faas_credentials demo {
 }
 --- config_error
 "region" "us" (the default) of "faas_credentials" "demo" means the authorization server "va.sentinel.liveperson.net"
+
+
+
+=== TEST 35: a gateway host over 255 characters is refused: no TLS server name could carry it
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/t;
+    gateway https://$TEST_NGINX_HOST_256;
+}
+--- config_error
+"gateway" of "faas_credentials" "demo": the host of "https://hhhh
+has 256 characters, more than a TLS server name can hold (255)
+
+
+
+=== TEST 36: an upstream{} named by the gateway, of a name over 255 characters, is refused too
+--- http_config
+upstream $TEST_NGINX_HOST_256 { server 127.0.0.1:$TEST_NGINX_GATEWAY_PORT; }
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/t;
+    gateway https://$TEST_NGINX_HOST_256;
+}
+--- config
+location /x { faas_invoke 11111111-1111-4111-8111-111111111111; }
+--- config_error
+"gateway" of "faas_credentials" "demo": the host of "https://hhhh
+has 256 characters, more than a TLS server name can hold (255)
+
+
+
+=== TEST 37: an upstream{} name of 255 characters is a valid gateway
+--- http_config
+upstream $TEST_NGINX_HOST_255 { server 127.0.0.1:$TEST_NGINX_GATEWAY_PORT; }
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/t;
+    gateway https://$TEST_NGINX_HOST_255;
+}
+--- config
+location /x { faas_invoke 11111111-1111-4111-8111-111111111111; }
+--- config_ok
+
+
+
+=== TEST 38: a token_url host over 255 characters
+--- http_config
+resolver 127.0.0.1:$TEST_NGINX_DNS_PORT;
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://$TEST_NGINX_HOST_256/t;
+    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+}
+--- config_error
+"token_url" of "faas_credentials" "demo": the host of "https://hhhh
+has 256 characters, more than a TLS server name can hold (255)
+
+
+
+=== TEST 39: a domain_api host over 255 characters
+--- http_config
+resolver 127.0.0.1:$TEST_NGINX_DNS_PORT;
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    domain_api https://$TEST_NGINX_HOST_256:8443;
+}
+--- config_error
+"domain_api" of "faas_credentials" "demo": the host of "https://hhhh
+has 256 characters, more than a TLS server name can hold (255)
