@@ -70,6 +70,8 @@ ngx_http_faas_zone_init(ngx_shm_zone_t *shm_zone, void *data)
         }
 
         ngx_queue_init(&sh->nodes);
+        ngx_queue_init(&sh->gateways);
+        sh->functions = NULL;
         shpool->data = sh;
 
         len = sizeof(" in faas zone \"\"") + shm_zone->shm.name.len;
