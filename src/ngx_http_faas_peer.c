@@ -143,8 +143,12 @@ ngx_http_faas_peer_conf(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
         gw->keepalive_timeout = 60000;
     }
 
+    /*
+     * nginx's 1000 would open a connection per 1,000 requests by itself
+     * under steady load, whatever the pool keeps
+     */
     if (gw->keepalive_requests == NGX_CONF_UNSET_UINT) {
-        gw->keepalive_requests = 1000;
+        gw->keepalive_requests = 10000;
     }
 
     /* any upstream{} block may be a gateway host the Domain API names */
