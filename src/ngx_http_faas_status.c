@@ -986,24 +986,52 @@ ngx_http_faas_status_prom_gateways(ngx_http_faas_status_out_t *o,
             case 2:
                 for (j = 0; j < NGX_HTTP_FAAS_CLOSE_REASONS; j++) {
                     ngx_http_faas_status_cred_label(o, metrics[3 * k], sc);
-                    ngx_http_faas_status_printf(o,
-                                          ",reason=\"%V\"} %uA\n",
-                                          ngx_http_faas_stats_close_name(j),
-                                          sg->closed[j]);
+                    ngx_http_faas_status_printf(o, ",reason=\"%V\"} %uA\n",
+                                        ngx_http_faas_stats_close_name(j),
+                                        sg->closed[j]);
                 }
 
                 continue;
 
-            case 0: v = sg->opened; break;
-            case 3: v = sg->requests; break;
-            case 4: v = sg->reused; break;
-            case 5: v = sg->handshakes; break;
-            case 6: v = sg->resumed; break;
-            case 7: v = sg->queued; break;
-            case 8: v = sg->waits; break;
-            case 9: v = sg->timeouts; break;
-            case 10: v = sg->rejected; break;
-            default: v = sg->keepalive; break;
+            case 0:
+                v = sg->opened;
+                break;
+
+            case 3:
+                v = sg->requests;
+                break;
+
+            case 4:
+                v = sg->reused;
+                break;
+
+            case 5:
+                v = sg->handshakes;
+                break;
+
+            case 6:
+                v = sg->resumed;
+                break;
+
+            case 7:
+                v = sg->queued;
+                break;
+
+            case 8:
+                v = sg->waits;
+                break;
+
+            case 9:
+                v = sg->timeouts;
+                break;
+
+            case 10:
+                v = sg->rejected;
+                break;
+
+            default:
+                v = sg->keepalive;
+                break;
             }
 
             ngx_http_faas_status_cred_label(o, metrics[3 * k], sc);
