@@ -910,12 +910,14 @@ ngx_http_faas_peer_get(ngx_peer_connection_t *pc, void *data)
     ngx_addr_t                 *addr;
     ngx_queue_t                *q;
     ngx_connection_t           *c;
+    ngx_ssl_t                  *ssl;
     ngx_http_faas_conns_t      *conns;
     ngx_http_faas_gateway_t    *gw;
     ngx_http_faas_keepalive_t  *item;
 
     gw = pd->gw;
     conns = gw->conns;
+    ssl = pd->request->upstream->conf->ssl;
 
     /*
      * nginx's upstream gives a failure on a kept connection a try of its
@@ -980,11 +982,22 @@ ngx_http_faas_peer_get(ngx_peer_connection_t *pc, void *data)
                 continue;
             }
 
+            /*
+             * made with the TLS settings of this request's location (its
+             * faas_ssl_verify, trusted certificates, conf commands)
+             */
+            c = item->connection;
+
+            if (c->ssl != NULL && ssl != NULL
+                && SSL_get_SSL_CTX(c->ssl->connection) != ssl->ctx)
+            {
+                continue;
+            }
+
             ngx_queue_remove(q);
             ngx_queue_insert_head(&conns->free, q);
             conns->idle--;
 
-            c = item->connection;
             item->connection = NULL;
 
             c->idle = 0;

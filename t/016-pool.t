@@ -505,3 +505,54 @@ faas_credentials demo {
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- config_error
 "queue_timeout" of "faas_credentials" "demo"
+
+
+
+=== TEST 14: faas_ssl_conf_command reaches the gateway's TLS (and the http level's the token's); a kept connection serves only its location's TLS settings
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+faas_ssl_conf_command Groups P-256:X25519;
+--- config
+location /hello {
+    faas_ssl_conf_command MaxProtocol TLSv1.2;
+    faas_invoke 11111111-1111-4111-8111-111111111111;
+}
+location /other { faas_invoke 11111111-1111-4111-8111-111111111111; }
+--- request
+POST /hello
+{"name":"Ada"}
+--- response_body_json
+{"greeting":"Hello, Ada!"}
+--- gateway_request_like
+{"path":"qr/invoke$/","tls":"TLSv1.2"}
+--- auth_request_like
+{"tls":"TLSv1.3"}
+--- check_eval
+my ($st) = http_request('POST', '/other', '{"name":"Bo"}');
+is($st, 200, 'a location without its own commands');
+my ($g) = grep { $_->{json}{payload}{name} eq 'Bo' } gw_invokes();
+is($g->{tls}, 'TLSv1.3', 'gets the http level\'s: TLS 1.3, not the TLS 1.2 connection kept');
+
+
+
+=== TEST 15: a command OpenSSL does not take fails nginx -t
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+--- config
+location /hello {
+    faas_ssl_conf_command NoSuchCommand on;
+    faas_invoke 11111111-1111-4111-8111-111111111111;
+}
+--- config_error
+SSL_CONF_cmd("NoSuchCommand", "on") failed
+"faas_ssl_conf_command": not accepted
