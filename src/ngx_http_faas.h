@@ -84,7 +84,16 @@
 #define NGX_HTTP_FAAS_CLASSES             5
 
 /* error codes counted per function (the last one: any other) */
-#define NGX_HTTP_FAAS_ERROR_CODES         25
+#define NGX_HTTP_FAAS_ERROR_CODES         26
+
+/* why a connection of the gateway's pool was closed, for the status */
+#define NGX_HTTP_FAAS_CLOSE_IDLE          0
+#define NGX_HTTP_FAAS_CLOSE_REQUESTS      1
+#define NGX_HTTP_FAAS_CLOSE_CAP           2
+#define NGX_HTTP_FAAS_CLOSE_ERROR         3
+#define NGX_HTTP_FAAS_CLOSE_GATEWAY       4
+#define NGX_HTTP_FAAS_CLOSE_OTHER         5
+#define NGX_HTTP_FAAS_CLOSE_REASONS       6
 
 /* latency histogram buckets, the last one +Inf */
 #define NGX_HTTP_FAAS_BUCKETS             13
@@ -125,6 +134,30 @@ typedef struct {
     ngx_atomic_t                    waits;
     ngx_atomic_t                    replays;
 } ngx_http_faas_cred_stats_t;
+
+
+/*
+ * Counters of a gateway's pool of connections, one per credentials set
+ * (found again by its name after a reload), in the shared zone: the
+ * whole nginx's.  The gauges (in_use, idle, queued) are added to and
+ * taken from by each worker, as nginx's stub_status counts connections.
+ */
+typedef struct {
+    ngx_queue_t                     queue;
+    ngx_str_t                       name;
+    ngx_atomic_t                    opened;
+    ngx_atomic_t                    closed[NGX_HTTP_FAAS_CLOSE_REASONS];
+    ngx_atomic_t                    requests;
+    ngx_atomic_t                    reused;
+    ngx_atomic_t                    handshakes;
+    ngx_atomic_t                    resumed;
+    ngx_atomic_t                    in_use;
+    ngx_atomic_t                    idle;
+    ngx_atomic_t                    queued;
+    ngx_atomic_t                    waits;
+    ngx_atomic_t                    timeouts;
+    ngx_atomic_t                    rejected;
+} ngx_http_faas_gw_stats_t;
 
 
 /* counters of one function (lambda UUID), in the shared zone */
@@ -196,6 +229,7 @@ typedef struct {
     ngx_http_faas_fn_table_t       *functions;
     ngx_uint_t                      generation;   /* of configurations */
     ngx_http_faas_worker_t         *workers;      /* NGX_MAX_PROCESSES */
+    ngx_queue_t                     gateways;   /* ngx_http_faas_gw_stats_t */
 } ngx_http_faas_shctx_t;
 
 
@@ -222,6 +256,25 @@ typedef struct {
 
 
 /*
+ * A worker's pool of connections to the gateway: at most "keepalive" of
+ * them, in use and idle together; the requests beyond wait in line.
+ * "active" counts the requests that hold a place: from the moment they
+ * get one until their connection is released (peer_free), so that a
+ * place given is never taken by a connection opened meanwhile.
+ */
+typedef struct {
+    ngx_queue_t                     cache;       /* idle, newest first */
+    ngx_queue_t                     free;        /* items unused */
+    ngx_uint_t                      items;       /* made so far */
+    ngx_uint_t                      idle;
+    ngx_uint_t                      active;
+    ngx_queue_t                     waiting;     /* ngx_http_faas_slot_t */
+    ngx_uint_t                      nwaiting;
+    ngx_event_t                     wake;        /* posted: places free */
+} ngx_http_faas_conns_t;
+
+
+/*
  * The gateway when no upstream{} block of its name exists: the module's
  * own peers, resolved at run time when a resolver is configured, with
  * connections kept open and TLS sessions reused.
@@ -235,9 +288,12 @@ struct ngx_http_faas_gateway_s {
     ngx_uint_t                      naddrs;
     ngx_resolver_t                 *resolver;    /* or resolved at run time */
     ngx_msec_t                      resolver_timeout;
-    ngx_uint_t                      keepalive;
+    ngx_uint_t                      keepalive;   /* connections at most */
     ngx_msec_t                      keepalive_timeout;
     ngx_uint_t                      keepalive_requests;
+    ngx_uint_t                      queue;       /* requests waiting */
+    ngx_msec_t                      queue_timeout;
+    ngx_http_faas_gw_stats_t       *stats;       /* in the shared zone */
 
     /* per worker */
     ngx_pool_t                     *pool;        /* of the resolved addrs */
@@ -246,8 +302,7 @@ struct ngx_http_faas_gateway_s {
     ngx_uint_t                      ncurrent;
     time_t                          valid;
     ngx_uint_t                      next;
-    ngx_queue_t                     cache;
-    ngx_queue_t                     free;
+    ngx_http_faas_conns_t          *conns;
     ngx_ssl_session_t              *session;
 };
 
@@ -317,6 +372,7 @@ struct ngx_http_faas_cred_s {
 typedef struct {
     ngx_str_t                       trusted;
     ngx_flag_t                      verify;
+    ngx_array_t                    *commands;   /* faas_ssl_conf_command */
     ngx_ssl_t                      *ssl;
 } ngx_http_faas_ssl_t;
 
@@ -354,6 +410,7 @@ typedef struct {
 
     ngx_str_t                       ssl_trusted_certificate;
     ngx_flag_t                      ssl_verify;
+    ngx_array_t                    *ssl_conf_commands;
 
     ngx_uint_t                      payload;
     ngx_uint_t                      response;
@@ -369,6 +426,22 @@ typedef struct {
 
 typedef void (*ngx_http_faas_waiter_pt)(ngx_http_faas_waiter_t *w,
     ngx_int_t rc);
+
+typedef void (*ngx_http_faas_resume_pt)(ngx_http_request_t *r,
+    ngx_int_t rc);
+
+
+/* a request's place among the gateway's connections (peer.c) */
+typedef struct {
+    ngx_queue_t                     queue;
+    ngx_event_t                     timeout;
+    ngx_http_request_t             *request;
+    ngx_http_faas_gateway_t        *gw;
+    ngx_http_faas_resume_pt         resume;
+    unsigned                        held:1;      /* counted in "active" */
+    unsigned                        queued:1;
+    unsigned                        cleanup:1;
+} ngx_http_faas_slot_t;
 
 struct ngx_http_faas_waiter_s {
     ngx_queue_t                     queue;
@@ -397,6 +470,7 @@ typedef struct {
     ngx_buf_t                      *http_body;
 
     ngx_http_faas_waiter_t          waiter;
+    ngx_http_faas_slot_t            slot;
     ngx_event_t                     replay;
 #if (NGX_THREADS)
     ngx_thread_task_t              *validate_task;
@@ -576,8 +650,8 @@ ngx_int_t ngx_http_faas_endpoint_parse(ngx_conf_t *cf, ngx_str_t *url,
 ngx_int_t ngx_http_faas_peer_conf(ngx_conf_t *cf, ngx_http_faas_cred_t *cred);
 ngx_int_t ngx_http_faas_peer_init_process(ngx_cycle_t *cycle,
     ngx_http_faas_cred_t *cred);
-ngx_int_t ngx_http_faas_peer_prepare(ngx_http_request_t *r,
-    ngx_http_faas_ctx_t *ctx);
+ngx_int_t ngx_http_faas_peer_acquire(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_http_faas_resume_pt resume);
 ngx_http_upstream_srv_conf_t *ngx_http_faas_upstream_block(
     ngx_http_upstream_main_conf_t *umcf, ngx_str_t *host);
 ngx_addr_t *ngx_http_faas_resolved_addrs(ngx_pool_t *pool,
@@ -588,7 +662,9 @@ ngx_int_t ngx_http_faas_endpoint_resolve(ngx_conf_t *cf,
 
 /* TLS contexts */
 ngx_ssl_t *ngx_http_faas_ssl_get(ngx_conf_t *cf, ngx_str_t *trusted,
-    ngx_flag_t verify);
+    ngx_flag_t verify, ngx_array_t *commands);
+char *ngx_http_faas_ssl_conf_command_check(ngx_conf_t *cf, void *post,
+    void *data);
 
 /* pure parsing and building, no nginx request involved */
 ngx_int_t ngx_http_faas_parse_response(u_char *data, size_t len,
@@ -663,6 +739,7 @@ ngx_str_t *ngx_http_faas_stats_error_name(ngx_uint_t i);
 ngx_str_t *ngx_http_faas_stats_bucket_name(ngx_uint_t i);
 ngx_str_t *ngx_http_faas_stats_class_name(ngx_uint_t i);
 ngx_str_t *ngx_http_faas_stats_reason_name(ngx_uint_t i);
+ngx_str_t *ngx_http_faas_stats_close_name(ngx_uint_t i);
 
 /* status: the faas_status endpoint */
 ngx_int_t ngx_http_faas_status_handler(ngx_http_request_t *r);

@@ -147,6 +147,7 @@ ngx_http_faas_zone_create(ngx_shm_zone_t *shm_zone, ngx_slab_pool_t *shpool)
     }
 
     ngx_queue_init(&sh->nodes);
+    ngx_queue_init(&sh->gateways);
     shpool->data = sh;
 
     sh->workers = ngx_slab_calloc(shpool, NGX_MAX_PROCESSES
