@@ -137,14 +137,12 @@ typedef struct {
 
 
 /*
- * Counters of a gateway's pool of connections, one per credentials set
- * (found again by its name after a reload), in the shared zone: the
- * whole nginx's.  The gauges (in_use, idle, queued) are added to and
+ * Counters of a gateway's pool of connections, in the credentials set's
+ * entry of the shared zone beside its other counters (a reload keeps
+ * them while what defines the set's token stays): the whole nginx's.  The gauges (in_use, idle, queued) are added to and
  * taken from by each worker, as nginx's stub_status counts connections.
  */
 typedef struct {
-    ngx_queue_t                     queue;
-    ngx_str_t                       name;
     ngx_atomic_t                    opened;
     ngx_atomic_t                    closed[NGX_HTTP_FAAS_CLOSE_REASONS];
     ngx_atomic_t                    requests;
@@ -214,6 +212,7 @@ typedef struct {
     ngx_atomic_t                    domain_generation;
 
     ngx_http_faas_cred_stats_t      stats;
+    ngx_http_faas_gw_stats_t        gateway;
 } ngx_http_faas_token_node_t;
 
 
@@ -229,7 +228,6 @@ typedef struct {
     ngx_http_faas_fn_table_t       *functions;
     ngx_uint_t                      generation;   /* of configurations */
     ngx_http_faas_worker_t         *workers;      /* NGX_MAX_PROCESSES */
-    ngx_queue_t                     gateways;   /* ngx_http_faas_gw_stats_t */
 } ngx_http_faas_shctx_t;
 
 
