@@ -68,6 +68,10 @@ static ngx_str_t  ngx_http_faas_hide_headers[] = {
      |NGX_HTTP_UPSTREAM_IGN_XA_CHARSET)
 
 
+static ngx_conf_post_t  ngx_http_faas_ssl_conf_command_post =
+    { ngx_http_faas_ssl_conf_command_check };
+
+
 /* about 400 bytes each in the shared zone */
 #define NGX_HTTP_FAAS_MAX_FUNCTIONS_LIMIT  1000000
 
@@ -122,6 +126,13 @@ static ngx_command_t  ngx_http_faas_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_faas_loc_conf_t, ssl_verify),
       NULL },
+
+    { ngx_string("faas_ssl_conf_command"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_conf_set_keyval_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, ssl_conf_commands),
+      &ngx_http_faas_ssl_conf_command_post },
 
     { ngx_string("faas_connect_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -318,6 +329,7 @@ ngx_http_faas_create_loc_conf(ngx_conf_t *cf)
     conf->event_source = NGX_CONF_UNSET_PTR;
     conf->skill_id = NGX_CONF_UNSET_PTR;
     conf->ssl_verify = NGX_CONF_UNSET;
+    conf->ssl_conf_commands = NGX_CONF_UNSET_PTR;
     conf->payload = NGX_CONF_UNSET_UINT;
     conf->response = NGX_CONF_UNSET_UINT;
     conf->pass_request_headers = NGX_CONF_UNSET;
@@ -394,6 +406,8 @@ ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->ssl_trusted_certificate,
                              prev->ssl_trusted_certificate, "");
     ngx_conf_merge_value(conf->ssl_verify, prev->ssl_verify, 1);
+    ngx_conf_merge_ptr_value(conf->ssl_conf_commands,
+                             prev->ssl_conf_commands, NULL);
 
     ngx_conf_merge_ptr_value(conf->upstream.local, prev->upstream.local,
                              NULL);
@@ -448,7 +462,8 @@ ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     conf->upstream.ssl_session_reuse = 1;
     conf->upstream.ssl = ngx_http_faas_ssl_get(cf,
                                                &conf->ssl_trusted_certificate,
-                                               conf->ssl_verify);
+                                               conf->ssl_verify,
+                                               conf->ssl_conf_commands);
     if (conf->upstream.ssl == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -876,6 +891,7 @@ ngx_http_faas_token_ssl(ngx_conf_t *cf, ngx_http_faas_main_conf_t *fmcf)
 {
     ngx_str_t                  trusted;
     ngx_flag_t                 verify;
+    ngx_array_t               *commands;
     ngx_http_faas_loc_conf_t  *flcf;
 
     if (fmcf->creds.nelts == 0) {
@@ -891,8 +907,10 @@ ngx_http_faas_token_ssl(ngx_conf_t *cf, ngx_http_faas_main_conf_t *fmcf)
     }
 
     verify = (flcf->ssl_verify == NGX_CONF_UNSET) ? 1 : flcf->ssl_verify;
+    commands = (flcf->ssl_conf_commands == NGX_CONF_UNSET_PTR)
+               ? NULL : flcf->ssl_conf_commands;
 
-    fmcf->token_ssl = ngx_http_faas_ssl_get(cf, &trusted, verify);
+    fmcf->token_ssl = ngx_http_faas_ssl_get(cf, &trusted, verify, commands);
     if (fmcf->token_ssl == NULL) {
         return NGX_ERROR;
     }

@@ -80,7 +80,16 @@
 #define NGX_HTTP_FAAS_CLASSES             5
 
 /* error codes counted per function (the last one: any other) */
-#define NGX_HTTP_FAAS_ERROR_CODES         25
+#define NGX_HTTP_FAAS_ERROR_CODES         26
+
+/* why a connection of the gateway's pool was closed, for the status */
+#define NGX_HTTP_FAAS_CLOSE_IDLE          0
+#define NGX_HTTP_FAAS_CLOSE_REQUESTS      1
+#define NGX_HTTP_FAAS_CLOSE_CAP           2
+#define NGX_HTTP_FAAS_CLOSE_ERROR         3
+#define NGX_HTTP_FAAS_CLOSE_GATEWAY       4
+#define NGX_HTTP_FAAS_CLOSE_OTHER         5
+#define NGX_HTTP_FAAS_CLOSE_REASONS       6
 
 /* latency histogram buckets, the last one +Inf */
 #define NGX_HTTP_FAAS_BUCKETS             13
@@ -122,6 +131,28 @@ typedef struct {
     ngx_atomic_t                    waits;
     ngx_atomic_t                    replays;
 } ngx_http_faas_cred_stats_t;
+
+
+/*
+ * Counters of a gateway's pool of connections, in the credentials set's
+ * entry of the shared zone beside its other counters (a reload keeps
+ * them while what defines the set's token stays): the whole nginx's.  The gauges (in_use, idle, queued) are added to and
+ * taken from by each worker, as nginx's stub_status counts connections.
+ */
+typedef struct {
+    ngx_atomic_t                    opened;
+    ngx_atomic_t                    closed[NGX_HTTP_FAAS_CLOSE_REASONS];
+    ngx_atomic_t                    requests;
+    ngx_atomic_t                    reused;
+    ngx_atomic_t                    handshakes;
+    ngx_atomic_t                    resumed;
+    ngx_atomic_t                    in_use;
+    ngx_atomic_t                    idle;
+    ngx_atomic_t                    queued;
+    ngx_atomic_t                    waits;
+    ngx_atomic_t                    timeouts;
+    ngx_atomic_t                    rejected;
+} ngx_http_faas_gw_stats_t;
 
 
 /* counters of one function (lambda UUID), in the shared zone */
@@ -178,6 +209,7 @@ typedef struct {
     ngx_atomic_t                    domain_generation;
 
     ngx_http_faas_cred_stats_t      stats;
+    ngx_http_faas_gw_stats_t        gateway;
 } ngx_http_faas_token_node_t;
 
 
@@ -219,6 +251,25 @@ typedef struct {
 
 
 /*
+ * A worker's pool of connections to the gateway: at most "keepalive" of
+ * them, in use and idle together; the requests beyond wait in line.
+ * "active" counts the requests that hold a place: from the moment they
+ * get one until their connection is released (peer_free), so that a
+ * place given is never taken by a connection opened meanwhile.
+ */
+typedef struct {
+    ngx_queue_t                     cache;       /* idle, newest first */
+    ngx_queue_t                     free;        /* items unused */
+    ngx_uint_t                      items;       /* made so far */
+    ngx_uint_t                      idle;
+    ngx_uint_t                      active;
+    ngx_queue_t                     waiting;     /* ngx_http_faas_slot_t */
+    ngx_uint_t                      nwaiting;
+    ngx_event_t                     wake;        /* posted: places free */
+} ngx_http_faas_conns_t;
+
+
+/*
  * The gateway when no upstream{} block of its name exists: the module's
  * own peers, resolved at run time when a resolver is configured, with
  * connections kept open and TLS sessions reused.
@@ -232,9 +283,12 @@ struct ngx_http_faas_gateway_s {
     ngx_uint_t                      naddrs;
     ngx_resolver_t                 *resolver;    /* or resolved at run time */
     ngx_msec_t                      resolver_timeout;
-    ngx_uint_t                      keepalive;
+    ngx_uint_t                      keepalive;   /* connections at most */
     ngx_msec_t                      keepalive_timeout;
     ngx_uint_t                      keepalive_requests;
+    ngx_uint_t                      queue;       /* requests waiting */
+    ngx_msec_t                      queue_timeout;
+    ngx_http_faas_gw_stats_t       *stats;       /* in the shared zone */
 
     /* per worker */
     ngx_pool_t                     *pool;        /* of the resolved addrs */
@@ -243,8 +297,7 @@ struct ngx_http_faas_gateway_s {
     ngx_uint_t                      ncurrent;
     time_t                          valid;
     ngx_uint_t                      next;
-    ngx_queue_t                     cache;
-    ngx_queue_t                     free;
+    ngx_http_faas_conns_t          *conns;
     ngx_ssl_session_t              *session;
 };
 
@@ -314,6 +367,7 @@ struct ngx_http_faas_cred_s {
 typedef struct {
     ngx_str_t                       trusted;
     ngx_flag_t                      verify;
+    ngx_array_t                    *commands;   /* faas_ssl_conf_command */
     ngx_ssl_t                      *ssl;
 } ngx_http_faas_ssl_t;
 
@@ -351,6 +405,7 @@ typedef struct {
 
     ngx_str_t                       ssl_trusted_certificate;
     ngx_flag_t                      ssl_verify;
+    ngx_array_t                    *ssl_conf_commands;
 
     ngx_uint_t                      payload;
     ngx_uint_t                      response;
@@ -363,6 +418,22 @@ typedef struct {
 
 typedef void (*ngx_http_faas_waiter_pt)(ngx_http_faas_waiter_t *w,
     ngx_int_t rc);
+
+typedef void (*ngx_http_faas_resume_pt)(ngx_http_request_t *r,
+    ngx_int_t rc);
+
+
+/* a request's place among the gateway's connections (peer.c) */
+typedef struct {
+    ngx_queue_t                     queue;
+    ngx_event_t                     timeout;
+    ngx_http_request_t             *request;
+    ngx_http_faas_gateway_t        *gw;
+    ngx_http_faas_resume_pt         resume;
+    unsigned                        held:1;      /* counted in "active" */
+    unsigned                        queued:1;
+    unsigned                        cleanup:1;
+} ngx_http_faas_slot_t;
 
 struct ngx_http_faas_waiter_s {
     ngx_queue_t                     queue;
@@ -390,6 +461,7 @@ typedef struct {
     ngx_buf_t                      *http_body;
 
     ngx_http_faas_waiter_t          waiter;
+    ngx_http_faas_slot_t            slot;
     ngx_event_t                     replay;
 
     ngx_http_status_t               status;
@@ -566,8 +638,8 @@ ngx_int_t ngx_http_faas_endpoint_parse(ngx_conf_t *cf, ngx_str_t *url,
 ngx_int_t ngx_http_faas_peer_conf(ngx_conf_t *cf, ngx_http_faas_cred_t *cred);
 ngx_int_t ngx_http_faas_peer_init_process(ngx_cycle_t *cycle,
     ngx_http_faas_cred_t *cred);
-ngx_int_t ngx_http_faas_peer_prepare(ngx_http_request_t *r,
-    ngx_http_faas_ctx_t *ctx);
+ngx_int_t ngx_http_faas_peer_acquire(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_http_faas_resume_pt resume);
 ngx_http_upstream_srv_conf_t *ngx_http_faas_upstream_block(
     ngx_http_upstream_main_conf_t *umcf, ngx_str_t *host);
 ngx_addr_t *ngx_http_faas_resolved_addrs(ngx_pool_t *pool,
@@ -578,7 +650,9 @@ ngx_int_t ngx_http_faas_endpoint_resolve(ngx_conf_t *cf,
 
 /* TLS contexts */
 ngx_ssl_t *ngx_http_faas_ssl_get(ngx_conf_t *cf, ngx_str_t *trusted,
-    ngx_flag_t verify);
+    ngx_flag_t verify, ngx_array_t *commands);
+char *ngx_http_faas_ssl_conf_command_check(ngx_conf_t *cf, void *post,
+    void *data);
 
 /*
  * The request body's JSON check, fed the body in pieces of any size (see
@@ -691,6 +765,7 @@ ngx_str_t *ngx_http_faas_stats_error_name(ngx_uint_t i);
 ngx_str_t *ngx_http_faas_stats_bucket_name(ngx_uint_t i);
 ngx_str_t *ngx_http_faas_stats_class_name(ngx_uint_t i);
 ngx_str_t *ngx_http_faas_stats_reason_name(ngx_uint_t i);
+ngx_str_t *ngx_http_faas_stats_close_name(ngx_uint_t i);
 
 /* status: the faas_status endpoint */
 ngx_int_t ngx_http_faas_status_handler(ngx_http_request_t *r);

@@ -136,6 +136,12 @@ static ngx_http_faas_cred_command_t  ngx_http_faas_cred_commands[] = {
     { ngx_string("keepalive_timeout"), ngx_http_faas_cred_set_msec,
       offsetof(ngx_http_faas_cred_t, gw.keepalive_timeout), NULL },
 
+    { ngx_string("queue"), ngx_http_faas_cred_set_number,
+      offsetof(ngx_http_faas_cred_t, gw.queue), NULL },
+
+    { ngx_string("queue_timeout"), ngx_http_faas_cred_set_msec,
+      offsetof(ngx_http_faas_cred_t, gw.queue_timeout), NULL },
+
     { ngx_string("platform"), ngx_http_faas_cred_set_enum,
       offsetof(ngx_http_faas_cred_t, platform), ngx_http_faas_platforms },
 
@@ -187,6 +193,8 @@ ngx_http_faas_cred_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     cred->gw.keepalive = NGX_CONF_UNSET_UINT;
     cred->gw.keepalive_requests = NGX_CONF_UNSET_UINT;
     cred->gw.keepalive_timeout = NGX_CONF_UNSET_MSEC;
+    cred->gw.queue = NGX_CONF_UNSET_UINT;
+    cred->gw.queue_timeout = NGX_CONF_UNSET_MSEC;
     cred->platform = NGX_CONF_UNSET_UINT;
     cred->conf_file = cf->conf_file->file.name.data;
     cred->conf_line = cf->conf_file->line;

@@ -287,10 +287,10 @@ ngx_http_faas_invoke_token(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     }
 
     if (rc == NGX_OK) {
-        rc = ngx_http_faas_peer_prepare(r, ctx);
+        rc = ngx_http_faas_peer_acquire(r, ctx, ngx_http_faas_invoke_resume);
 
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "faas: gateway addresses: %i", rc);
+                       "faas: gateway addresses and connection: %i", rc);
 
         if (rc == NGX_OK) {
             ngx_http_faas_invoke_replay_sent(r, ctx);
@@ -343,7 +343,7 @@ ngx_http_faas_invoke_token(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 }
 
 
-/* the gateway's addresses were resolved: the request goes on */
+/* the gateway's addresses were resolved, a connection came free */
 
 void
 ngx_http_faas_invoke_resume(ngx_http_request_t *r, ngx_int_t rc)
@@ -368,7 +368,7 @@ ngx_http_faas_invoke_resume(ngx_http_request_t *r, ngx_int_t rc)
 
 /*
  * The gateway's host from the Domain API: an upstream{} block of that
- * name, or the module's own peers (ngx_http_faas_peer_prepare())
+ * name, or the module's own peers (ngx_http_faas_peer_acquire())
  */
 
 static ngx_int_t

@@ -6,6 +6,14 @@
  * addresses (resolved when the configuration loads, or at run time with
  * nginx's resolver, its valid= honoured), connections kept open between
  * requests, and TLS sessions reused for new ones.
+ *
+ * The pool follows the load: a connection released goes back to the
+ * pool, however many others are idle, and is closed only when it has
+ * been idle for keepalive_timeout, has served keepalive_requests, or
+ * fails.  "keepalive" caps the connections of a worker, in use and idle
+ * together; a request beyond the cap waits in line (queue, at most
+ * queue_timeout) for a place before nginx's upstream starts, and does
+ * not open another connection.
  */
 
 
@@ -15,9 +23,12 @@
 typedef struct {
     ngx_http_faas_gateway_t        *gw;
     ngx_http_request_t             *request;
+    ngx_http_faas_slot_t           *slot;
     ngx_uint_t                      start;
     ngx_uint_t                      tried;
     unsigned                        reused:1;
+    unsigned                        in_use:1;    /* counted in the gauge */
+    unsigned                        fresh:1;     /* a new connection */
 } ngx_http_faas_peer_data_t;
 
 
@@ -44,6 +55,17 @@ typedef struct {
 } ngx_http_faas_peer_block_data_t;
 
 
+static ngx_int_t ngx_http_faas_peer_prepare(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx);
+static ngx_int_t ngx_http_faas_peer_place(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx);
+static ngx_int_t ngx_http_faas_peer_busy(ngx_http_request_t *r,
+    ngx_http_faas_gateway_t *gw, const char *why);
+static void ngx_http_faas_peer_wake(ngx_event_t *ev);
+static void ngx_http_faas_peer_wait_timeout(ngx_event_t *ev);
+static void ngx_http_faas_peer_unqueue(ngx_http_faas_slot_t *slot);
+static void ngx_http_faas_peer_release(ngx_http_faas_slot_t *slot);
+static void ngx_http_faas_peer_slot_cleanup(void *data);
 static ngx_int_t ngx_http_faas_peer_init(ngx_http_request_t *r,
     ngx_http_upstream_srv_conf_t *uscf);
 static ngx_int_t ngx_http_faas_peer_get(ngx_peer_connection_t *pc,
@@ -56,7 +78,10 @@ static void ngx_http_faas_peer_save_session(ngx_peer_connection_t *pc,
     void *data);
 static void ngx_http_faas_peer_idle_read(ngx_event_t *ev);
 static void ngx_http_faas_peer_idle_write(ngx_event_t *ev);
-static void ngx_http_faas_peer_drop(ngx_http_faas_keepalive_t *item);
+static ngx_uint_t ngx_http_faas_peer_keep(ngx_peer_connection_t *pc,
+    ngx_http_faas_peer_data_t *pd, ngx_uint_t state);
+static void ngx_http_faas_peer_drop(ngx_http_faas_keepalive_t *item,
+    ngx_uint_t reason);
 static void ngx_http_faas_peer_close(ngx_connection_t *c);
 static void ngx_http_faas_peer_resolved(ngx_resolver_ctx_t *rctx);
 static ngx_int_t ngx_http_faas_peer_store(ngx_http_faas_gateway_t *gw,
@@ -100,16 +125,30 @@ ngx_http_faas_peer_conf(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
     gw->resolver = cred->resolver;
     gw->resolver_timeout = cred->resolver_timeout;
 
+    /*
+     * a cap, not a number of idle connections: at least the client
+     * connections a worker takes with nginx's default worker_connections
+     * (512), so that by default every request in flight has its own
+     * connection, as Envoy's max_connections (1024) does
+     */
     if (gw->keepalive == NGX_CONF_UNSET_UINT) {
-        gw->keepalive = 32;
+        gw->keepalive = 1024;
+    }
+
+    if (gw->queue == NGX_CONF_UNSET_UINT) {
+        gw->queue = 1024;
     }
 
     if (gw->keepalive_timeout == NGX_CONF_UNSET_MSEC) {
         gw->keepalive_timeout = 60000;
     }
 
+    /*
+     * nginx's 1000 would open a connection per 1,000 requests by itself
+     * under steady load, whatever the pool keeps
+     */
     if (gw->keepalive_requests == NGX_CONF_UNSET_UINT) {
-        gw->keepalive_requests = 1000;
+        gw->keepalive_requests = 10000;
     }
 
     /* any upstream{} block may be a gateway host the Domain API names */
@@ -294,15 +333,11 @@ ngx_int_t
 ngx_http_faas_peer_init_process(ngx_cycle_t *cycle,
     ngx_http_faas_cred_t *cred)
 {
-    ngx_uint_t                  i;
-    ngx_pool_cleanup_t         *cln;
-    ngx_http_faas_gateway_t    *gw;
-    ngx_http_faas_keepalive_t  *items;
+    ngx_pool_cleanup_t       *cln;
+    ngx_http_faas_conns_t    *conns;
+    ngx_http_faas_gateway_t  *gw;
 
     gw = &cred->gw;
-
-    ngx_queue_init(&gw->cache);
-    ngx_queue_init(&gw->free);
 
     gw->pool = NULL;
     gw->current = gw->addrs;
@@ -314,19 +349,23 @@ ngx_http_faas_peer_init_process(ngx_cycle_t *cycle,
     /* each worker starts at a different address */
     gw->next = ngx_pid;
 
-    if (cred->upstream != &gw->upstream) {
-        return NGX_OK;
-    }
-
-    items = ngx_pcalloc(cycle->pool,
-                        gw->keepalive * sizeof(ngx_http_faas_keepalive_t));
-    if (items == NULL && gw->keepalive) {
+    conns = ngx_pcalloc(cycle->pool, sizeof(ngx_http_faas_conns_t));
+    if (conns == NULL) {
         return NGX_ERROR;
     }
 
-    for (i = 0; i < gw->keepalive; i++) {
-        items[i].gateway = gw;
-        ngx_queue_insert_head(&gw->free, &items[i].queue);
+    ngx_queue_init(&conns->cache);
+    ngx_queue_init(&conns->free);
+    ngx_queue_init(&conns->waiting);
+
+    conns->wake.handler = ngx_http_faas_peer_wake;
+    conns->wake.data = gw;
+    conns->wake.log = cycle->log;
+
+    gw->conns = conns;
+
+    if (cred->upstream != &gw->upstream) {
+        return NGX_OK;
     }
 
     cln = ngx_pool_cleanup_add(cycle->pool, 0);
@@ -359,12 +398,33 @@ ngx_http_faas_peer_exit(void *data)
 
 
 /*
- * Before the upstream starts: the addresses of the gateway's host.
- * NGX_OK: go on; NGX_AGAIN: ngx_http_faas_invoke_resume() is called when
- * they are known; else an HTTP status, the error page already prepared.
+ * Before the upstream starts: the addresses of the gateway's host, then
+ * a place among its connections.  NGX_OK: go on; NGX_AGAIN: "resume" is
+ * called when both are had (or with an HTTP status when they cannot
+ * be); else an HTTP status, the error page already prepared.
  */
 
 ngx_int_t
+ngx_http_faas_peer_acquire(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
+    ngx_http_faas_resume_pt resume)
+{
+    ngx_int_t  rc;
+
+    ctx->slot.resume = resume;
+
+    rc = ngx_http_faas_peer_prepare(r, ctx);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_faas_peer_place(r, ctx);
+}
+
+
+/* the addresses of the gateway's host */
+
+static ngx_int_t
 ngx_http_faas_peer_prepare(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 {
     ngx_str_t                *host;
@@ -499,7 +559,233 @@ ngx_http_faas_peer_resolved(ngx_resolver_ctx_t *rctx)
         return;
     }
 
-    ngx_http_faas_invoke_resume(r, rc);
+    if (rc == NGX_OK) {
+        rc = ngx_http_faas_peer_place(r, ctx);
+
+        if (rc == NGX_AGAIN) {
+            return;
+        }
+    }
+
+    ctx->slot.resume(r, rc);
+}
+
+
+/*
+ * A place among the gateway's connections: at once while fewer than
+ * "keepalive" requests hold one and nobody waits, else in line.
+ */
+
+static ngx_int_t
+ngx_http_faas_peer_place(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
+{
+    ngx_pool_cleanup_t       *cln;
+    ngx_http_faas_slot_t     *slot;
+    ngx_http_faas_conns_t    *conns;
+    ngx_http_faas_gateway_t  *gw;
+
+    gw = &ctx->cred->gw;
+    slot = &ctx->slot;
+
+    if (ctx->cred->upstream != &gw->upstream
+        || r->upstream->resolved
+        || gw->keepalive == 0
+        || slot->held)
+    {
+        /* an upstream{} block keeps nginx's rules; 0: no pool, no cap */
+        return NGX_OK;
+    }
+
+    conns = gw->conns;
+
+    if (!slot->cleanup) {
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+        if (cln == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        cln->handler = ngx_http_faas_peer_slot_cleanup;
+        cln->data = slot;
+
+        slot->cleanup = 1;
+        slot->request = r;
+        slot->gw = gw;
+    }
+
+    if (conns->active < gw->keepalive && ngx_queue_empty(&conns->waiting)) {
+        conns->active++;
+        slot->held = 1;
+        return NGX_OK;
+    }
+
+    if (conns->nwaiting >= gw->queue) {
+        (void) ngx_atomic_fetch_add(&gw->stats->rejected, 1);
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "faas: all %ui connections to the gateway are in use "
+                      "and %ui requests wait", gw->keepalive,
+                      conns->nwaiting);
+
+        return ngx_http_faas_peer_busy(r, gw, "the queue is full");
+    }
+
+    ngx_queue_insert_tail(&conns->waiting, &slot->queue);
+    conns->nwaiting++;
+    slot->queued = 1;
+
+    (void) ngx_atomic_fetch_add(&gw->stats->waits, 1);
+    (void) ngx_atomic_fetch_add(&gw->stats->queued, 1);
+
+    slot->timeout.handler = ngx_http_faas_peer_wait_timeout;
+    slot->timeout.data = slot;
+    slot->timeout.log = r->connection->log;
+
+    /* as HAProxy's "timeout queue": faas_connect_timeout unless set */
+    ngx_add_timer(&slot->timeout,
+                  gw->queue_timeout != NGX_CONF_UNSET_MSEC
+                  ? gw->queue_timeout : r->upstream->conf->connect_timeout);
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "faas: %ui gateway connections in use, waiting (%ui)",
+                   conns->active, conns->nwaiting);
+
+    return NGX_AGAIN;
+}
+
+
+/* 503 gateway_busy, with Retry-After */
+
+static ngx_int_t
+ngx_http_faas_peer_busy(ngx_http_request_t *r, ngx_http_faas_gateway_t *gw,
+    const char *why)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h != NULL) {
+        h->hash = 1;
+        ngx_str_set(&h->key, "Retry-After");
+        ngx_str_set(&h->value, "1");
+    }
+
+    return ngx_http_faas_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                               "gateway_busy",
+                               "all %ui connections to the gateway are in "
+                               "use: %s", gw->keepalive, why);
+}
+
+
+/* places came free: the first in line get them, in order */
+
+static void
+ngx_http_faas_peer_wake(ngx_event_t *ev)
+{
+    ngx_queue_t              *q;
+    ngx_http_faas_slot_t     *slot;
+    ngx_http_faas_conns_t    *conns;
+    ngx_http_faas_gateway_t  *gw;
+
+    gw = ev->data;
+    conns = gw->conns;
+
+    while (conns->active < gw->keepalive
+           && !ngx_queue_empty(&conns->waiting))
+    {
+        q = ngx_queue_head(&conns->waiting);
+        slot = ngx_queue_data(q, ngx_http_faas_slot_t, queue);
+
+        ngx_http_faas_peer_unqueue(slot);
+
+        conns->active++;
+        slot->held = 1;
+
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, slot->request->connection->log,
+                       0, "faas: a gateway connection came free");
+
+        slot->resume(slot->request, NGX_OK);
+    }
+}
+
+
+static void
+ngx_http_faas_peer_wait_timeout(ngx_event_t *ev)
+{
+    ngx_int_t              rc;
+    ngx_http_request_t    *r;
+    ngx_http_faas_slot_t  *slot;
+
+    slot = ev->data;
+    r = slot->request;
+
+    ngx_http_faas_peer_unqueue(slot);
+
+    (void) ngx_atomic_fetch_add(&slot->gw->stats->timeouts, 1);
+
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                  "faas: no gateway connection came free in time "
+                  "(%ui in use)", slot->gw->conns->active);
+
+    rc = ngx_http_faas_peer_busy(r, slot->gw,
+                                 "none came free in time");
+
+    slot->resume(r, rc);
+}
+
+
+static void
+ngx_http_faas_peer_unqueue(ngx_http_faas_slot_t *slot)
+{
+    ngx_http_faas_conns_t  *conns;
+
+    if (!slot->queued) {
+        return;
+    }
+
+    conns = slot->gw->conns;
+
+    ngx_queue_remove(&slot->queue);
+    conns->nwaiting--;
+    slot->queued = 0;
+
+    (void) ngx_atomic_fetch_add(&slot->gw->stats->queued, -1);
+
+    if (slot->timeout.timer_set) {
+        ngx_del_timer(&slot->timeout);
+    }
+}
+
+
+/* the place is given back: the next in line gets it, from a posted event */
+
+static void
+ngx_http_faas_peer_release(ngx_http_faas_slot_t *slot)
+{
+    ngx_http_faas_conns_t  *conns;
+
+    if (!slot->held) {
+        return;
+    }
+
+    conns = slot->gw->conns;
+
+    slot->held = 0;
+    conns->active--;
+
+    if (!ngx_queue_empty(&conns->waiting)) {
+        ngx_post_event(&conns->wake, &ngx_posted_events);
+    }
+}
+
+
+/* the request ends: waiting, or holding a place it never used */
+
+static void
+ngx_http_faas_peer_slot_cleanup(void *data)
+{
+    ngx_http_faas_slot_t *slot = data;
+
+    ngx_http_faas_peer_unqueue(slot);
+    ngx_http_faas_peer_release(slot);
 }
 
 
@@ -593,9 +879,12 @@ ngx_http_faas_peer_init(ngx_http_request_t *r,
 
     pd->gw = gw;
     pd->request = r;
+    pd->slot = (ctx != NULL && ctx->slot.cleanup) ? &ctx->slot : NULL;
     pd->start = gw->next++;
     pd->tried = 0;
     pd->reused = 0;
+    pd->in_use = 0;
+    pd->fresh = 0;
 
     u->peer.data = pd;
     u->peer.get = ngx_http_faas_peer_get;
@@ -621,10 +910,14 @@ ngx_http_faas_peer_get(ngx_peer_connection_t *pc, void *data)
     ngx_addr_t                 *addr;
     ngx_queue_t                *q;
     ngx_connection_t           *c;
+    ngx_ssl_t                  *ssl;
+    ngx_http_faas_conns_t      *conns;
     ngx_http_faas_gateway_t    *gw;
     ngx_http_faas_keepalive_t  *item;
 
     gw = pd->gw;
+    conns = gw->conns;
+    ssl = pd->request->upstream->conf->ssl;
 
     /*
      * nginx's upstream gives a failure on a kept connection a try of its
@@ -662,52 +955,91 @@ ngx_http_faas_peer_get(ngx_peer_connection_t *pc, void *data)
     pc->name->len = addr->name.len;
     ngx_memcpy(p, addr->name.data, addr->name.len);
 
+    /* a try after a failure: the request takes its place back at once */
+    if (pd->slot != NULL && !pd->slot->held && gw->keepalive) {
+        conns->active++;
+        pd->slot->held = 1;
+    }
+
+    pd->in_use = 1;
+    (void) ngx_atomic_fetch_add(&gw->stats->in_use, 1);
+    (void) ngx_atomic_fetch_add(&gw->stats->requests, 1);
+
     /* a kept connection to that address, once per request at most */
 
-    if (pd->reused) {
-        return NGX_OK;
-    }
+    if (!pd->reused) {
 
-    for (q = ngx_queue_head(&gw->cache);
-         q != ngx_queue_sentinel(&gw->cache);
-         q = ngx_queue_next(q))
-    {
-        item = ngx_queue_data(q, ngx_http_faas_keepalive_t, queue);
-
-        if (ngx_cmp_sockaddr((struct sockaddr *) &item->sockaddr,
-                             item->socklen, pc->sockaddr, pc->socklen, 1)
-            != NGX_OK)
+        for (q = ngx_queue_head(&conns->cache);
+             q != ngx_queue_sentinel(&conns->cache);
+             q = ngx_queue_next(q))
         {
-            continue;
+            item = ngx_queue_data(q, ngx_http_faas_keepalive_t, queue);
+
+            if (ngx_cmp_sockaddr((struct sockaddr *) &item->sockaddr,
+                                 item->socklen, pc->sockaddr, pc->socklen, 1)
+                != NGX_OK)
+            {
+                continue;
+            }
+
+            /*
+             * made with the TLS settings of this request's location (its
+             * faas_ssl_verify, trusted certificates, conf commands)
+             */
+            c = item->connection;
+
+            if (c->ssl != NULL && ssl != NULL
+                && SSL_get_SSL_CTX(c->ssl->connection) != ssl->ctx)
+            {
+                continue;
+            }
+
+            ngx_queue_remove(q);
+            ngx_queue_insert_head(&conns->free, q);
+            conns->idle--;
+
+            item->connection = NULL;
+
+            c->idle = 0;
+            c->sent = 0;
+            c->data = NULL;
+            c->log = pc->log;
+            c->read->log = pc->log;
+            c->write->log = pc->log;
+            c->pool->log = pc->log;
+
+            if (c->read->timer_set) {
+                ngx_del_timer(c->read);
+            }
+
+            pc->connection = c;
+            pc->cached = 1;
+            pd->reused = 1;
+            pd->fresh = 0;
+
+            (void) ngx_atomic_fetch_add(&gw->stats->idle, -1);
+            (void) ngx_atomic_fetch_add(&gw->stats->reused, 1);
+
+            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, pc->log, 0,
+                           "faas: gateway connection %p kept open is used",
+                           c);
+
+            return NGX_DONE;
         }
-
-        ngx_queue_remove(q);
-        ngx_queue_insert_head(&gw->free, q);
-
-        c = item->connection;
-        item->connection = NULL;
-
-        c->idle = 0;
-        c->sent = 0;
-        c->data = NULL;
-        c->log = pc->log;
-        c->read->log = pc->log;
-        c->write->log = pc->log;
-        c->pool->log = pc->log;
-
-        if (c->read->timer_set) {
-            ngx_del_timer(c->read);
-        }
-
-        pc->connection = c;
-        pc->cached = 1;
-        pd->reused = 1;
-
-        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, pc->log, 0,
-                       "faas: gateway connection %p kept open is used", c);
-
-        return NGX_DONE;
     }
+
+    /* a new connection: an idle one to another address makes room */
+
+    while (conns->active + conns->idle > gw->keepalive
+           && !ngx_queue_empty(&conns->cache))
+    {
+        q = ngx_queue_last(&conns->cache);
+        item = ngx_queue_data(q, ngx_http_faas_keepalive_t, queue);
+        ngx_http_faas_peer_drop(item, NGX_HTTP_FAAS_CLOSE_CAP);
+    }
+
+    pd->fresh = 1;
+    (void) ngx_atomic_fetch_add(&gw->stats->opened, 1);
 
     return NGX_OK;
 }
@@ -719,84 +1051,160 @@ ngx_http_faas_peer_free(ngx_peer_connection_t *pc, void *data,
 {
     ngx_http_faas_peer_data_t *pd = data;
 
+    ngx_uint_t                  reason;
     ngx_queue_t                *q;
     ngx_connection_t           *c;
-    ngx_http_upstream_t        *u;
+    ngx_http_faas_conns_t      *conns;
     ngx_http_faas_gateway_t    *gw;
     ngx_http_faas_keepalive_t  *item;
 
     gw = pd->gw;
-    u = pd->request->upstream;
+    conns = gw->conns;
     c = pc->connection;
 
     if (pc->tries) {
         pc->tries--;
     }
 
+    if (pd->in_use) {
+        pd->in_use = 0;
+        (void) ngx_atomic_fetch_add(&gw->stats->in_use, -1);
+    }
+
+    if (pd->fresh && c != NULL && c->ssl != NULL && c->ssl->handshaked) {
+        (void) ngx_atomic_fetch_add(&gw->stats->handshakes, 1);
+
+        if (SSL_session_reused(c->ssl->connection)) {
+            (void) ngx_atomic_fetch_add(&gw->stats->resumed, 1);
+        }
+    }
+
+    pd->fresh = 0;
+
+    reason = ngx_http_faas_peer_keep(pc, pd, state);
+
+    if (reason == NGX_HTTP_FAAS_CLOSE_REASONS) {
+
+        if (ngx_queue_empty(&conns->free)) {
+            /* items are made as the pool grows, at most "keepalive" */
+            item = ngx_pcalloc(ngx_cycle->pool,
+                               sizeof(ngx_http_faas_keepalive_t));
+            if (item == NULL) {
+                reason = NGX_HTTP_FAAS_CLOSE_OTHER;
+                goto close;
+            }
+
+            item->gateway = gw;
+            conns->items++;
+            q = &item->queue;
+
+        } else {
+            q = ngx_queue_head(&conns->free);
+            ngx_queue_remove(q);
+            item = ngx_queue_data(q, ngx_http_faas_keepalive_t, queue);
+        }
+
+        ngx_queue_insert_head(&conns->cache, q);
+        conns->idle++;
+
+        item->connection = c;
+        item->socklen = pc->socklen;
+        ngx_memcpy(&item->sockaddr, pc->sockaddr, pc->socklen);
+
+        pc->connection = NULL;
+
+        c->read->delayed = 0;
+        ngx_add_timer(c->read, gw->keepalive_timeout);
+
+        if (c->write->timer_set) {
+            ngx_del_timer(c->write);
+        }
+
+        c->read->handler = ngx_http_faas_peer_idle_read;
+        c->write->handler = ngx_http_faas_peer_idle_write;
+        c->data = item;
+        c->idle = 1;
+        c->log = ngx_cycle->log;
+        c->read->log = ngx_cycle->log;
+        c->write->log = ngx_cycle->log;
+        c->pool->log = ngx_cycle->log;
+
+        (void) ngx_atomic_fetch_add(&gw->stats->idle, 1);
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                       "faas: gateway connection %p kept open", c);
+
+        if (pd->slot != NULL) {
+            ngx_http_faas_peer_release(pd->slot);
+        }
+
+        if (c->read->ready) {
+            ngx_http_faas_peer_idle_read(c->read);
+        }
+
+        return;
+    }
+
+close:
+
+    /* nginx's upstream closes the connection */
+    (void) ngx_atomic_fetch_add(&gw->stats->closed[reason], 1);
+
+    if (pd->slot != NULL) {
+        ngx_http_faas_peer_release(pd->slot);
+    }
+}
+
+
+/*
+ * Whether the connection goes back to the pool: NGX_HTTP_FAAS_CLOSE_REASONS
+ * when it does, else why not.  Never because others are idle.
+ */
+
+static ngx_uint_t
+ngx_http_faas_peer_keep(ngx_peer_connection_t *pc,
+    ngx_http_faas_peer_data_t *pd, ngx_uint_t state)
+{
+    ngx_connection_t         *c;
+    ngx_http_upstream_t      *u;
+    ngx_http_faas_gateway_t  *gw;
+
+    gw = pd->gw;
+    u = pd->request->upstream;
+    c = pc->connection;
+
     if ((state & NGX_PEER_FAILED)
         || c == NULL
-        || gw->keepalive == 0
-        || !u->keepalive
-        || !u->request_body_sent
-        || c->read->eof
         || c->read->error
         || c->read->timedout
         || c->write->error
-        || c->write->timedout
-        || c->requests >= gw->keepalive_requests
+        || c->write->timedout)
+    {
+        return NGX_HTTP_FAAS_CLOSE_ERROR;
+    }
+
+    if (c->read->eof || u->headers_in.connection_close) {
+        return NGX_HTTP_FAAS_CLOSE_GATEWAY;
+    }
+
+    if (gw->keepalive == 0
+        || !u->keepalive
+        || !u->request_body_sent
         || ngx_terminate
         || ngx_exiting)
     {
-        return;
+        return NGX_HTTP_FAAS_CLOSE_OTHER;
+    }
+
+    if (c->requests >= gw->keepalive_requests) {
+        return NGX_HTTP_FAAS_CLOSE_REQUESTS;
     }
 
     if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
-        return;
+        return NGX_HTTP_FAAS_CLOSE_ERROR;
     }
 
-    if (ngx_queue_empty(&gw->free)) {
-        /* the one unused longest makes room */
-        q = ngx_queue_last(&gw->cache);
-        item = ngx_queue_data(q, ngx_http_faas_keepalive_t, queue);
-        ngx_queue_remove(q);
-        ngx_http_faas_peer_close(item->connection);
-
-    } else {
-        q = ngx_queue_head(&gw->free);
-        ngx_queue_remove(q);
-        item = ngx_queue_data(q, ngx_http_faas_keepalive_t, queue);
-    }
-
-    ngx_queue_insert_head(&gw->cache, q);
-
-    item->connection = c;
-    item->socklen = pc->socklen;
-    ngx_memcpy(&item->sockaddr, pc->sockaddr, pc->socklen);
-
-    pc->connection = NULL;
-
-    c->read->delayed = 0;
-    ngx_add_timer(c->read, gw->keepalive_timeout);
-
-    if (c->write->timer_set) {
-        ngx_del_timer(c->write);
-    }
-
-    c->read->handler = ngx_http_faas_peer_idle_read;
-    c->write->handler = ngx_http_faas_peer_idle_write;
-    c->data = item;
-    c->idle = 1;
-    c->log = ngx_cycle->log;
-    c->read->log = ngx_cycle->log;
-    c->write->log = ngx_cycle->log;
-    c->pool->log = ngx_cycle->log;
-
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
-                   "faas: gateway connection %p kept open", c);
-
-    if (c->read->ready) {
-        ngx_http_faas_peer_idle_read(c->read);
-    }
+    return NGX_HTTP_FAAS_CLOSE_REASONS;
 }
 
 
@@ -812,8 +1220,14 @@ ngx_http_faas_peer_idle_read(ngx_event_t *ev)
 
     c = ev->data;
 
-    if (c->close || ev->timedout) {
-        ngx_http_faas_peer_drop(c->data);
+    if (c->close) {
+        /* nginx shuts down */
+        ngx_http_faas_peer_drop(c->data, NGX_HTTP_FAAS_CLOSE_OTHER);
+        return;
+    }
+
+    if (ev->timedout) {
+        ngx_http_faas_peer_drop(c->data, NGX_HTTP_FAAS_CLOSE_IDLE);
         return;
     }
 
@@ -828,7 +1242,9 @@ ngx_http_faas_peer_idle_read(ngx_event_t *ev)
         }
     }
 
-    ngx_http_faas_peer_drop(c->data);
+    /* closed, or it said something unasked */
+    ngx_http_faas_peer_drop(c->data, n == -1 ? NGX_HTTP_FAAS_CLOSE_ERROR
+                                             : NGX_HTTP_FAAS_CLOSE_GATEWAY);
 }
 
 
@@ -841,15 +1257,25 @@ ngx_http_faas_peer_idle_write(ngx_event_t *ev)
 
 
 static void
-ngx_http_faas_peer_drop(ngx_http_faas_keepalive_t *item)
+ngx_http_faas_peer_drop(ngx_http_faas_keepalive_t *item, ngx_uint_t reason)
 {
-    ngx_connection_t  *c;
+    ngx_connection_t         *c;
+    ngx_http_faas_gateway_t  *gw;
 
+    gw = item->gateway;
     c = item->connection;
     item->connection = NULL;
 
     ngx_queue_remove(&item->queue);
-    ngx_queue_insert_head(&item->gateway->free, &item->queue);
+    ngx_queue_insert_head(&gw->conns->free, &item->queue);
+    gw->conns->idle--;
+
+    (void) ngx_atomic_fetch_add(&gw->stats->idle, -1);
+    (void) ngx_atomic_fetch_add(&gw->stats->closed[reason], 1);
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                   "faas: idle gateway connection %p closed (%V)", c,
+                   ngx_http_faas_stats_close_name(reason));
 
     ngx_http_faas_peer_close(c);
 }

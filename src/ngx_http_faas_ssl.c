@@ -2,19 +2,23 @@
 /*
  * Copyright (C) ngx_http_faas_module authors
  *
- * TLS client contexts, one for each distinct trust setting.
+ * TLS client contexts, one for each distinct trust setting and set of
+ * faas_ssl_conf_command.
  */
 
 
 #include "ngx_http_faas.h"
 
 
+static ngx_uint_t ngx_http_faas_ssl_same_commands(ngx_array_t *a,
+    ngx_array_t *b);
 static ngx_int_t ngx_http_faas_ssl_create(ngx_conf_t *cf,
     ngx_http_faas_ssl_t *fssl);
 
 
 ngx_ssl_t *
-ngx_http_faas_ssl_get(ngx_conf_t *cf, ngx_str_t *trusted, ngx_flag_t verify)
+ngx_http_faas_ssl_get(ngx_conf_t *cf, ngx_str_t *trusted, ngx_flag_t verify,
+    ngx_array_t *commands)
 {
     ngx_uint_t                  i;
     ngx_http_faas_ssl_t        *fssl;
@@ -28,7 +32,8 @@ ngx_http_faas_ssl_get(ngx_conf_t *cf, ngx_str_t *trusted, ngx_flag_t verify)
         if (fssl[i].verify == verify
             && fssl[i].trusted.len == trusted->len
             && ngx_strncmp(fssl[i].trusted.data, trusted->data,
-                           trusted->len) == 0)
+                           trusted->len) == 0
+            && ngx_http_faas_ssl_same_commands(fssl[i].commands, commands))
         {
             return fssl[i].ssl;
         }
@@ -41,12 +46,60 @@ ngx_http_faas_ssl_get(ngx_conf_t *cf, ngx_str_t *trusted, ngx_flag_t verify)
 
     fssl->trusted = *trusted;
     fssl->verify = verify;
+    fssl->commands = commands;
 
     if (ngx_http_faas_ssl_create(cf, fssl) != NGX_OK) {
         return NULL;
     }
 
     return fssl->ssl;
+}
+
+
+/* faas_ssl_conf_command NAME VALUE, as proxy_ssl_conf_command */
+
+char *
+ngx_http_faas_ssl_conf_command_check(ngx_conf_t *cf, void *post, void *data)
+{
+#ifndef SSL_CONF_FLAG_FILE
+    return "is not supported on this platform";
+#else
+    return NGX_CONF_OK;
+#endif
+}
+
+
+static ngx_uint_t
+ngx_http_faas_ssl_same_commands(ngx_array_t *a, ngx_array_t *b)
+{
+    ngx_uint_t     i;
+    ngx_keyval_t  *ka, *kb;
+
+    if (a == b) {
+        return 1;
+    }
+
+    if (a == NULL || b == NULL || a->nelts != b->nelts) {
+        return 0;
+    }
+
+    ka = a->elts;
+    kb = b->elts;
+
+    for (i = 0; i < a->nelts; i++) {
+        if (ka[i].key.len != kb[i].key.len
+            || ka[i].value.len != kb[i].value.len
+            || ngx_strncmp(ka[i].key.data, kb[i].key.data, ka[i].key.len)
+               != 0
+            || ngx_strncmp(ka[i].value.data, kb[i].value.data,
+                           ka[i].value.len)
+               != 0)
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -90,7 +143,7 @@ ngx_http_faas_ssl_create(ngx_conf_t *cf, ngx_http_faas_ssl_t *fssl)
     }
 
     if (!fssl->verify) {
-        return NGX_OK;
+        goto commands;
     }
 
     /* a copy: ngx_ssl_trusted_certificate() rewrites it to a full path */
@@ -108,6 +161,15 @@ ngx_http_faas_ssl_create(ngx_conf_t *cf, ngx_http_faas_ssl_t *fssl)
     {
         ngx_ssl_error(NGX_LOG_EMERG, cf->log, 0,
                       "faas: cannot load the system CA certificates");
+        return NGX_ERROR;
+    }
+
+commands:
+
+    /* last, as nginx does: they may change any setting above */
+    if (ngx_ssl_conf_commands(cf, fssl->ssl, fssl->commands) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"faas_ssl_conf_command\": not accepted");
         return NGX_ERROR;
     }
 

@@ -43,6 +43,7 @@ static ngx_str_t  ngx_http_faas_stats_errors[NGX_HTTP_FAAS_ERROR_CODES] = {
     ngx_string("bad_function_response"),
     ngx_string("gateway_error"),
     ngx_string("gateway_timeout"),
+    ngx_string("gateway_busy"),
     ngx_string("internal_error"),
     ngx_string("bad_request"),
     ngx_string("not_found"),
@@ -98,6 +99,17 @@ static ngx_str_t  ngx_http_faas_stats_reasons[NGX_HTTP_FAAS_FAIL_REASONS] = {
 };
 
 
+/* in the order of NGX_HTTP_FAAS_CLOSE_* */
+static ngx_str_t  ngx_http_faas_stats_closes[NGX_HTTP_FAAS_CLOSE_REASONS] = {
+    ngx_string("idle"),
+    ngx_string("requests"),
+    ngx_string("cap"),
+    ngx_string("error"),
+    ngx_string("gateway"),
+    ngx_string("other")
+};
+
+
 ngx_str_t *
 ngx_http_faas_stats_error_name(ngx_uint_t i)
 {
@@ -123,6 +135,13 @@ ngx_str_t *
 ngx_http_faas_stats_reason_name(ngx_uint_t i)
 {
     return &ngx_http_faas_stats_reasons[i];
+}
+
+
+ngx_str_t *
+ngx_http_faas_stats_close_name(ngx_uint_t i)
+{
+    return &ngx_http_faas_stats_closes[i];
 }
 
 

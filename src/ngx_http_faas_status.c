@@ -37,6 +37,25 @@ typedef struct {
 } ngx_http_faas_status_service_t;
 
 
+/* the figures of a credentials set's gateway connections */
+typedef struct {
+    ngx_atomic_uint_t               opened;
+    ngx_atomic_uint_t               closed[NGX_HTTP_FAAS_CLOSE_REASONS];
+    ngx_atomic_uint_t               requests;
+    ngx_atomic_uint_t               reused;
+    ngx_atomic_uint_t               handshakes;
+    ngx_atomic_uint_t               resumed;
+    ngx_atomic_int_t                in_use;
+    ngx_atomic_int_t                idle;
+    ngx_atomic_int_t                queued;
+    ngx_atomic_uint_t               waits;
+    ngx_atomic_uint_t               timeouts;
+    ngx_atomic_uint_t               rejected;
+    ngx_uint_t                      keepalive;
+    ngx_uint_t                      own;        /* not an upstream{} */
+} ngx_http_faas_status_gw_t;
+
+
 /* the figures of a credentials set, taken at once */
 typedef struct {
     ngx_str_t                      *name;
@@ -53,6 +72,7 @@ typedef struct {
     ngx_uint_t                      domain;
     u_char                          fingerprint[NGX_HTTP_FAAS_FINGERPRINT_LEN];
     ngx_http_faas_status_service_t  services[2];
+    ngx_http_faas_status_gw_t       gw;
 } ngx_http_faas_status_cred_t;
 
 
@@ -85,12 +105,16 @@ static ngx_int_t ngx_http_faas_status_collect(ngx_http_request_t *r,
     ngx_http_faas_status_t *st);
 static void ngx_http_faas_status_cred(ngx_http_faas_cred_t *cred,
     ngx_http_faas_status_t *st, ngx_http_faas_status_cred_t *sc);
+static void ngx_http_faas_status_gateway(ngx_http_faas_cred_t *cred,
+    ngx_http_faas_status_gw_t *sg);
 static void ngx_http_faas_status_function(ngx_http_faas_fn_stats_t *fn,
     ngx_http_faas_status_fn_t *sf);
 static void ngx_http_faas_status_json(ngx_http_faas_status_out_t *o,
     ngx_http_faas_status_t *st);
 static void ngx_http_faas_status_json_cred(ngx_http_faas_status_out_t *o,
     ngx_http_faas_status_cred_t *sc);
+static void ngx_http_faas_status_json_gateway(ngx_http_faas_status_out_t *o,
+    ngx_http_faas_status_gw_t *sg);
 static void ngx_http_faas_status_json_function(ngx_http_faas_status_out_t *o,
     ngx_http_faas_status_fn_t *sf);
 static void ngx_http_faas_status_prometheus(ngx_http_faas_status_out_t *o,
@@ -98,6 +122,8 @@ static void ngx_http_faas_status_prometheus(ngx_http_faas_status_out_t *o,
 static void ngx_http_faas_status_prom_creds(ngx_http_faas_status_out_t *o,
     ngx_http_faas_status_t *st);
 static void ngx_http_faas_status_prom_domain(ngx_http_faas_status_out_t *o,
+    ngx_http_faas_status_t *st);
+static void ngx_http_faas_status_prom_gateways(ngx_http_faas_status_out_t *o,
     ngx_http_faas_status_t *st);
 static void ngx_http_faas_status_prom_functions(
     ngx_http_faas_status_out_t *o, ngx_http_faas_status_t *st);
@@ -401,6 +427,46 @@ ngx_http_faas_status_cred(ngx_http_faas_cred_t *cred,
 
     sc->waits = node->stats.waits;
     sc->replays = node->stats.replays;
+
+    ngx_http_faas_status_gateway(cred, &sc->gw);
+}
+
+
+static void
+ngx_http_faas_status_gateway(ngx_http_faas_cred_t *cred,
+    ngx_http_faas_status_gw_t *sg)
+{
+    ngx_uint_t                 i;
+    ngx_http_faas_gw_stats_t  *gs;
+
+    gs = cred->gw.stats;
+
+    sg->own = (cred->upstream == &cred->gw.upstream);
+    sg->keepalive = cred->gw.keepalive;
+
+    if (gs == NULL) {
+        return;
+    }
+
+    sg->opened = gs->opened;
+
+    for (i = 0; i < NGX_HTTP_FAAS_CLOSE_REASONS; i++) {
+        sg->closed[i] = gs->closed[i];
+    }
+
+    sg->requests = gs->requests;
+    sg->reused = gs->reused;
+    sg->handshakes = gs->handshakes;
+    sg->resumed = gs->resumed;
+
+    /* gauges: a worker's additions may be seen before its subtractions */
+    sg->in_use = ngx_max((ngx_atomic_int_t) gs->in_use, 0);
+    sg->idle = ngx_max((ngx_atomic_int_t) gs->idle, 0);
+    sg->queued = ngx_max((ngx_atomic_int_t) gs->queued, 0);
+
+    sg->waits = gs->waits;
+    sg->timeouts = gs->timeouts;
+    sg->rejected = gs->rejected;
 }
 
 
@@ -509,6 +575,8 @@ ngx_http_faas_status_json_cred(ngx_http_faas_status_out_t *o,
                                 sc->backoff / 1000, sc->backoff % 1000,
                                 sc->waits, sc->replays);
 
+    ngx_http_faas_status_json_gateway(o, &sc->gw);
+
     if (sc->domain) {
         ngx_http_faas_status_printf(o, ",\"services\":{");
 
@@ -542,6 +610,37 @@ ngx_http_faas_status_json_cred(ngx_http_faas_status_out_t *o,
     }
 
     ngx_http_faas_status_printf(o, "}");
+}
+
+
+static void
+ngx_http_faas_status_json_gateway(ngx_http_faas_status_out_t *o,
+    ngx_http_faas_status_gw_t *sg)
+{
+    ngx_uint_t  i;
+
+    ngx_http_faas_status_printf(o, ",\"gateway\":{\"pool\":%s,"
+                                "\"max_conns\":%ui,"
+                                "\"connections\":{\"opened\":%uA,"
+                                "\"in_use\":%A,\"idle\":%A,\"closed\":{",
+                                sg->own ? "true" : "false",
+                                sg->own ? sg->keepalive : 0,
+                                sg->opened, sg->in_use, sg->idle);
+
+    for (i = 0; i < NGX_HTTP_FAAS_CLOSE_REASONS; i++) {
+        ngx_http_faas_status_printf(o, "%s\"%V\":%uA", i ? "," : "",
+                                    ngx_http_faas_stats_close_name(i),
+                                    sg->closed[i]);
+    }
+
+    ngx_http_faas_status_printf(o, "}},\"requests\":%uA,\"reused\":%uA,"
+                                "\"tls\":{\"handshakes\":%uA,"
+                                "\"resumed\":%uA},"
+                                "\"queue\":{\"length\":%A,\"waits\":%uA,"
+                                "\"timeouts\":%uA,\"rejected\":%uA}}",
+                                sg->requests, sg->reused, sg->handshakes,
+                                sg->resumed, sg->queued, sg->waits,
+                                sg->timeouts, sg->rejected);
 }
 
 
@@ -602,6 +701,7 @@ ngx_http_faas_status_prometheus(ngx_http_faas_status_out_t *o,
 
     ngx_http_faas_status_prom_creds(o, st);
     ngx_http_faas_status_prom_domain(o, st);
+    ngx_http_faas_status_prom_gateways(o, st);
     ngx_http_faas_status_prom_functions(o, st);
 
     ngx_http_faas_status_family(o, "faas_functions", "gauge",
@@ -823,6 +923,125 @@ ngx_http_faas_status_prom_domain(ngx_http_faas_status_out_t *o,
                     break;
                 }
             }
+        }
+    }
+}
+
+
+/* one family per counter of the gateway connections, the same order */
+
+static void
+ngx_http_faas_status_prom_gateways(ngx_http_faas_status_out_t *o,
+    ngx_http_faas_status_t *st)
+{
+    ngx_uint_t                    i, j, k;
+    ngx_atomic_int_t              v;
+    ngx_http_faas_status_gw_t    *sg;
+    ngx_http_faas_status_cred_t  *sc;
+    static const char            *metrics[] = {
+        "faas_gateway_connections_opened_total", "counter",
+        "Connections to the gateway opened.",
+        "faas_gateway_connections", "gauge",
+        "Connections to the gateway open now, by state.",
+        "faas_gateway_connections_closed_total", "counter",
+        "Connections to the gateway closed, by reason.",
+        "faas_gateway_requests_total", "counter",
+        "Requests sent on the pool's connections.",
+        "faas_gateway_requests_reused_total", "counter",
+        "Requests sent on a connection kept open.",
+        "faas_gateway_tls_handshakes_total", "counter",
+        "TLS handshakes of new connections.",
+        "faas_gateway_tls_resumed_total", "counter",
+        "TLS handshakes that resumed a session.",
+        "faas_gateway_queue_length", "gauge",
+        "Requests waiting for a connection now.",
+        "faas_gateway_queue_waits_total", "counter",
+        "Requests that waited for a connection.",
+        "faas_gateway_queue_timeouts_total", "counter",
+        "Requests that waited in vain (503 gateway_busy).",
+        "faas_gateway_queue_rejected_total", "counter",
+        "Requests refused with the queue full (503 gateway_busy).",
+        "faas_gateway_max_conns", "gauge",
+        "Connections a worker opens at most (keepalive)."
+    };
+
+    for (k = 0; k < 12; k++) {
+        ngx_http_faas_status_family(o, metrics[3 * k], metrics[3 * k + 1],
+                                    metrics[3 * k + 2]);
+
+        for (i = 0; i < st->ncreds; i++) {
+            sc = &st->creds[i];
+            sg = &sc->gw;
+
+            if (!sg->own) {
+                continue;
+            }
+
+            switch (k) {
+
+            case 1:
+                for (j = 0; j < 2; j++) {
+                    ngx_http_faas_status_cred_label(o, metrics[3 * k], sc);
+                    ngx_http_faas_status_printf(o, ",state=\"%s\"} %A\n",
+                                                j ? "idle" : "in_use",
+                                                j ? sg->idle : sg->in_use);
+                }
+
+                continue;
+
+            case 2:
+                for (j = 0; j < NGX_HTTP_FAAS_CLOSE_REASONS; j++) {
+                    ngx_http_faas_status_cred_label(o, metrics[3 * k], sc);
+                    ngx_http_faas_status_printf(o, ",reason=\"%V\"} %uA\n",
+                                        ngx_http_faas_stats_close_name(j),
+                                        sg->closed[j]);
+                }
+
+                continue;
+
+            case 0:
+                v = sg->opened;
+                break;
+
+            case 3:
+                v = sg->requests;
+                break;
+
+            case 4:
+                v = sg->reused;
+                break;
+
+            case 5:
+                v = sg->handshakes;
+                break;
+
+            case 6:
+                v = sg->resumed;
+                break;
+
+            case 7:
+                v = sg->queued;
+                break;
+
+            case 8:
+                v = sg->waits;
+                break;
+
+            case 9:
+                v = sg->timeouts;
+                break;
+
+            case 10:
+                v = sg->rejected;
+                break;
+
+            default:
+                v = sg->keepalive;
+                break;
+            }
+
+            ngx_http_faas_status_cred_label(o, metrics[3 * k], sc);
+            ngx_http_faas_status_printf(o, "} %A\n", v);
         }
     }
 }

@@ -255,6 +255,10 @@ ngx_http_faas_store_attach(ngx_slab_pool_t *shpool, ngx_http_faas_shctx_t *sh,
         creds[i]->node = node;
     }
 
+    for (i = 0; i < fmcf->creds.nelts; i++) {
+        creds[i]->gw.stats = &creds[i]->node->gateway;
+    }
+
     return NGX_OK;
 }
 

@@ -29,6 +29,16 @@ __DATA__
 --- workers: 4
 --- main_config
 worker_rlimit_nofile 4096;
+--- http_config
+# the Perl gateway stand-in serves 400 connections at most (a process
+# each, an idle one kept 60 s): 4 workers x 64 stay below, the rest wait
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+    keepalive 64;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
 --- config
 location /hello {
     # 500 TLS handshakes at once are slow for the Perl gateway stand-in

@@ -108,7 +108,8 @@
 # DIR/requests.log gets one JSON line per request: server, time, method,
 # path, query, version, headers (lower-case names), body, chunked, conn
 # (id of the connection), conn_seq (1-based request number on it),
-# resumed (1: the connection's TLS handshake resumed a session),
+# resumed (1: the connection's TLS handshake resumed a session), tls
+# (its protocol version, e.g. "TLSv1.3"),
 # form (auth), json (gateway), service (domain), jti, status,
 # violations, concurrent (requests of this server in progress when the
 # answer was written), misbehave (only when misbehaving).  DNS queries
@@ -408,7 +409,8 @@ sub serve_connection {
     }
     my $conn = { sock => $ssl, buf => '', ppid => $ppid, seq => 0,
                  id => $id, resumed => Net::SSLeay::session_reused(
-                     $ssl->_get_ssl_object) ? 1 : 0 };
+                     $ssl->_get_ssl_object) ? 1 : 0,
+                 tls => Net::SSLeay::get_version($ssl->_get_ssl_object) };
     while (1) {
         my $req = read_request($conn) or last;
         $conn->{seq}++;
@@ -555,7 +557,7 @@ sub handle {
         version => $req->{version}, headers => text_hash($req->{headers}),
         body => text($req->{body}), chunked => $req->{chunked} ? 1 : 0,
         conn => $conn->{id}, conn_seq => $conn->{seq},
-        resumed => $conn->{resumed}, violations => [],
+        resumed => $conn->{resumed}, tls => $conn->{tls}, violations => [],
     );
     my $res;
     if ($req->{bad}) {

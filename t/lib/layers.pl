@@ -1,0 +1,118 @@
+#!/usr/bin/perl
+# layers.pl - the module's parts call only downward, and no part calls
+# back into one that calls it.
+#
+#   perl t/lib/layers.pl OBJDIR...
+#
+# OBJDIR holds the module's object files (build/nginx/objs/addon and its
+# src/).  Each file's calls into the others are read from "nm": a symbol
+# a file leaves undefined (U) and another file defines (T) is a call of
+# the first into the second; the module descriptor ngx_http_faas_module,
+# which every file names to reach its configuration, does not count.
+# A call into a file of a higher layer fails, and so does a circle of
+# calls within a layer.  A file missing from the table fails too, so that
+# a new file takes its place on purpose.  Prints every call it read with
+# -v.
+#
+# The layers, from the top (README.md, "Architecture", draws the same):
+use strict;
+use warnings;
+
+use File::Basename qw(basename);
+
+my @LAYERS = (
+    [wiring    => qw(module)],
+    [config    => qw(credentials)],
+    [serving   => qw(invoke body response status variables error)],
+    [policy    => qw(token domain)],
+    [store     => qw(store stats)],
+    [transport => qw(client peer ssl)],
+    [pure      => qw(json validate payload platform)],
+);
+
+my $verbose = @ARGV && $ARGV[0] eq '-v' ? shift : 0;
+die "usage: layers.pl [-v] OBJDIR...\n" unless @ARGV;
+
+my (%layer, %rank, @order);
+for my $i (0 .. $#LAYERS) {
+    my ($name, @parts) = @{ $LAYERS[$i] };
+    for (@parts) {
+        $layer{$_} = $name;
+        $rank{$_} = $i;
+    }
+}
+
+my (%defines, %uses);
+for my $dir (@ARGV) {
+    for my $o (glob "$dir/*.o") {
+        my $part = basename($o, '.o');
+        $part =~ s/^ngx_http_faas_//;
+        for (`nm -g $o`) {
+            my ($type, $sym) = /^\s*(?:[0-9a-f]+\s+)?([A-Za-z])\s+(\S+)$/
+                or next;
+            next unless $sym =~ /^ngx_http_faas_/;
+            next if $sym eq 'ngx_http_faas_module';
+            if ($type eq 'U') {
+                push @{ $uses{$part} }, $sym;
+            } else {
+                $defines{$sym} = $part;
+            }
+        }
+        push @order, $part;
+    }
+}
+
+my @bad;
+for my $part (@order) {
+    push @bad, "$part: not in the table of layers (t/lib/layers.pl)"
+        unless exists $rank{$part};
+}
+
+# calls between files: from -> to -> [symbols]
+my %calls;
+for my $from (sort keys %uses) {
+    for my $sym (@{ $uses{$from} }) {
+        my $to = $defines{$sym} or next;
+        next if $to eq $from;
+        push @{ $calls{$from}{$to} }, $sym;
+    }
+}
+
+for my $from (sort keys %calls) {
+    for my $to (sort keys %{ $calls{$from} }) {
+        my $syms = join ', ', sort @{ $calls{$from}{$to} };
+        my $what = "$from ($layer{$from}) -> $to ($layer{$to}): $syms";
+        print "$what\n" if $verbose;
+        next unless exists $rank{$from} && exists $rank{$to};
+        push @bad, "a call up: $what" if $rank{$to} < $rank{$from};
+    }
+}
+
+# circles: a depth-first search over the calls
+my (%state, @stack);
+my $visit;
+$visit = sub {
+    my ($n) = @_;
+    $state{$n} = 1;
+    push @stack, $n;
+    for my $m (sort keys %{ $calls{$n} || {} }) {
+        if (($state{$m} // 0) == 1) {
+            my @circle = (@stack[(grep { $stack[$_] eq $m } 0 .. $#stack)[0]
+                                 .. $#stack], $m);
+            push @bad, "a circle: " . join(' -> ', @circle);
+        } elsif (!$state{$m}) {
+            $visit->($m);
+        }
+    }
+    pop @stack;
+    $state{$n} = 2;
+};
+$visit->($_) for grep { !$state{$_} } sort keys %calls;
+
+if (@bad) {
+    print "layers: $_\n" for @bad;
+    print "layers: failed\n";
+    exit 1;
+}
+print "layers: ok (" . scalar(@order) . " files)\n";
+exit 0;
