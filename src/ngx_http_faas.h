@@ -562,12 +562,35 @@ ngx_int_t ngx_http_faas_endpoint_resolve(ngx_conf_t *cf,
 ngx_ssl_t *ngx_http_faas_ssl_get(ngx_conf_t *cf, ngx_str_t *trusted,
     ngx_flag_t verify);
 
+/*
+ * The request body's JSON check, fed the body in pieces of any size (see
+ * ngx_http_faas_validate.c): fixed size, no allocation.  state and below
+ * are the check's own; on NGX_ERROR, offset is the offset of the first
+ * wrong byte from the start of the body (the body's length if it ended
+ * too early) and error what was expected there ("expected a value").
+ */
+
+#define NGX_HTTP_FAAS_JSON_STACK  ((NGX_HTTP_FAAS_JSON_DEPTH + 63) / 64)
+
+typedef struct {
+    off_t         offset;           /* bytes fed, or where it broke */
+    const char   *error;
+    ngx_uint_t    state;
+    ngx_uint_t    depth;
+    uint32_t      sub;              /* in a token cut by a piece's end */
+    uint64_t      stack[NGX_HTTP_FAAS_JSON_STACK];   /* bit set: object */
+} ngx_http_faas_json_check_t;
+
 /* pure parsing and building, no nginx request involved */
 ngx_int_t ngx_http_faas_parse_response(u_char *data, size_t len,
     ngx_uint_t eof, ngx_http_faas_response_t *res);
 ngx_int_t ngx_http_faas_json_token(ngx_pool_t *pool, u_char *data,
     size_t len, time_t now, ngx_http_faas_token_answer_t *answer);
 ngx_int_t ngx_http_faas_jwt_exp(u_char *token, size_t len, time_t *exp);
+void ngx_http_faas_json_check_init(ngx_http_faas_json_check_t *jc);
+ngx_int_t ngx_http_faas_json_check_feed(ngx_http_faas_json_check_t *jc,
+    u_char *data, size_t len);
+ngx_int_t ngx_http_faas_json_check_end(ngx_http_faas_json_check_t *jc);
 ngx_int_t ngx_http_faas_json_validate(u_char *data, size_t len,
     const char **error);
 ngx_int_t ngx_http_faas_json_gateway_error(ngx_pool_t *pool, u_char *data,
