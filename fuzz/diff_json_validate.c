@@ -6,9 +6,10 @@
  * in fuzz_json_ref.h (the same verdict, offset and message for every
  * input) and against an earlier version of the check (the same verdict;
  * its messages had no offset).  Built by fuzz/diff-json-validate, which
- * compiles the earlier source as diff_old_validate() and today's three
- * times: with SSE2 (x86-64), without (-U__SSE2__: 8-byte words) and
- * without the little-endian word code (byte by byte), as diff_sse2_*(),
+ * compiles the earlier source as diff_old_validate() and today's four
+ * times: with SSE2 (x86-64; AVX2 for UTF-8 where the CPU has it), with
+ * SSE2 only, without SSE2 (8-byte words) and without the little-endian
+ * word code (byte by byte), as diff_sse2_*(), diff_sse2only_*(),
  * diff_swar_*() and diff_bytes_*().  Each build checks every input in one
  * piece and fed in pieces split at random (1 byte, 1 to 8, 1 to 100,
  * anything), every piece copied right before an unreadable page just
@@ -64,6 +65,7 @@
         const char **error);
 
 DIFF_BUILD(sse2)
+DIFF_BUILD(sse2only)
 DIFF_BUILD(swar)
 DIFF_BUILD(bytes)
 
@@ -89,6 +91,7 @@ typedef struct {
 
 static diff_build_t  diff_builds[] = {
     DIFF_FUNCTIONS(sse2),
+    DIFF_FUNCTIONS(sse2only),
     DIFF_FUNCTIONS(swar),
     DIFF_FUNCTIONS(bytes)
 };
@@ -526,7 +529,14 @@ diff_gen_string(diff_out_t *o)
         "a", "id", "sku", "hello world", "\\n", "\\\"", "\\\\", "\\/",
         "\\u00e9", "\\uD83D\\uDE00", "\\u12aF", "\xc3\xa9", "\xe6\x97\xa5",
         "\xf0\x9f\x98\x80", "\xed\x9f\xbf", "\xee\x80\x80", "\xf4\x8f\xbf\xbf",
-        "\x7f", "~", "0123456789abcdef", " "
+        "\x7f", "~", "0123456789abcdef", " ",
+
+        /* for the blocks of dense strings: runs of backslashes, to past 64 */
+        "\\\\\\\\\\\\\\\\", "\\\\\\\\\\\\\\\\\\\\"
+        "\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\"
+        "\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\"
+        "\\\\\\\\",
+        "\\n\\t\\\"\\u00e9\\\\\\/\xc3\xa9\xe6\x97\xa5\xf0\x9f\x98\x80"
     };
 
     diff_put(o, "\"", 1);
@@ -899,7 +909,7 @@ main(int argc, char **argv)
     }
 
     printf("all the same: %llu inputs (%llu accepted), %llu pieces fed: "
-           "the RFC 8259 reader, the old check's verdict, 3 builds of "
+           "the RFC 8259 reader, the old check's verdict, 4 builds of "
            "today's in one piece and in pieces\n",
            (unsigned long long) diff_count, (unsigned long long) diff_ok,
            (unsigned long long) diff_pieces);
