@@ -563,11 +563,12 @@ ngx_ssl_t *ngx_http_faas_ssl_get(ngx_conf_t *cf, ngx_str_t *trusted,
     ngx_flag_t verify);
 
 /*
- * The request body's JSON check, fed the body in pieces of any size (see
- * ngx_http_faas_validate.c): fixed size, no allocation.  state and below
- * are the check's own; on NGX_ERROR, offset is the offset of the first
- * wrong byte from the start of the body (the body's length if it ended
- * too early) and error what was expected there ("expected a value").
+ * The request body's JSON check, fed the body in pieces of any size, in
+ * turn (see ngx_http_faas_validate.c): fixed size, no allocation, no
+ * pointer into a piece kept.  offset: the bytes fed so far; on NGX_ERROR,
+ * that of the first wrong byte from the start of the body (the body's
+ * length if it ended too early), and error, a static string, what was
+ * expected there ("expected a value").  The rest is the check's own.
  */
 
 #define NGX_HTTP_FAAS_JSON_STACK  ((NGX_HTTP_FAAS_JSON_DEPTH + 63) / 64)
