@@ -139,8 +139,9 @@ typedef struct {
 /*
  * Counters of a gateway's pool of connections, in the credentials set's
  * entry of the shared zone beside its other counters (a reload keeps
- * them while what defines the set's token stays): the whole nginx's.  The gauges (in_use, idle, queued) are added to and
- * taken from by each worker, as nginx's stub_status counts connections.
+ * them while what defines the set's token stays): the whole nginx's.
+ * The gauges (in_use, idle, queued) are added to and taken from by each
+ * worker, as nginx's stub_status counts connections.
  */
 typedef struct {
     ngx_atomic_t                    opened;
@@ -664,12 +665,36 @@ ngx_ssl_t *ngx_http_faas_ssl_get(ngx_conf_t *cf, ngx_str_t *trusted,
 char *ngx_http_faas_ssl_conf_command_check(ngx_conf_t *cf, void *post,
     void *data);
 
+/*
+ * The request body's JSON check, fed the body in pieces of any size, in
+ * turn (see ngx_http_faas_validate.c): fixed size, no allocation, no
+ * pointer into a piece kept.  offset: the bytes fed so far; on NGX_ERROR,
+ * that of the first wrong byte from the start of the body (the body's
+ * length if it ended too early), and error, a static string, what was
+ * expected there ("expected a value").  The rest is the check's own.
+ */
+
+#define NGX_HTTP_FAAS_JSON_STACK  ((NGX_HTTP_FAAS_JSON_DEPTH + 63) / 64)
+
+typedef struct {
+    off_t         offset;           /* bytes fed, or where it broke */
+    const char   *error;
+    ngx_uint_t    state;
+    ngx_uint_t    depth;
+    uint32_t      sub;              /* in a token cut by a piece's end */
+    uint64_t      stack[NGX_HTTP_FAAS_JSON_STACK];   /* bit set: object */
+} ngx_http_faas_json_check_t;
+
 /* pure parsing and building, no nginx request involved */
 ngx_int_t ngx_http_faas_parse_response(u_char *data, size_t len,
     ngx_uint_t eof, ngx_http_faas_response_t *res);
 ngx_int_t ngx_http_faas_json_token(ngx_pool_t *pool, u_char *data,
     size_t len, time_t now, ngx_http_faas_token_answer_t *answer);
 ngx_int_t ngx_http_faas_jwt_exp(u_char *token, size_t len, time_t *exp);
+void ngx_http_faas_json_check_init(ngx_http_faas_json_check_t *jc);
+ngx_int_t ngx_http_faas_json_check_feed(ngx_http_faas_json_check_t *jc,
+    u_char *data, size_t len);
+ngx_int_t ngx_http_faas_json_check_end(ngx_http_faas_json_check_t *jc);
 ngx_int_t ngx_http_faas_json_validate(u_char *data, size_t len,
     const char **error);
 ngx_int_t ngx_http_faas_json_gateway_error(ngx_pool_t *pool, u_char *data,

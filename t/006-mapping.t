@@ -515,12 +515,14 @@ ok(defined $payload && $payload eq $body, 'it reached the function whole');
 (my $bad = $body) =~ s/"id":9999,/"id":09999,/;
 ($s, undef, $b) = http_request('POST', '/echo', $bad, {}, chunked => 1);
 is($s, 400, 'a large invalid body: 400');
-like($b, qr/"error":"invalid_json".*"message":"the request body is not valid JSON"/,
-     'invalid_json, with the reason');
+my $at = index($bad, '"id":09999') + 6;
+like($b, qr/"error":"invalid_json".*"message":"the request body is not valid JSON at byte $at: expected ',' or '\}'"/,
+     'invalid_json, with where and why');
 (my $latin1 = $body) =~ s/"x 9999"/"x \xe9"/;
 ($s, undef, $b) = http_request('POST', '/echo', $latin1);
 is($s, 400, 'a large body with invalid UTF-8: 400');
-like($b, qr/"message":"the request body is not valid UTF-8"/,
+$at = index($latin1, "\xe9") + 1;
+like($b, qr/"message":"the request body is not valid JSON at byte $at: invalid UTF-8"/,
      'the reason found in the thread reaches the client');
 is(scalar(grep { $_->{server} eq 'gateway' } standin_requests()), 2,
    'the gateway got the small and the large valid body only');
@@ -636,7 +638,7 @@ my $send = sub {
     return $s;
 };
 my $posted = qr/faas: JSON check of @{[ length $big ]} bytes in a thread/;
-my ($rounds, $overflows, @answers) = (0, 0);
+my ($rounds, $overflows, @answers, @lengths) = (0, 0);
 while ($rounds < 3 && $overflows == 0) {
     $rounds++;
     my $before = () = error_log_text() =~ /$posted/g;
@@ -649,11 +651,14 @@ while ($rounds < 3 && $overflows == 0) {
     push @socks, $send->($small) for 1 .. 3;
     push @answers,
         map { local $/; my $a = readline($_) // ''; close $_; $a } @socks;
+    push @lengths, length($big), (length($small)) x 3;
     $overflows = () = error_log_text() =~ /thread pool "faas" queue overflow/g;
 }
-my @wrong = grep { !m{^HTTP/1\.1 400 .*"error":"invalid_json".*"message":"the request body is not valid JSON"}s } @answers;
-is(scalar @wrong, 0, 'every body got 400 invalid_json, from the thread or from the worker')
-    or diag(substr($wrong[0], 0, 300));
+my @wrong = grep {
+    $answers[$_] !~ m{^HTTP/1\.1 400 .*"error":"invalid_json".*"message":"the request body is not valid JSON at byte $lengths[$_]: the body ended inside an array"}s
+} 0 .. $#answers;
+is(scalar @wrong, 0, 'every body got 400 invalid_json where it ended, from the thread or from the worker')
+    or diag(substr($answers[$wrong[0]], 0, 300));
 cmp_ok($overflows, '>=', 1, "the queue of one task was full (round $rounds)");
 my $in_threads = () = error_log_text() =~ /faas: JSON check of \d+ bytes in a thread/g;
 is($in_threads + $overflows, 4 * $rounds,
