@@ -231,5 +231,5 @@ ok(index($b, $body) > 0, 'it reached the function whole');
 FaasTest::write_file($f, $bad);
 ($st, $b) = $curl->();
 is($st, '400 2', 'a body that ends too early: 400');
-like($b, qr/"message":"the request body is not valid JSON: at byte @{[ length $bad ]}: /,
+like($b, qr/"message":"the request body is not valid JSON at byte @{[ length $bad ]}: /,
      'where it ended');
