@@ -396,14 +396,8 @@ ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_FAAS_RESPONSE_BODY);
     ngx_conf_merge_value(conf->pass_request_headers,
                          prev->pass_request_headers, 0);
-    if (conf->validate_json == NGX_CONF_UNSET_UINT) {
-        conf->validate_json = (prev->validate_json == NGX_CONF_UNSET_UINT)
-                              ? NGX_HTTP_FAAS_VALIDATE_ON
-                              : prev->validate_json;
-#if (NGX_THREADS)
-        conf->thread_pool = prev->thread_pool;
-#endif
-    }
+    ngx_conf_merge_uint_value(conf->validate_json, prev->validate_json,
+                              NGX_HTTP_FAAS_VALIDATE_ON);
     ngx_conf_merge_ptr_value(conf->pass_request_header,
                              prev->pass_request_header, NULL);
     ngx_conf_merge_size_value(conf->max_response_size,
@@ -598,7 +592,10 @@ ngx_http_faas_invoke(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* faas_validate_json on | off | threads[=POOL] */
+/*
+ * faas_validate_json on | off | threads[=POOL]: "threads" is what "on"
+ * is since the body is checked as it is read, a buffer at a time
+ */
 
 static char *
 ngx_http_faas_validate_json(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -606,9 +603,6 @@ ngx_http_faas_validate_json(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_faas_loc_conf_t *flcf = conf;
 
     ngx_str_t  *value;
-#if (NGX_THREADS)
-    ngx_str_t   name;
-#endif
 
     if (flcf->validate_json != NGX_CONF_UNSET_UINT) {
         return "is duplicate";
@@ -637,29 +631,14 @@ ngx_http_faas_validate_json(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-#if (NGX_THREADS)
+    ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                       "\"%V %V\" is deprecated, the body is checked as it "
+                       "is read: \"%V on\" is used", &cmd->name, &value[1],
+                       &cmd->name);
 
-    name.len = value[1].len - 8;
-    name.data = value[1].data + 8;
-
-    flcf->thread_pool = ngx_thread_pool_add(cf, value[1].len > 7 ? &name
-                                                                 : NULL);
-    if (flcf->thread_pool == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    flcf->validate_json = NGX_HTTP_FAAS_VALIDATE_THREADS;
+    flcf->validate_json = NGX_HTTP_FAAS_VALIDATE_ON;
 
     return NGX_CONF_OK;
-
-#else
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "\"%V threads\" needs nginx built with thread pools "
-                       "(--with-threads)", &cmd->name);
-    return NGX_CONF_ERROR;
-
-#endif
 }
 
 
@@ -807,6 +786,10 @@ ngx_http_faas_init(ngx_conf_t *cf)
     }
 
     if (ngx_http_faas_error_filter_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_faas_body_filter_init(cf) != NGX_OK) {
         return NGX_ERROR;
     }
 

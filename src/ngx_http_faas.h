@@ -54,10 +54,6 @@
 
 #define NGX_HTTP_FAAS_VALIDATE_OFF        0
 #define NGX_HTTP_FAAS_VALIDATE_ON         1
-#define NGX_HTTP_FAAS_VALIDATE_THREADS    2
-
-/* faas_validate_json threads: smaller bodies are checked in the worker */
-#define NGX_HTTP_FAAS_THREAD_MIN          (64 * 1024)
 
 /* the longest event id of faas_invoke event= */
 #define NGX_HTTP_FAAS_EVENT_MAX           128
@@ -106,6 +102,7 @@ typedef struct ngx_http_faas_cred_s    ngx_http_faas_cred_t;
 typedef struct ngx_http_faas_client_s  ngx_http_faas_client_t;
 typedef struct ngx_http_faas_waiter_s  ngx_http_faas_waiter_t;
 typedef struct ngx_http_faas_gateway_s  ngx_http_faas_gateway_t;
+typedef struct ngx_http_faas_body_s    ngx_http_faas_body_t;
 
 
 #define NGX_HTTP_FAAS_SENTINEL            0
@@ -137,14 +134,13 @@ typedef struct {
 
 
 /*
- * Counters of a gateway's pool of connections, one per credentials set
- * (found again by its name after a reload), in the shared zone: the
- * whole nginx's.  The gauges (in_use, idle, queued) are added to and
- * taken from by each worker, as nginx's stub_status counts connections.
+ * Counters of a gateway's pool of connections, in the credentials set's
+ * entry of the shared zone beside its other counters (a reload keeps
+ * them while what defines the set's token stays): the whole nginx's.
+ * The gauges (in_use, idle, queued) are added to and taken from by each
+ * worker, as nginx's stub_status counts connections.
  */
 typedef struct {
-    ngx_queue_t                     queue;
-    ngx_str_t                       name;
     ngx_atomic_t                    opened;
     ngx_atomic_t                    closed[NGX_HTTP_FAAS_CLOSE_REASONS];
     ngx_atomic_t                    requests;
@@ -214,6 +210,7 @@ typedef struct {
     ngx_atomic_t                    domain_generation;
 
     ngx_http_faas_cred_stats_t      stats;
+    ngx_http_faas_gw_stats_t        gateway;
 } ngx_http_faas_token_node_t;
 
 
@@ -229,7 +226,6 @@ typedef struct {
     ngx_http_faas_fn_table_t       *functions;
     ngx_uint_t                      generation;   /* of configurations */
     ngx_http_faas_worker_t         *workers;      /* NGX_MAX_PROCESSES */
-    ngx_queue_t                     gateways;   /* ngx_http_faas_gw_stats_t */
 } ngx_http_faas_shctx_t;
 
 
@@ -416,9 +412,6 @@ typedef struct {
     ngx_uint_t                      response;
     ngx_flag_t                      pass_request_headers;
     ngx_uint_t                      validate_json;
-#if (NGX_THREADS)
-    ngx_thread_pool_t              *thread_pool;
-#endif
     ngx_array_t                    *pass_request_header;
     size_t                          max_response_size;
 } ngx_http_faas_loc_conf_t;
@@ -459,8 +452,7 @@ typedef struct {
     ngx_str_t                       lambda;
     ngx_str_t                       token;
     ngx_uint_t                      token_generation;
-    ngx_chain_t                    *body;
-    off_t                           body_len;
+    ngx_http_faas_body_t           *body;
     ngx_str_t                       headers_json;
     ngx_str_t                       gateway_host;   /* from lookups */
     ngx_str_t                       gateway_name;
@@ -472,9 +464,6 @@ typedef struct {
     ngx_http_faas_waiter_t          waiter;
     ngx_http_faas_slot_t            slot;
     ngx_event_t                     replay;
-#if (NGX_THREADS)
-    ngx_thread_task_t              *validate_task;
-#endif
 
     ngx_http_status_t               status;
     ngx_http_chunked_t              chunked;
@@ -666,6 +655,26 @@ ngx_ssl_t *ngx_http_faas_ssl_get(ngx_conf_t *cf, ngx_str_t *trusted,
 char *ngx_http_faas_ssl_conf_command_check(ngx_conf_t *cf, void *post,
     void *data);
 
+/*
+ * The request body's JSON check, fed the body in pieces of any size, in
+ * turn (see ngx_http_faas_validate.c): fixed size, no allocation, no
+ * pointer into a piece kept.  offset: the bytes fed so far; on NGX_ERROR,
+ * that of the first wrong byte from the start of the body (the body's
+ * length if it ended too early), and error, a static string, what was
+ * expected there ("expected a value").  The rest is the check's own.
+ */
+
+#define NGX_HTTP_FAAS_JSON_STACK  ((NGX_HTTP_FAAS_JSON_DEPTH + 63) / 64)
+
+typedef struct {
+    off_t         offset;           /* bytes fed, or where it broke */
+    const char   *error;
+    ngx_uint_t    state;
+    ngx_uint_t    depth;
+    uint32_t      sub;              /* in a token cut by a piece's end */
+    uint64_t      stack[NGX_HTTP_FAAS_JSON_STACK];   /* bit set: object */
+} ngx_http_faas_json_check_t;
+
 /* pure parsing and building, no nginx request involved */
 
 /* client_response: the answer a server gives the module's own client */
@@ -678,6 +687,10 @@ ngx_int_t ngx_http_faas_json_token(ngx_pool_t *pool, u_char *data,
 ngx_int_t ngx_http_faas_jwt_exp(u_char *token, size_t len, time_t *exp);
 
 /* validate: the request body's JSON check */
+void ngx_http_faas_json_check_init(ngx_http_faas_json_check_t *jc);
+ngx_int_t ngx_http_faas_json_check_feed(ngx_http_faas_json_check_t *jc,
+    u_char *data, size_t len);
+ngx_int_t ngx_http_faas_json_check_end(ngx_http_faas_json_check_t *jc);
 ngx_int_t ngx_http_faas_json_validate(u_char *data, size_t len,
     const char **error);
 
@@ -690,10 +703,15 @@ u_char *ngx_http_faas_json_error(ngx_pool_t *pool, ngx_str_t *code,
     ngx_str_t *message, ngx_str_t *gw_code, ngx_str_t *gw_message,
     size_t *len);
 
-/* escape: JSON strings, form encoding, UTF-8 */
+/* escape: JSON strings, form encoding, base64 in pieces, UTF-8 */
 size_t ngx_http_faas_form_escape(u_char *dst, ngx_str_t *src);
 size_t ngx_http_faas_json_escape(u_char *dst, u_char *src, size_t len);
+ngx_int_t ngx_http_faas_json_escape_text(u_char **dst, u_char *src,
+    size_t len, size_t *used);
+u_char *ngx_http_faas_base64_piece(u_char *dst, u_char *src, size_t len,
+    ngx_uint_t last, size_t *used);
 size_t ngx_http_faas_utf8_seq(u_char *p, u_char *last);
+ngx_uint_t ngx_http_faas_utf8_cut(u_char *p, u_char *last);
 ngx_uint_t ngx_http_faas_utf8_valid(u_char *p, size_t len);
 
 /* cjson: the library's version (ngx_http_faas_cjson.h: the rest) */
@@ -704,9 +722,27 @@ ngx_uint_t ngx_http_faas_payload_header_passed(
     ngx_http_faas_loc_conf_t *flcf, ngx_table_elt_t *h);
 ngx_int_t ngx_http_faas_payload_headers(ngx_http_request_t *r,
     ngx_http_faas_loc_conf_t *flcf, ngx_str_t *out);
-ngx_int_t ngx_http_faas_payload_request(ngx_http_request_t *r,
-    ngx_http_faas_loc_conf_t *flcf, u_char *body, size_t len,
-    ngx_str_t *out);
+ngx_int_t ngx_http_faas_payload_request_head(ngx_http_request_t *r,
+    ngx_http_faas_loc_conf_t *flcf, ngx_str_t *out);
+ngx_int_t ngx_http_faas_payload_request_tail(ngx_http_request_t *r,
+    ngx_http_faas_loc_conf_t *flcf, ngx_uint_t textual, ngx_str_t *out);
+ngx_uint_t ngx_http_faas_payload_textual(ngx_http_request_t *r);
+
+/* body: the client's body, checked, sent or encoded in pieces */
+typedef void (*ngx_http_faas_body_pt)(ngx_http_request_t *r, ngx_int_t rc);
+
+ngx_int_t ngx_http_faas_body_filter_init(ngx_conf_t *cf);
+ngx_http_faas_body_t *ngx_http_faas_body_create(ngx_http_request_t *r,
+    ngx_uint_t check);
+ngx_int_t ngx_http_faas_body_verdict(ngx_http_request_t *r,
+    ngx_http_faas_body_t *body, ngx_str_t *error);
+ngx_int_t ngx_http_faas_body_as_is(ngx_http_request_t *r,
+    ngx_http_faas_body_t *body);
+ngx_int_t ngx_http_faas_body_encode(ngx_http_request_t *r,
+    ngx_http_faas_body_t *body, ngx_http_faas_body_pt done);
+off_t ngx_http_faas_body_length(ngx_http_faas_body_t *body);
+ngx_int_t ngx_http_faas_body_chain(ngx_http_request_t *r,
+    ngx_http_faas_body_t *body, ngx_chain_t ***ll);
 
 /* response: faas_response http, the function's answer */
 ngx_int_t ngx_http_faas_function_response_parse(ngx_pool_t *pool,
@@ -733,14 +769,6 @@ ngx_int_t ngx_http_faas_platform_target(ngx_http_request_t *r,
 /* invoke: the faas_invoke content handler and its upstream */
 ngx_int_t ngx_http_faas_invoke_handler(ngx_http_request_t *r);
 void ngx_http_faas_invoke_resume(ngx_http_request_t *r, ngx_int_t rc);
-
-/* the body's JSON check in a thread pool */
-#if (NGX_THREADS)
-ngx_int_t ngx_http_faas_thread_validate(ngx_http_request_t *r,
-    ngx_http_faas_ctx_t *ctx, ngx_thread_pool_t *tp);
-ngx_int_t ngx_http_faas_thread_result(ngx_http_faas_ctx_t *ctx,
-    const char **error);
-#endif
 
 /* stats: the shared counters */
 size_t ngx_http_faas_stats_size(ngx_uint_t max);
@@ -774,6 +802,7 @@ ngx_http_variable_value_t *ngx_http_faas_request_id(ngx_http_request_t *r,
 /* errors: JSON error bodies for everything a faas location answers */
 ngx_int_t ngx_http_faas_error(ngx_http_request_t *r, ngx_int_t status,
     const char *code, const char *fmt, ...);
+ngx_int_t ngx_http_faas_error_send(ngx_http_request_t *r, ngx_int_t status);
 ngx_int_t ngx_http_faas_error_filter_init(ngx_conf_t *cf);
 u_char *ngx_http_faas_log_error(ngx_http_request_t *r,
     ngx_http_request_t *sr, u_char *buf, size_t len);

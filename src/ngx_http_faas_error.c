@@ -24,6 +24,8 @@ static void ngx_http_faas_error_default(ngx_uint_t status, ngx_str_t *code,
     ngx_str_t *message);
 static ngx_http_faas_ctx_t *ngx_http_faas_error_ctx(ngx_http_request_t *r,
     ngx_http_faas_loc_conf_t *flcf);
+static ngx_uint_t ngx_http_faas_error_page(ngx_http_request_t *r,
+    ngx_int_t status);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -103,6 +105,93 @@ ngx_http_faas_error(ngx_http_request_t *r, ngx_int_t status,
     }
 
     return status;
+}
+
+
+/*
+ * The error recorded with ngx_http_faas_error(), sent by the module: so
+ * that a 400 of the module keeps the client's connection open, where
+ * nginx's own 400 page closes it.  An error_page of the location for the
+ * status takes it over as for nginx's errors.  The caller finalizes the
+ * request with what this returns.
+ */
+
+ngx_int_t
+ngx_http_faas_error_send(ngx_http_request_t *r, ngx_int_t status)
+{
+    size_t                len;
+    ngx_int_t             rc;
+    ngx_buf_t            *b;
+    ngx_chain_t           out;
+    ngx_http_faas_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+
+    if (ctx == NULL || ctx->error_code.len == 0 || r->header_sent
+        || ngx_http_faas_error_page(r, status))
+    {
+        return status;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = ngx_http_faas_json_error(r->pool, &ctx->error_code,
+                                      &ctx->error_message, NULL, NULL, &len);
+    if (b->pos == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->last = b->pos + len;
+    b->memory = 1;
+    b->last_buf = (r == r->main);
+    b->last_in_chain = 1;
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = len;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+/* as nginx decides whether an error_page of the location takes a status */
+
+static ngx_uint_t
+ngx_http_faas_error_page(ngx_http_request_t *r, ngx_int_t status)
+{
+    ngx_uint_t                 i;
+    ngx_http_err_page_t       *err_page;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (r->error_page || clcf->error_pages == NULL || r->uri_changes == 0) {
+        return 0;
+    }
+
+    err_page = clcf->error_pages->elts;
+
+    for (i = 0; i < clcf->error_pages->nelts; i++) {
+        if (err_page[i].status == status) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

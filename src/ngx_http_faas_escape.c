@@ -2,9 +2,9 @@
 /*
  * Copyright (C) ngx_http_faas_module authors
  *
- * Escaping and UTF-8: bodies of JSON strings for any bytes, form
- * encoding, and UTF-8 checks, no request or event, so that tests and
- * fuzzers can call them.
+ * Escaping and UTF-8: bodies of JSON strings for any bytes or for a
+ * piece of a body, form encoding, base64 in pieces, and UTF-8 checks, no
+ * request or event, so that tests and fuzzers can call them.
  */
 
 
@@ -200,4 +200,138 @@ ngx_http_faas_json_escape(u_char *dst, u_char *src, size_t len)
     }
 
     return size;
+}
+
+
+/*
+ * A piece of a body that must be UTF-8, escaped as the body of a JSON
+ * string into *dst (room for six bytes each).  A sequence cut by the
+ * piece's end is left, *used tells how much was taken; NGX_DECLINED: the
+ * bytes at *used are no UTF-8.
+ */
+
+ngx_int_t
+ngx_http_faas_json_escape_text(u_char **dst, u_char *src, size_t len,
+    size_t *used)
+{
+    size_t   n;
+    u_char  *p, *last, *start;
+
+    p = src;
+    last = src + len;
+
+    while (p < last) {
+
+        /* a run of what is sent as it is */
+        for (start = p; p < last; p++) {
+            if (*p < 0x20 || *p == '"' || *p == '\\' || *p >= 0x80) {
+                break;
+            }
+        }
+
+        *dst = ngx_cpymem(*dst, start, p - start);
+
+        if (p == last) {
+            break;
+        }
+
+        if (*p < 0x80) {
+            *dst += ngx_http_faas_json_escape(*dst, p, 1);
+            p++;
+            continue;
+        }
+
+        n = ngx_http_faas_utf8_seq(p, last);
+
+        if (n == 0) {
+            if (ngx_http_faas_utf8_cut(p, last)) {
+                /* the rest comes with the next piece */
+                break;
+            }
+
+            *used = p - src;
+            return NGX_DECLINED;
+        }
+
+        *dst = ngx_cpymem(*dst, p, n);
+        p += n;
+    }
+
+    *used = p - src;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Whether the bytes from p to last are the start of a valid UTF-8
+ * sequence that goes on past last
+ */
+
+ngx_uint_t
+ngx_http_faas_utf8_cut(u_char *p, u_char *last)
+{
+    size_t  n, i;
+    u_char  c;
+
+    c = *p;
+
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+
+    } else {
+        return 0;
+    }
+
+    if ((size_t) (last - p) >= n) {
+        return 0;
+    }
+
+    /* the second byte's range depends on the first (RFC 3629, 4) */
+    if (last - p >= 2) {
+        c = p[1];
+
+        if ((p[0] == 0xe0 && c < 0xa0) || (p[0] == 0xed && c > 0x9f)
+            || (p[0] == 0xf0 && c < 0x90) || (p[0] == 0xf4 && c > 0x8f))
+        {
+            return 0;
+        }
+    }
+
+    for (i = 1; i < (size_t) (last - p); i++) {
+        if ((p[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * base64 of a piece: whole groups of three bytes, and with "last" the
+ * rest, padded; *used tells how much was taken
+ */
+
+u_char *
+ngx_http_faas_base64_piece(u_char *dst, u_char *src, size_t len,
+    ngx_uint_t last, size_t *used)
+{
+    ngx_str_t  in, out;
+
+    in.data = src;
+    in.len = last ? len : len - len % 3;
+
+    out.data = dst;
+    ngx_encode_base64(&out, &in);
+
+    *used = in.len;
+
+    return dst + out.len;
 }

@@ -14,16 +14,10 @@
 
 
 static void ngx_http_faas_invoke_body(ngx_http_request_t *r);
-static ngx_int_t ngx_http_faas_invoke_validate(ngx_http_request_t *r,
-    ngx_http_faas_ctx_t *ctx, ngx_http_faas_loc_conf_t *flcf);
-#if (NGX_THREADS)
-static void ngx_http_faas_invoke_validated(ngx_http_request_t *r);
-#endif
-static ngx_int_t ngx_http_faas_invoke_invalid(ngx_http_request_t *r,
-    const char *error);
-static ngx_int_t ngx_http_faas_invoke_join(ngx_chain_t *in, u_char **data);
 static ngx_int_t ngx_http_faas_invoke_payload(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
+static void ngx_http_faas_invoke_encoded(ngx_http_request_t *r,
+    ngx_int_t rc);
 static void ngx_http_faas_invoke_token(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
 static ngx_int_t ngx_http_faas_invoke_gateway(ngx_http_request_t *r,
@@ -77,7 +71,6 @@ static void ngx_http_faas_invoke_finalize_request(ngx_http_request_t *r,
     ngx_int_t rc);
 
 
-static u_char  ngx_http_faas_empty_payload[] = "{}";
 static u_char  ngx_http_faas_body_end[] = "}";
 
 
@@ -139,8 +132,14 @@ ngx_http_faas_invoke_handler(ngx_http_request_t *r)
 
     ngx_http_faas_invoke_setup(r);
 
-    /* the payload is checked as one piece of memory */
-    r->request_body_in_single_buf = 1;
+    /* a body sent as it is must be JSON: checked while it is read */
+    ctx->body = ngx_http_faas_body_create(r,
+                                flcf->payload == NGX_HTTP_FAAS_PAYLOAD_BODY
+                                && flcf->validate_json
+                                   != NGX_HTTP_FAAS_VALIDATE_OFF);
+    if (ctx->body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     rc = ngx_http_read_client_request_body(r, ngx_http_faas_invoke_body);
 
@@ -163,7 +162,14 @@ ngx_http_faas_invoke_body(ngx_http_request_t *r)
     rc = ngx_http_faas_invoke_payload(r, ctx);
 
     if (rc == NGX_AGAIN) {
-        /* the JSON check runs in a thread */
+        /* the payload is encoded a slice at a time */
+        return;
+    }
+
+    if (rc == NGX_DECLINED) {
+        /* the framing was fine: the client's connection stays open */
+        ngx_http_finalize_request(r,
+                            ngx_http_faas_error_send(r, NGX_HTTP_BAD_REQUEST));
         return;
     }
 
@@ -176,143 +182,34 @@ ngx_http_faas_invoke_body(ngx_http_request_t *r)
 }
 
 
-/*
- * The body as one piece of memory without a copy where it can be: nginx
- * reads it into one buffer, in as many pieces as reads, and keeps what
- * came with the header apart; when the body is wanted in one buffer, it
- * leaves room for that part at the buffer's end, so the rest is moved up
- * and that part put before it.  NGX_DECLINED: the pieces are elsewhere.
- */
-
-static ngx_int_t
-ngx_http_faas_invoke_join(ngx_chain_t *in, u_char **data)
+static void
+ngx_http_faas_invoke_encoded(ngx_http_request_t *r, ngx_int_t rc)
 {
-    size_t        n1, rest;
-    u_char       *start;
-    ngx_buf_t    *b, *first, *last;
-    ngx_chain_t  *cl;
+    ngx_http_faas_ctx_t  *ctx;
 
-    b = in->buf;
-    first = NULL;
-    last = NULL;
-
-    if (b->in_file) {
-        return NGX_DECLINED;
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
     }
 
-    /* the pieces after the first one follow each other in memory */
+    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
 
-    for (cl = in->next; cl; cl = cl->next) {
-
-        if (cl->buf->in_file) {
-            return NGX_DECLINED;
-        }
-
-        if (cl->buf->pos == cl->buf->last) {
-            continue;
-        }
-
-        if (first == NULL) {
-            first = cl->buf;
-
-        } else if (cl->buf->pos != last->last) {
-            return NGX_DECLINED;
-        }
-
-        last = cl->buf;
-    }
-
-    if (first == NULL) {
-        *data = b->pos;
-        return NGX_OK;
-    }
-
-    if (b->last == first->pos) {
-        /* all of it in one run already */
-        *data = b->pos;
-        return NGX_OK;
-    }
-
-    n1 = b->last - b->pos;
-    rest = last->last - first->pos;
-
-    if (!last->temporary || (size_t) (last->end - last->last) < n1) {
-        return NGX_DECLINED;
-    }
-
-    start = first->pos;
-
-    ngx_memmove(start + n1, start, rest);
-    ngx_memcpy(start, b->pos, n1);
-
-    /* one buffer holds it all now, the others are empty */
-
-    for (cl = in; cl; cl = cl->next) {
-        cl->buf->pos = cl->buf->last;
-    }
-
-    first->pos = start;
-    first->last = start + n1 + rest;
-
-    *data = start;
-
-    return NGX_OK;
+    ngx_http_faas_invoke_token(r, ctx);
 }
 
+
+/*
+ * The payload: the body as nginx holds it, checked as it came, or with
+ * faas_payload request the whole request, encoded in slices (NGX_AGAIN);
+ * NGX_DECLINED: the body is no JSON, the error is recorded
+ */
 
 static ngx_int_t
 ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 {
-    u_char                    *p, *data;
-    size_t                     len, size;
-    ssize_t                    n;
-    ngx_str_t                  payload;
-    ngx_buf_t                 *b;
-    ngx_chain_t               *cl, *in;
+    ngx_int_t                  rc;
+    ngx_str_t                  error;
     ngx_http_faas_loc_conf_t  *flcf;
-
-    in = r->request_body ? r->request_body->bufs : NULL;
-
-    len = 0;
-
-    for (cl = in; cl; cl = cl->next) {
-        len += ngx_buf_size(cl->buf);
-    }
-
-    if (len == 0) {
-        data = ngx_http_faas_empty_payload;
-        len = sizeof(ngx_http_faas_empty_payload) - 1;
-
-    } else if (ngx_http_faas_invoke_join(in, &data) == NGX_OK) {
-        /* one piece of memory, as it is or joined in place */
-
-    } else {
-        /* larger than client_body_buffer_size: it is in a file */
-        data = ngx_pnalloc(r->pool, len);
-        if (data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        p = data;
-
-        for (cl = in; cl; cl = cl->next) {
-            b = cl->buf;
-            size = ngx_buf_size(b);
-
-            if (!b->in_file) {
-                p = ngx_cpymem(p, b->pos, size);
-                continue;
-            }
-
-            n = ngx_read_file(b->file, p, size, b->file_pos);
-
-            if (n != (ssize_t) size) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            p += n;
-        }
-    }
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
 
@@ -328,134 +225,39 @@ ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     }
 
     if (flcf->payload == NGX_HTTP_FAAS_PAYLOAD_REQUEST) {
-        if (data == ngx_http_faas_empty_payload) {
-            len = 0;
-        }
+        rc = ngx_http_faas_body_encode(r, ctx->body,
+                                       ngx_http_faas_invoke_encoded);
 
-        if (ngx_http_faas_payload_request(r, flcf, data, len, &payload)
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        data = payload.data;
-        len = payload.len;
+        return (rc == NGX_ERROR) ? NGX_HTTP_INTERNAL_SERVER_ERROR : rc;
     }
 
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
+    if (ngx_http_faas_body_as_is(r, ctx->body) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->start = data;
-    b->pos = data;
-    b->last = data + len;
-    b->end = b->last;
-    b->memory = 1;
-
-    ctx->body = ngx_alloc_chain_link(r->pool);
-    if (ctx->body == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ctx->body->buf = b;
-    ctx->body->next = NULL;
-    ctx->body_len = len;
-
-    /* a body sent on as it is; not the request built as payload, nor "{}" */
-    if (flcf->payload == NGX_HTTP_FAAS_PAYLOAD_REQUEST
-        || data == ngx_http_faas_empty_payload
-        || flcf->validate_json == NGX_HTTP_FAAS_VALIDATE_OFF)
-    {
+    if (flcf->validate_json == NGX_HTTP_FAAS_VALIDATE_OFF) {
         return NGX_OK;
     }
 
-    return ngx_http_faas_invoke_validate(r, ctx, flcf);
-}
+    rc = ngx_http_faas_body_verdict(r, ctx->body, &error);
 
+    if (rc == NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "faas: the request body is not valid JSON %V",
+                      &error);
 
-/*
- * The body must be JSON: it goes into the envelope as it is.  Large bodies
- * are checked in a thread pool with "faas_validate_json threads".
- */
+        (void) ngx_http_faas_error(r, NGX_HTTP_BAD_REQUEST, "invalid_json",
+                                   "the request body is not valid JSON %V",
+                                   &error);
 
-static ngx_int_t
-ngx_http_faas_invoke_validate(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
-    ngx_http_faas_loc_conf_t *flcf)
-{
-    ngx_buf_t   *b;
-    const char  *error;
-
-    b = ctx->body->buf;
-
-#if (NGX_THREADS)
-
-    if (flcf->validate_json == NGX_HTTP_FAAS_VALIDATE_THREADS
-        && b->last - b->pos >= NGX_HTTP_FAAS_THREAD_MIN)
-    {
-        switch (ngx_http_faas_thread_validate(r, ctx, flcf->thread_pool)) {
-
-        case NGX_AGAIN:
-            r->write_event_handler = ngx_http_faas_invoke_validated;
-            return NGX_AGAIN;
-
-        case NGX_DECLINED:
-            break;
-
-        default:
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
+        return NGX_DECLINED;
     }
 
-#endif
-
-    if (ngx_http_faas_json_validate(b->pos, b->last - b->pos, &error)
-        != NGX_OK)
-    {
-        return ngx_http_faas_invoke_invalid(r, error);
+    if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     return NGX_OK;
-}
-
-
-#if (NGX_THREADS)
-
-/* the request's write event handler while and after the check in a thread */
-
-static void
-ngx_http_faas_invoke_validated(ngx_http_request_t *r)
-{
-    const char           *error;
-    ngx_http_faas_ctx_t  *ctx;
-
-    if (r->aio) {
-        /* a write event while the check runs */
-        return;
-    }
-
-    r->write_event_handler = ngx_http_request_empty_handler;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
-
-    if (ngx_http_faas_thread_result(ctx, &error) != NGX_OK) {
-        ngx_http_finalize_request(r, ngx_http_faas_invoke_invalid(r, error));
-        return;
-    }
-
-    ngx_http_faas_invoke_token(r, ctx);
-}
-
-#endif
-
-
-static ngx_int_t
-ngx_http_faas_invoke_invalid(ngx_http_request_t *r, const char *error)
-{
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "faas: %s", error);
-
-    return ngx_http_faas_error(r, NGX_HTTP_BAD_REQUEST, "invalid_json",
-                               "%s", error);
 }
 
 
@@ -929,7 +731,7 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
     ngx_buf_t                  *b, *end;
     ngx_str_t                   target, extra;
     ngx_time_t                 *tp;
-    ngx_chain_t                *cl;
+    ngx_chain_t                *cl, **ll;
     ngx_http_upstream_t        *u;
     ngx_http_faas_ctx_t        *ctx;
     ngx_http_faas_cred_t       *cred;
@@ -942,9 +744,6 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
     ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
     fmcf = ngx_http_get_module_main_conf(r, ngx_http_faas_module);
     cred = ctx->cred;
-
-    /* a replay sends the body once more */
-    ctx->body->buf->pos = ctx->body->buf->start;
 
     if (ngx_http_faas_platform_target(r, ctx, &target, &extra) != NGX_OK) {
         return NGX_ERROR;
@@ -995,8 +794,8 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
                     &ctx->token,
                     (size_t) id->len, id->data,
                     (off_t) (json_len + ctx->headers_json.len
-                             + sizeof(",\"payload\":") - 1
-                             + ctx->body_len + 1),
+                             + sizeof(",\"payload\":") - 1 + 1)
+                    + ngx_http_faas_body_length(ctx->body),
                     &extra);
 
     p = ngx_cpymem(p, json, json_len);
@@ -1025,21 +824,27 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
     }
 
     cl->buf = b;
-    cl->next = ctx->body;
+    cl->next = NULL;
+    ll = &cl->next;
 
-    ctx->body->next = ngx_alloc_chain_link(r->pool);
-    if (ctx->body->next == NULL) {
+    /* the body's buffers, afresh: a replay sends them once more */
+    if (ngx_http_faas_body_chain(r, ctx->body, &ll) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    ctx->body->next->buf = end;
-    ctx->body->next->next = NULL;
+    *ll = ngx_alloc_chain_link(r->pool);
+    if (*ll == NULL) {
+        return NGX_ERROR;
+    }
+
+    (*ll)->buf = end;
+    (*ll)->next = NULL;
 
     u->request_bufs = cl;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "faas: invoke \"%V\", body %O bytes", &u->uri,
-                   ctx->body_len);
+                   "faas: invoke \"%V\", payload %O bytes", &u->uri,
+                   ngx_http_faas_body_length(ctx->body));
 
     return NGX_OK;
 }

@@ -47,7 +47,6 @@ static ngx_int_t ngx_http_faas_payload_args(ngx_http_request_t *r,
     ngx_array_t *pairs);
 static ngx_int_t ngx_http_faas_payload_header_pairs(ngx_http_request_t *r,
     ngx_http_faas_loc_conf_t *flcf, ngx_array_t *pairs);
-static ngx_uint_t ngx_http_faas_payload_textual(ngx_http_request_t *r);
 static ngx_int_t ngx_http_faas_payload_passed(ngx_http_request_t *r,
     ngx_http_faas_loc_conf_t *flcf, ngx_array_t *out);
 
@@ -212,16 +211,15 @@ ngx_http_faas_payload_headers(ngx_http_request_t *r,
  * "body", "isBase64Encoded", "remoteAddr"}, so that any request, a form
  * post or a binary upload too, can reach a function; in a subrequest
  * (auth_request) also "original": the client's method and URI, which the
- * subrequest's own GET and path do not tell
+ * subrequest's own GET and path do not tell.  The body's string is
+ * written by ngx_http_faas_body.c between the head, up to "body":, and
+ * the tail.
  */
 
 ngx_int_t
-ngx_http_faas_payload_request(ngx_http_request_t *r,
-    ngx_http_faas_loc_conf_t *flcf, u_char *body, size_t len,
-    ngx_str_t *out)
+ngx_http_faas_payload_request_head(ngx_http_request_t *r,
+    ngx_http_faas_loc_conf_t *flcf, ngx_str_t *out)
 {
-    ngx_str_t              src, b64;
-    ngx_uint_t             textual;
     ngx_array_t            args, headers;
     ngx_http_faas_jbuf_t   jb;
 
@@ -240,19 +238,12 @@ ngx_http_faas_payload_request(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    textual = (len == 0)
-              || (ngx_http_faas_payload_textual(r)
-                  && ngx_http_faas_utf8_valid(body, len));
-
     jb.pool = r->pool;
     jb.start = NULL;
     jb.pos = NULL;
     jb.end = NULL;
 
-    if (ngx_http_faas_jbuf_reserve(&jb, 1024 + ngx_base64_encoded_length(len)
-                                        + len / 8)
-        != NGX_OK)
-    {
+    if (ngx_http_faas_jbuf_reserve(&jb, 1024) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -274,36 +265,34 @@ ngx_http_faas_payload_request(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (textual) {
-        if (ngx_http_faas_jbuf_string(&jb, body, len) != NGX_OK
-            || ngx_http_faas_jbuf_literal(&jb, ",\"isBase64Encoded\":false")
-               != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
+    out->data = jb.start;
+    out->len = jb.pos - jb.start;
 
-    } else {
-        if (ngx_http_faas_jbuf_reserve(&jb, ngx_base64_encoded_length(len)
-                                            + 2)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
+    return NGX_OK;
+}
 
-        src.data = body;
-        src.len = len;
 
-        *jb.pos++ = '"';
-        b64.data = jb.pos;
-        ngx_encode_base64(&b64, &src);
-        jb.pos += b64.len;
-        *jb.pos++ = '"';
+ngx_int_t
+ngx_http_faas_payload_request_tail(ngx_http_request_t *r,
+    ngx_http_faas_loc_conf_t *flcf, ngx_uint_t textual, ngx_str_t *out)
+{
+    ngx_http_faas_jbuf_t  jb;
 
-        if (ngx_http_faas_jbuf_literal(&jb, ",\"isBase64Encoded\":true")
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
+    jb.pool = r->pool;
+    jb.start = NULL;
+    jb.pos = NULL;
+    jb.end = NULL;
+
+    if (ngx_http_faas_jbuf_reserve(&jb, 256) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if ((textual
+         ? ngx_http_faas_jbuf_literal(&jb, ",\"isBase64Encoded\":false")
+         : ngx_http_faas_jbuf_literal(&jb, ",\"isBase64Encoded\":true"))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     if (ngx_http_faas_jbuf_literal(&jb, ",\"remoteAddr\":") != NGX_OK
@@ -643,7 +632,9 @@ ngx_http_faas_pair_cmp(const void *one, const void *two)
 }
 
 
-static ngx_uint_t
+/* a body of these types is sent as text when it is UTF-8 */
+
+ngx_uint_t
 ngx_http_faas_payload_textual(ngx_http_request_t *r)
 {
     u_char  *p, *last, *semi;

@@ -21,8 +21,6 @@ static ngx_http_faas_fn_stats_t *ngx_http_faas_stats_function(
 static ngx_http_faas_fn_stats_t *ngx_http_faas_stats_insert(
     ngx_http_faas_main_conf_t *fmcf, u_char *uuid, uint32_t hash);
 static ngx_uint_t ngx_http_faas_stats_error_index(ngx_str_t *code);
-static ngx_int_t ngx_http_faas_stats_gateways(ngx_slab_pool_t *shpool,
-    ngx_http_faas_shctx_t *sh, ngx_http_faas_main_conf_t *fmcf);
 
 
 static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
@@ -176,10 +174,6 @@ ngx_http_faas_stats_init_zone(ngx_shm_zone_t *shm_zone,
 
     fmcf->shpool = shpool;
 
-    if (ngx_http_faas_stats_gateways(shpool, sh, fmcf) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
     if (sh->functions != NULL) {
         t = sh->functions;
 
@@ -214,70 +208,6 @@ ngx_http_faas_stats_init_zone(ngx_shm_zone_t *shm_zone,
 
     sh->functions = t;
     fmcf->functions = t;
-
-    return NGX_OK;
-}
-
-
-/*
- * The counters of each credentials set's gateway connections, by the
- * set's name: a reload finds the ones it had.
- */
-
-static ngx_int_t
-ngx_http_faas_stats_gateways(ngx_slab_pool_t *shpool,
-    ngx_http_faas_shctx_t *sh, ngx_http_faas_main_conf_t *fmcf)
-{
-    ngx_uint_t                  i;
-    ngx_queue_t                *q;
-    ngx_http_faas_cred_t      **creds, *cred;
-    ngx_http_faas_gw_stats_t   *gs;
-
-    creds = fmcf->creds.elts;
-
-    ngx_shmtx_lock(&shpool->mutex);
-
-    for (i = 0; i < fmcf->creds.nelts; i++) {
-        cred = creds[i];
-        gs = NULL;
-
-        for (q = ngx_queue_head(&sh->gateways);
-             q != ngx_queue_sentinel(&sh->gateways);
-             q = ngx_queue_next(q))
-        {
-            gs = ngx_queue_data(q, ngx_http_faas_gw_stats_t, queue);
-
-            if (gs->name.len == cred->name.len
-                && ngx_memcmp(gs->name.data, cred->name.data,
-                              cred->name.len)
-                   == 0)
-            {
-                break;
-            }
-
-            gs = NULL;
-        }
-
-        if (gs == NULL) {
-            gs = ngx_slab_calloc_locked(shpool,
-                                        sizeof(ngx_http_faas_gw_stats_t)
-                                        + cred->name.len);
-            if (gs == NULL) {
-                ngx_shmtx_unlock(&shpool->mutex);
-                return NGX_ERROR;
-            }
-
-            gs->name.data = (u_char *) gs + sizeof(ngx_http_faas_gw_stats_t);
-            gs->name.len = cred->name.len;
-            ngx_memcpy(gs->name.data, cred->name.data, cred->name.len);
-
-            ngx_queue_insert_tail(&sh->gateways, &gs->queue);
-        }
-
-        cred->gw.stats = gs;
-    }
-
-    ngx_shmtx_unlock(&shpool->mutex);
 
     return NGX_OK;
 }

@@ -147,7 +147,6 @@ ngx_http_faas_zone_create(ngx_shm_zone_t *shm_zone, ngx_slab_pool_t *shpool)
     }
 
     ngx_queue_init(&sh->nodes);
-    ngx_queue_init(&sh->gateways);
     shpool->data = sh;
 
     sh->workers = ngx_slab_calloc(shpool, NGX_MAX_PROCESSES
@@ -254,6 +253,10 @@ ngx_http_faas_store_attach(ngx_slab_pool_t *shpool, ngx_http_faas_shctx_t *sh,
 
         node->conf_generation = fmcf->generation;
         creds[i]->node = node;
+    }
+
+    for (i = 0; i < fmcf->creds.nelts; i++) {
+        creds[i]->gw.stats = &creds[i]->node->gateway;
     }
 
     return NGX_OK;

@@ -493,13 +493,11 @@ is(scalar(grep { $_->{server} eq 'gateway' } standin_requests()), 1,
 
 
 
-=== TEST 21: faas_validate_json threads: a large body is checked in a thread pool, reaches the function whole or gets 400; a small one is checked in the worker
---- log_level: debug
+=== TEST 21: large bodies are checked as they are read, in memory or spooled to a file, with Content-Length or chunked: a valid one reaches the function whole, a broken one gets 400 with where it broke
 --- config
-client_max_body_size 2m;
-client_body_buffer_size 2m;
+client_max_body_size 4m;
+client_body_buffer_size 16k;
 location /echo {
-    faas_validate_json threads;
     faas_invoke 22222222-2222-4222-8222-222222222222;
 }
 --- request
@@ -507,60 +505,76 @@ POST /echo
 {"small":true}
 --- response_body_like: "payload":\{"small":true\}
 --- check_eval
-my $body = '{"items":[' . join(',', map { qq({"id":$_,"s":"x $_"}) } 1 .. 10000) . ']}';
-my ($s, undef, $b) = http_request('POST', '/echo', $body, {}, chunked => 1);
-is($s, 200, 'a large valid body, chunked: 200');
-my ($payload) = $b =~ /"payload":(.*)\}\s*\z/s;
-ok(defined $payload && $payload eq $body, 'it reached the function whole');
-(my $bad = $body) =~ s/"id":9999,/"id":09999,/;
-($s, undef, $b) = http_request('POST', '/echo', $bad, {}, chunked => 1);
-is($s, 400, 'a large invalid body: 400');
-like($b, qr/"error":"invalid_json".*"message":"the request body is not valid JSON"/,
-     'invalid_json, with the reason');
-(my $latin1 = $body) =~ s/"x 9999"/"x \xe9"/;
-($s, undef, $b) = http_request('POST', '/echo', $latin1);
-is($s, 400, 'a large body with invalid UTF-8: 400');
-like($b, qr/"message":"the request body is not valid UTF-8"/,
-     'the reason found in the thread reaches the client');
-is(scalar(grep { $_->{server} eq 'gateway' } standin_requests()), 2,
-   'the gateway got the small and the large valid body only');
-my @threads = error_log_text() =~ /faas: JSON check of (\d+) bytes in a thread/g;
-is_deeply(\@threads, [map { length } $body, $bad, $latin1],
-          'the three large bodies, not the small one, were checked in a thread');
+my $body = '{"items":[' . join(',', map { qq({"id":$_,"s":"x \x{e9}t\x{e9} $_"}) } 1 .. 20000) . ']}';
+utf8::encode($body);
+for my $chunked (0, 1) {
+    my $how = $chunked ? 'chunked' : 'Content-Length';
+    my ($s, undef, $b) = http_request('POST', '/echo', $body, {},
+                                      chunked => $chunked);
+    is($s, 200, "a valid body of " . length($body) . " bytes ($how): 200");
+    my ($payload) = $b =~ /"payload":(.*)\}\s*\z/s;
+    ok(defined $payload && $payload eq $body, "it reached the function whole ($how)");
+
+    (my $bad = $body) =~ s/"id":19999,/"id":019999,/;
+    my $at = index($bad, '019999') + 1;
+    ($s, undef, $b) = http_request('POST', '/echo', $bad, {}, chunked => $chunked);
+    is($s, 400, "broken near its end ($how): 400");
+    like($b, qr/"error":"invalid_json","message":"the request body is not valid JSON at byte $at: [^"]+"/,
+         "invalid_json says at which byte ($how)") or diag($b);
+
+    # the first byte that cannot go on: the "t" after a lone lead byte
+    (my $latin1 = $body) =~ s/"x \xc3\xa9t/"x \xe9t/;
+    $at = index($latin1, "\xe9t") + 1;
+    ($s, undef, $b) = http_request('POST', '/echo', $latin1, {}, chunked => $chunked);
+    is($s, 400, "invalid UTF-8 at its start ($how): 400");
+    like($b, qr/"message":"the request body is not valid JSON at byte $at: [^"]*UTF-8/,
+         "the byte of the invalid UTF-8 ($how)") or diag($b);
+}
+is(scalar(grep { $_->{server} eq 'gateway' } standin_requests()), 3,
+   'the gateway got the valid bodies only');
 
 
 
-=== TEST 22: faas_validate_json threads=POOL: the check runs in the thread pool of that name
---- log_level: debug
---- main_config
-thread_pool faas threads=1;
+=== TEST 22: a 400 invalid_json keeps the client's connection open: the next request on it is answered
 --- config
-client_max_body_size 2m;
-client_body_buffer_size 2m;
 location /echo {
-    faas_validate_json threads=faas;
     faas_invoke 22222222-2222-4222-8222-222222222222;
 }
---- request_eval
-"POST /echo\n" . '{"items":[' . join(',', map { qq({"id":$_}) } 1 .. 10000) . ']}'
---- response_body_like: "payload":\{"items":\[\{"id":1\},.*\{"id":10000\}\]\}\}$
---- error_log
-faas: JSON check of 118905 bytes in a thread
-qr/run task #\d+ in thread pool "faas"/
 --- check_eval
-my $bad = '{"items":[' . join(',', map { qq({"id":$_}) } 1 .. 10000) . ']';
-my ($s, undef, $b) = http_request('POST', '/echo', $bad);
-is($s, 400, 'a large invalid body: 400');
-like($b, qr/"error":"invalid_json"/, 'invalid_json');
+my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+    PeerPort => server_port(), Proto => 'tcp', Timeout => 5) or die "connect: $!";
+my $req = sub {
+    my ($body) = @_;
+    print $s "POST /echo HTTP/1.1\r\nHost: localhost\r\n"
+        . "Content-Length: " . length($body) . "\r\n\r\n" . $body;
+    my $head = '';
+    while ($head !~ /\r\n\r\n/) {
+        sysread($s, my $c, 1) or last;
+        $head .= $c;
+    }
+    my ($len) = $head =~ /Content-Length: (\d+)/i;
+    my $got = '';
+    while (defined $len && length $got < $len) {
+        sysread($s, my $c, $len - length $got) or last;
+        $got .= $c;
+    }
+    return ($head, $got);
+};
+my ($h, $b) = $req->('{"name": broken');
+like($h, qr{^HTTP/1\.1 400 }, 'a broken body: 400');
+like($h, qr/Connection: keep-alive/i, 'with Connection: keep-alive');
+like($b, qr/"message":"the request body is not valid JSON at byte 9: /, 'where it broke');
+($h, $b) = $req->('{"name":"Ada"}');
+like($h, qr{^HTTP/1\.1 200 }, 'the next request on the same connection: 200');
+like($b, qr/"payload":\{"name":"Ada"\}/, 'with its payload');
+close $s;
 
 
 
-=== TEST 23: faas_validate_json threads: clients that leave while their body is checked
+=== TEST 23: clients that leave while their large body is read and checked
 --- config
 client_max_body_size 4m;
-client_body_buffer_size 4m;
 location /echo {
-    faas_validate_json threads;
     faas_invoke 22222222-2222-4222-8222-222222222222;
 }
 --- request
@@ -572,7 +586,7 @@ for (1 .. 20) {
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
         PeerPort => server_port(), Proto => 'tcp') or die "connect: $!";
     print $s "POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: "
-        . length($body) . "\r\n\r\n$body";
+        . length($body) . "\r\n\r\n" . substr($body, 0, 1000000);
     close $s;
 }
 my ($s, undef, $b) = http_request('POST', '/echo', $body);
@@ -592,78 +606,32 @@ invalid value "maybe" in "faas_validate_json" directive, it must be "on", "off" 
 
 
 
-=== TEST 25: faas_validate_json threads=POOL needs a thread_pool of that name
+=== TEST 25: faas_validate_json threads[=POOL] is deprecated: a warning, and the body is checked as with on
 --- config
 location /echo {
     faas_validate_json threads=nosuch;
     faas_invoke 22222222-2222-4222-8222-222222222222;
 }
---- config_error
-unknown thread pool "nosuch"
-
-
-
-=== TEST 26: faas_validate_json threads: a body the pool's full queue refuses is checked in the worker, with the same answer
---- log_level: debug
---- no_valgrind: it needs the thread busy while three bodies arrive; under valgrind's one-thread-at-a-time scheduling the check was over before (no overflow in a run of 2026-12-02)
---- main_config
-thread_pool faas threads=1 max_queue=1;
---- config
-client_max_body_size 64m;
-client_body_buffer_size 64m;
-location /echo {
-    faas_validate_json threads=faas;
+location /echo2 {
+    faas_validate_json threads;
     faas_invoke 22222222-2222-4222-8222-222222222222;
 }
 --- request
 POST /echo
-{"small":true}
---- response_body_like: "payload":\{"small":true\}
---- timeout: 60
+{"name": broken
+--- error_code: 400
+--- response_body_like: "error":"invalid_json"
+--- gateway_requests: 0
 --- check_eval
-# Bodies whose one fault is at the very end, so that each check reads all
-# of it.  While the one thread checks 56 MB (14 ms and more), three bodies
-# of 100 KB come: the first waits in the queue of one task, the others find
-# it full.  Up to three rounds, until a round saw the queue full.
-my $item = '{"a":[1,2.5,"x",true,null]}';
-my $big = '[' . join(',', ($item) x 2_000_000) . ',';
-my $small = '[' . join(',', ($item) x 3600) . ',';
-my $send = sub {
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-        PeerPort => server_port(), Proto => 'tcp') or die "connect: $!";
-    print $s "POST /echo HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-        . "Content-Length: " . length($_[0]) . "\r\n\r\n", $_[0];
-    return $s;
-};
-my $posted = qr/faas: JSON check of @{[ length $big ]} bytes in a thread/;
-my ($rounds, $overflows, @answers) = (0, 0);
-while ($rounds < 3 && $overflows == 0) {
-    $rounds++;
-    my $before = () = error_log_text() =~ /$posted/g;
-    my @socks = ($send->($big));
-    for (1 .. 10000) {
-        my $now = () = error_log_text() =~ /$posted/g;
-        last if $now > $before;
-        select(undef, undef, undef, 0.001);
-    }
-    push @socks, $send->($small) for 1 .. 3;
-    push @answers,
-        map { local $/; my $a = readline($_) // ''; close $_; $a } @socks;
-    $overflows = () = error_log_text() =~ /thread pool "faas" queue overflow/g;
-}
-my @wrong = grep { !m{^HTTP/1\.1 400 .*"error":"invalid_json".*"message":"the request body is not valid JSON"}s } @answers;
-is(scalar @wrong, 0, 'every body got 400 invalid_json, from the thread or from the worker')
-    or diag(substr($wrong[0], 0, 300));
-cmp_ok($overflows, '>=', 1, "the queue of one task was full (round $rounds)");
-my $in_threads = () = error_log_text() =~ /faas: JSON check of \d+ bytes in a thread/g;
-is($in_threads + $overflows, 4 * $rounds,
-   'the bodies not checked in a thread were those the queue refused');
-is(scalar(grep { $_->{server} eq 'gateway' } standin_requests()), 1,
-   'the gateway got the small valid body only');
+my $out = FaasTest::run_nginx('-t');
+like($out, qr/\[warn\] \d+#\d+: "faas_validate_json threads=nosuch" is deprecated, the body is checked as it is read: "faas_validate_json on" is used/,
+     'nginx -t warns, naming the directive');
+like($out, qr/\[warn\] \d+#\d+: "faas_validate_json threads" is deprecated/,
+     'also without a pool');
 
 
 
-=== TEST 27: auth_request to a function, as the README shows it: the function is told the client's method and URI
+=== TEST 26: auth_request to a function, as the README shows it: the function is told the client's method and URI
 --- config
 location = /_auth {
     internal;
