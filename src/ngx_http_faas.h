@@ -19,7 +19,7 @@
 
 
 /* the module's version (semantic versioning): CHANGES, debian/changelog */
-#define NGX_HTTP_FAAS_VERSION             "0.9.0"
+#define NGX_HTTP_FAAS_VERSION             "0.10.0"
 
 
 #define NGX_HTTP_FAAS_KEY_LEN             32
