@@ -459,6 +459,15 @@ ngx_http_faas_create_main_conf(ngx_conf_t *cf)
     fmcf->max_functions = NGX_CONF_UNSET_UINT;
     fmcf->zone_size = NGX_CONF_UNSET_SIZE;
 
+#if (NGX_HTTP_CACHE)
+    if (ngx_array_init(&fmcf->caches, cf->pool, 4,
+                       sizeof(ngx_http_file_cache_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+#endif
+
     return fmcf;
 }
 

@@ -138,13 +138,16 @@ ngx_http_faas_cache_answer(ngx_http_request_t *r, ngx_str_t *body)
         len += h[i].key.len + sizeof(": " CRLF) - 1 + h[i].value.len;
     }
 
-    p = ngx_pnalloc(r->pool, len);
+    /* room for the cache file's own header first, as nginx leaves it */
+    p = ngx_pnalloc(r->pool, r->cache->header_start + len);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
     u->buffer.start = p;
-    u->buffer.end = p + len;
+    u->buffer.end = p + r->cache->header_start + len;
+
+    p += r->cache->header_start;
 
     p = ngx_sprintf(p, "HTTP/1.1 %ui" CRLF, u->headers_in.status_n);
 

@@ -1805,7 +1805,9 @@ ngx_http_faas_invoke_setup(ngx_http_request_t *r)
     }
 #endif
 
-    if (flcf->upstream.buffering) {
+    u->buffering = flcf->upstream.buffering;
+
+    if (u->buffering) {
         /* faas_cache: answers pass nginx's event pipe to be stored */
         u->pipe = ngx_pcalloc(r->pool, sizeof(ngx_event_pipe_t));
         if (u->pipe == NULL) {
