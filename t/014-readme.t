@@ -43,6 +43,7 @@
 #                                        answers every request with
 #                                        "the old site: METHOD URI"
 #   /var/log/nginx/                      SERVROOT/logs/
+#   /var/cache/nginx/                    SERVROOT/cache/
 #   /srv/                                SERVROOT/srv/
 #   (added after load_module)            nginx_runtime_config()'s main
 #                                        lines: daemon, pid, error_log
@@ -330,6 +331,7 @@ $1gateway $gateway;}mg;
         "$head$body"
     /ge;
     $file =~ s{/var/log/nginx/}{\$TEST_NGINX_SERVROOT/logs/}g;
+    $file =~ s{/var/cache/nginx/}{\$TEST_NGINX_SERVROOT/cache/}g;
     $file =~ s{/srv/}{\$TEST_NGINX_SERVROOT/srv/}g;
     my $add = $run_http
         . "    faas_ssl_trusted_certificate \$TEST_NGINX_CA;\n";
