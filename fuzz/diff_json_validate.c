@@ -2,12 +2,20 @@
 /*
  * Copyright (C) ngx_http_faas_module authors
  *
- * ngx_http_faas_json_validate() against an earlier version of itself: the
- * same result and the same message for every input.  Built by
- * fuzz/diff-json-validate, which compiles the earlier source as
- * diff_old_validate() and the current one three times, as
- * diff_new_sse2() (x86-64), diff_new_swar() (no SSE2, little-endian) and
- * diff_new_bytes() (no SSE2, big-endian code path).
+ * The request body's JSON check of today against the reader of RFC 8259
+ * in fuzz_json_ref.h (the same verdict, offset and message for every
+ * input) and against an earlier version of the check (the same verdict;
+ * its messages had no offset).  Built by fuzz/diff-json-validate, which
+ * compiles the earlier source as diff_old_validate() and today's four
+ * times: with SSE2 (x86-64; AVX2 for UTF-8 where the CPU has it), with
+ * SSE2 only, without SSE2 (8-byte words) and without the little-endian
+ * word code (byte by byte), as diff_sse2_*(), diff_sse2only_*(),
+ * diff_swar_*() and diff_bytes_*().  Each build checks every input in one
+ * piece and fed in pieces split at random (1 byte, 1 to 8, 1 to 100,
+ * anything), every piece copied right before an unreadable page just
+ * before it is fed, over the last one: the check must read neither past
+ * a piece nor a piece again.  The cases of fuzz_json_check_cases.h are
+ * checked first, split in two at every byte.
  *
  *   diff_json_validate [SEED_FILE ...]
  *
@@ -44,45 +52,71 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "fuzz_json_ref.h"
+#include "fuzz_json_check_cases.h"
 
-typedef ngx_int_t (*diff_validate_pt)(u_char *data, size_t len,
-    const char **error);
+
+#define DIFF_BUILD(name)                                                      \
+    void diff_##name##_init(ngx_http_faas_json_check_t *jc);                  \
+    ngx_int_t diff_##name##_feed(ngx_http_faas_json_check_t *jc,              \
+        u_char *data, size_t len);                                            \
+    ngx_int_t diff_##name##_end(ngx_http_faas_json_check_t *jc);              \
+    ngx_int_t diff_##name##_validate(u_char *data, size_t len,                \
+        const char **error);
+
+DIFF_BUILD(sse2)
+DIFF_BUILD(sse2only)
+DIFF_BUILD(swar)
+DIFF_BUILD(bytes)
 
 ngx_int_t diff_old_validate(u_char *data, size_t len, const char **error);
-ngx_int_t diff_new_sse2(u_char *data, size_t len, const char **error);
-ngx_int_t diff_new_swar(u_char *data, size_t len, const char **error);
-ngx_int_t diff_new_bytes(u_char *data, size_t len, const char **error);
 
 
 #define DIFF_MAX  (4 * 1024 * 1024)
 
 
-static struct {
-    const char        *name;
-    diff_validate_pt   validate;
-} diff_new[] = {
-    { "sse2", diff_new_sse2 },
-    { "swar", diff_new_swar },
-    { "bytes", diff_new_bytes }
+typedef struct {
+    const char   *name;
+    void        (*init)(ngx_http_faas_json_check_t *jc);
+    ngx_int_t   (*feed)(ngx_http_faas_json_check_t *jc, u_char *data,
+                        size_t len);
+    ngx_int_t   (*end)(ngx_http_faas_json_check_t *jc);
+    ngx_int_t   (*validate)(u_char *data, size_t len, const char **error);
+} diff_build_t;
+
+
+#define DIFF_FUNCTIONS(name)                                                  \
+    { #name, diff_##name##_init, diff_##name##_feed, diff_##name##_end,       \
+      diff_##name##_validate }
+
+static diff_build_t  diff_builds[] = {
+    DIFF_FUNCTIONS(sse2),
+    DIFF_FUNCTIONS(sse2only),
+    DIFF_FUNCTIONS(swar),
+    DIFF_FUNCTIONS(bytes)
 };
 
 
 static u_char      *diff_area;          /* DIFF_MAX bytes, then no access */
 static uint64_t     diff_count;
 static uint64_t     diff_ok;
+static uint64_t     diff_pieces;
 static uint64_t     diff_rng = 0x9e3779b97f4a7c15ULL;
 
 
+static uint64_t diff_random(void);
+static size_t diff_below(size_t n);
+
+
 static void
-diff_fail(u_char *body, size_t len, const char *what, ngx_int_t rc1,
-    const char *e1, ngx_int_t rc2, const char *e2)
+diff_fail(const u_char *body, size_t len, const char *what, const char *how,
+    const char *got, const char *want)
 {
     FILE  *f;
 
-    fprintf(stderr, "MISMATCH (%s) after %llu inputs, %zu bytes: "
-            "old %d \"%s\", new %d \"%s\"; input in diff-failure.bin\n",
-            what, (unsigned long long) diff_count, len, (int) rc1,
-            rc1 == NGX_OK ? "" : e1, (int) rc2, rc2 == NGX_OK ? "" : e2);
+    fprintf(stderr, "MISMATCH (%s, %s) after %llu inputs, %zu bytes: %s; "
+            "expected %s; input in diff-failure.bin\n", what, how,
+            (unsigned long long) diff_count, len, got, want);
 
     f = fopen("diff-failure.bin", "wb");
     if (f != NULL) {
@@ -94,15 +128,90 @@ diff_fail(u_char *body, size_t len, const char *what, ngx_int_t rc1,
 }
 
 
-/* one input: copied to the end of the area and given to every version */
+static void
+diff_say(char *buf, size_t size, ngx_int_t rc, off_t offset,
+    const char *error)
+{
+    if (rc == NGX_OK) {
+        snprintf(buf, size, "accepted");
+
+    } else {
+        snprintf(buf, size, "at byte %lld: %s", (long long) offset,
+                 error ? error : "(no message)");
+    }
+}
+
+
+/*
+ * One build fed the body in pieces: "how" 0 one piece, 1 one byte at a
+ * time, 2 1 to 8 bytes, 3 1 to 100, 4 anything.  Each piece goes to the
+ * end of the area right before it is fed.
+ */
+
+static ngx_int_t
+diff_feed(diff_build_t *b, const u_char *data, size_t len, int how,
+    ngx_http_faas_json_check_t *jc)
+{
+    size_t      at, n;
+    ngx_int_t   rc;
+
+    b->init(jc);
+
+    rc = NGX_AGAIN;
+
+    for (at = 0; at < len && rc == NGX_AGAIN; at += n) {
+        switch (how) {
+        case 0:
+            n = len;
+            break;
+        case 1:
+            n = 1;
+            break;
+        case 2:
+            n = 1 + diff_below(8);
+            break;
+        case 3:
+            n = 1 + diff_below(100);
+            break;
+        default:
+            n = 1 + diff_below(len - at);
+        }
+
+        if (n > len - at) {
+            n = len - at;
+        }
+
+        memmove(diff_area + DIFF_MAX - n, data + at, n);
+        rc = b->feed(jc, diff_area + DIFF_MAX - n, n);
+        diff_pieces++;
+    }
+
+    if (rc == NGX_AGAIN) {
+        rc = b->end(jc);
+    }
+
+    return rc;
+}
+
+
+/* one input: the reader, the old version and every build of today's */
 
 static void
 diff_check(const u_char *data, size_t len)
 {
-    u_char      *body;
-    ngx_int_t    rc, rc2;
-    ngx_uint_t   i;
-    const char  *e, *e2;
+    int                          how, k;
+    char                         got[256], want[256];
+    u_char                      *body;
+    ngx_int_t                    rc, brc, old;
+    ngx_uint_t                   i;
+    const char                  *e;
+    fuzz_json_ref_t              ref;
+    ngx_http_faas_json_check_t   jc;
+
+    static const char  *hows[] = {
+        "one piece", "byte by byte", "pieces of 1 to 8",
+        "pieces of 1 to 100", "random pieces"
+    };
 
     if (len > DIFF_MAX) {
         len = DIFF_MAX;
@@ -111,22 +220,118 @@ diff_check(const u_char *data, size_t len)
     body = diff_area + DIFF_MAX - len;
     memmove(body, data, len);
 
+    rc = (fuzz_json_ref_check(&ref, body, len) == 0) ? NGX_OK : NGX_ERROR;
+    diff_say(want, sizeof(want), rc, ref.offset, ref.error);
+
     e = NULL;
-    rc = diff_old_validate(body, len, &e);
+    old = diff_old_validate(body, len, &e);
 
-    for (i = 0; i < sizeof(diff_new) / sizeof(diff_new[0]); i++) {
-        e2 = NULL;
-        rc2 = diff_new[i].validate(body, len, &e2);
+    if (old != rc) {
+        diff_say(got, sizeof(got), old, -1, e);
+        diff_fail(data, len, "old", "one piece", got, want);
+    }
 
-        if (rc2 != rc
-            || (rc != NGX_OK && (e2 == NULL || strcmp(e, e2) != 0)))
-        {
-            diff_fail(body, len, diff_new[i].name, rc, e, rc2, e2);
+    for (i = 0; i < sizeof(diff_builds) / sizeof(diff_builds[0]); i++) {
+
+        /* in one piece, then split as the random numbers say */
+
+        for (k = 0; k < 2; k++) {
+            how = 0;
+
+            if (k == 1) {
+                how = (len <= 256 && diff_below(4) == 0)
+                      ? 1 : 2 + (int) diff_below(3);
+            }
+
+            brc = diff_feed(&diff_builds[i], data, len, how, &jc);
+
+            if (brc != rc
+                || (rc != NGX_OK
+                    && (jc.offset != (off_t) ref.offset
+                        || strcmp(jc.error, ref.error) != 0)))
+            {
+                diff_say(got, sizeof(got), brc, jc.offset, jc.error);
+                diff_fail(data, len, diff_builds[i].name, hows[how], got,
+                          want);
+            }
+        }
+
+        /* the one-piece wrapper, now and then */
+
+        if (rc != NGX_OK && diff_below(16) == 0) {
+            memmove(body, data, len);
+
+            e = NULL;
+            (void) diff_builds[i].validate(body, len, &e);
+
+            snprintf(got, sizeof(got),
+                     "the request body is not valid JSON at byte %zu: %s",
+                     ref.offset, ref.error);
+
+            if (e == NULL || strcmp(e, got) != 0) {
+                diff_fail(data, len, diff_builds[i].name, "the wrapper",
+                          e ? e : "(none)", got);
+            }
         }
     }
 
     diff_count++;
     diff_ok += (rc == NGX_OK);
+}
+
+
+/* the cases: in one piece, split in two at every byte, byte by byte */
+
+static void
+diff_cases(void)
+{
+    char                         got[256], want[256];
+    size_t                       k, len, at;
+    ngx_int_t                    rc;
+    ngx_uint_t                   i;
+    const fuzz_case_t           *c;
+    ngx_http_faas_json_check_t   jc;
+
+    for (k = 0; k < sizeof(fuzz_json_check_cases)
+                    / sizeof(fuzz_json_check_cases[0]); k++)
+    {
+        c = &fuzz_json_check_cases[k];
+        len = c->len ? c->len : strlen(c->body);
+
+        diff_say(want, sizeof(want), (c->offset < 0) ? NGX_OK : NGX_ERROR,
+                 c->offset, c->error);
+
+        for (i = 0; i < sizeof(diff_builds) / sizeof(diff_builds[0]); i++) {
+            for (at = 0; at <= len; at++) {
+                diff_builds[i].init(&jc);
+
+                memmove(diff_area + DIFF_MAX - at, c->body, at);
+                rc = diff_builds[i].feed(&jc, diff_area + DIFF_MAX - at, at);
+
+                if (rc == NGX_AGAIN) {
+                    memmove(diff_area + DIFF_MAX - (len - at), c->body + at,
+                            len - at);
+                    rc = diff_builds[i].feed(&jc,
+                                             diff_area + DIFF_MAX - (len - at),
+                                             len - at);
+                }
+
+                if (rc == NGX_AGAIN) {
+                    rc = diff_builds[i].end(&jc);
+                }
+
+                diff_say(got, sizeof(got), rc, jc.offset, jc.error);
+
+                if (strcmp(got, want) != 0) {
+                    fprintf(stderr, "case %zu split at %zu: ", k, at);
+                    diff_fail((const u_char *) c->body, len,
+                              diff_builds[i].name, "a case", got, want);
+                }
+            }
+        }
+
+        diff_check((const u_char *) c->body, len);
+    }
 }
 
 
@@ -324,7 +529,14 @@ diff_gen_string(diff_out_t *o)
         "a", "id", "sku", "hello world", "\\n", "\\\"", "\\\\", "\\/",
         "\\u00e9", "\\uD83D\\uDE00", "\\u12aF", "\xc3\xa9", "\xe6\x97\xa5",
         "\xf0\x9f\x98\x80", "\xed\x9f\xbf", "\xee\x80\x80", "\xf4\x8f\xbf\xbf",
-        "\x7f", "~", "0123456789abcdef", " "
+        "\x7f", "~", "0123456789abcdef", " ",
+
+        /* for the blocks of dense strings: runs of backslashes, to past 64 */
+        "\\\\\\\\\\\\\\\\", "\\\\\\\\\\\\\\\\\\\\"
+        "\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\"
+        "\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\"
+        "\\\\\\\\",
+        "\\n\\t\\\"\\u00e9\\\\\\/\xc3\xa9\xe6\x97\xa5\xf0\x9f\x98\x80"
     };
 
     diff_put(o, "\"", 1);
@@ -660,6 +872,11 @@ main(int argc, char **argv)
     }
 
     before = diff_count;
+    diff_cases();
+    printf("cases: %llu\n", (unsigned long long) (diff_count - before));
+    fflush(stdout);
+
+    before = diff_count;
 
     for (nseeds = 0; i < argc; i++, nseeds++) {
         seeds[nseeds] = diff_read(argv[i], &lens[nseeds]);
@@ -691,9 +908,11 @@ main(int argc, char **argv)
                (unsigned long long) (diff_count - before));
     }
 
-    printf("all the same: %llu inputs (%llu accepted), old and 3 builds of "
-           "the new\n", (unsigned long long) diff_count,
-           (unsigned long long) diff_ok);
+    printf("all the same: %llu inputs (%llu accepted), %llu pieces fed: "
+           "the RFC 8259 reader, the old check's verdict, 4 builds of "
+           "today's in one piece and in pieces\n",
+           (unsigned long long) diff_count, (unsigned long long) diff_ok,
+           (unsigned long long) diff_pieces);
 
     while (nseeds--) {
         free(seeds[nseeds]);

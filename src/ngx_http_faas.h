@@ -143,8 +143,8 @@ typedef struct {
  * Counters of a gateway's pool of connections, in the credentials set's
  * entry of the shared zone beside its other counters (a reload keeps
  * them while what defines the set's token stays): the whole nginx's.
- * The gauges (in_use, idle, queued) are added to and
- * taken from by each worker, as nginx's stub_status counts connections.
+ * The gauges (in_use, idle, queued) are added to and taken from by each
+ * worker, as nginx's stub_status counts connections.
  */
 typedef struct {
     ngx_atomic_t                    opened;
@@ -680,11 +680,12 @@ char *ngx_http_faas_ssl_conf_command_check(ngx_conf_t *cf, void *post,
     void *data);
 
 /*
- * The request body's JSON check, fed the body in pieces of any size (see
- * ngx_http_faas_validate.c): fixed size, no allocation.  state and below
- * are the check's own; on NGX_ERROR, offset is the offset of the first
- * wrong byte from the start of the body (the body's length if it ended
- * too early) and error what was expected there ("expected a value").
+ * The request body's JSON check, fed the body in pieces of any size, in
+ * turn (see ngx_http_faas_validate.c): fixed size, no allocation, no
+ * pointer into a piece kept.  offset: the bytes fed so far; on NGX_ERROR,
+ * that of the first wrong byte from the start of the body (the body's
+ * length if it ended too early), and error, a static string, what was
+ * expected there ("expected a value").  The rest is the check's own.
  */
 
 #define NGX_HTTP_FAAS_JSON_STACK  ((NGX_HTTP_FAAS_JSON_DEPTH + 63) / 64)

@@ -254,11 +254,11 @@ ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 
     if (rc == NGX_DECLINED) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "faas: the request body is not valid JSON: %V",
+                      "faas: the request body is not valid JSON %V",
                       &error);
 
         (void) ngx_http_faas_error(r, NGX_HTTP_BAD_REQUEST, "invalid_json",
-                                   "the request body is not valid JSON: %V",
+                                   "the request body is not valid JSON %V",
                                    &error);
 
         return NGX_DECLINED;

@@ -146,7 +146,7 @@ POST /hello
 --- response_headers
 Content-Type: application/json
 --- response_body_json
-{"error":"invalid_json","message":"the request body is not valid JSON: at byte 14: the body ended inside an object"}
+{"error":"invalid_json","message":"the request body is not valid JSON at byte 14: the body ended inside an object"}
 --- gateway_requests: 0
 --- auth_requests: 0
 --- no_error_log
@@ -163,7 +163,7 @@ POST /hello
 --- request_body_chunked
 --- error_code: 400
 --- response_body_json
-{"error":"invalid_json","message":"the request body is not valid JSON: at byte 16: data after the JSON value"}
+{"error":"invalid_json","message":"the request body is not valid JSON at byte 16: data after the JSON value"}
 --- gateway_requests: 0
 
 

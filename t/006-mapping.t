@@ -519,7 +519,7 @@ for my $chunked (0, 1) {
     my $at = index($bad, '019999') + 1;
     ($s, undef, $b) = http_request('POST', '/echo', $bad, {}, chunked => $chunked);
     is($s, 400, "broken near its end ($how): 400");
-    like($b, qr/"error":"invalid_json","message":"the request body is not valid JSON: at byte $at: [^"]+"/,
+    like($b, qr/"error":"invalid_json","message":"the request body is not valid JSON at byte $at: [^"]+"/,
          "invalid_json says at which byte ($how)") or diag($b);
 
     # the first byte that cannot go on: the "t" after a lone lead byte
@@ -527,7 +527,7 @@ for my $chunked (0, 1) {
     $at = index($latin1, "\xe9t") + 1;
     ($s, undef, $b) = http_request('POST', '/echo', $latin1, {}, chunked => $chunked);
     is($s, 400, "invalid UTF-8 at its start ($how): 400");
-    like($b, qr/"message":"the request body is not valid JSON: at byte $at: [^"]*UTF-8/,
+    like($b, qr/"message":"the request body is not valid JSON at byte $at: [^"]*UTF-8/,
          "the byte of the invalid UTF-8 ($how)") or diag($b);
 }
 is(scalar(grep { $_->{server} eq 'gateway' } standin_requests()), 3,
@@ -563,7 +563,7 @@ my $req = sub {
 my ($h, $b) = $req->('{"name": broken');
 like($h, qr{^HTTP/1\.1 400 }, 'a broken body: 400');
 like($h, qr/Connection: keep-alive/i, 'with Connection: keep-alive');
-like($b, qr/"message":"the request body is not valid JSON: at byte 9: /, 'where it broke');
+like($b, qr/"message":"the request body is not valid JSON at byte 9: /, 'where it broke');
 ($h, $b) = $req->('{"name":"Ada"}');
 like($h, qr{^HTTP/1\.1 200 }, 'the next request on the same connection: 200');
 like($b, qr/"payload":\{"name":"Ada"\}/, 'with its payload');

@@ -54,7 +54,7 @@ location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 "POST /hello\n" . ('[' x 10000) . (']' x 10000)
 --- error_code: 400
 --- response_body_json
-{"error":"invalid_json","message":"the request body is not valid JSON: at byte 1000: nested deeper than 1000"}
+{"error":"invalid_json","message":"the request body is not valid JSON at byte 1000: nested deeper than 1000"}
 --- gateway_requests: 1
 --- check_eval
 my ($s) = http_request('POST', '/hello', ('[' x 500) . (']' x 500));
@@ -163,7 +163,7 @@ location /echo { faas_invoke 22222222-2222-4222-8222-222222222222; }
 "POST /echo\n{\"s\":\"caf\xe9\"}"
 --- error_code: 400
 --- response_body_json
-{"error":"invalid_json","message":"the request body is not valid JSON: at byte 10: invalid UTF-8"}
+{"error":"invalid_json","message":"the request body is not valid JSON at byte 10: invalid UTF-8"}
 --- check_eval
 my ($s, $h, $b) = http_request('POST', '/echo', "{\"s\":\"caf\xc3\xa9 \xf0\x9f\x98\x80\"}");
 is($s, 200, 'valid UTF-8 passes');

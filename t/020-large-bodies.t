@@ -19,6 +19,7 @@ use FaasTest;
 $ENV{TEST_NGINX_SINK_PORT} = free_port();
 $ENV{TEST_NGINX_NULL_PORT} = free_port();
 $ENV{TEST_NGINX_H2_PORT} = free_port();
+$ENV{TEST_NGINX_BIG_PORT} = free_port();
 
 default_http_config(<<'EOF');
 faas_credentials big {
@@ -42,6 +43,29 @@ server {
     client_max_body_size 0;
     access_log off;
     location / { return 200 '{"ok":true}'; }
+    # a large answer in chunks (SSI drops its Content-Length)
+    location = /big.json {
+        root $TEST_NGINX_SERVROOT/srv;
+        ssi on;
+        ssi_types *;
+    }
+}
+faas_credentials bigout {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:$TEST_NGINX_BIG_PORT;
+}
+server {
+    listen 127.0.0.1:$TEST_NGINX_BIG_PORT ssl;
+    ssl_certificate $TEST_NGINX_CERT_DIR/server.crt;
+    ssl_certificate_key $TEST_NGINX_CERT_DIR/server.key;
+    client_max_body_size 0;
+    location / {
+        rewrite ^ /big.json break;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_NULL_PORT;
+        proxy_method GET;
+        proxy_pass_request_body off;
+    }
 }
 EOF
 
@@ -231,5 +255,27 @@ ok(index($b, $body) > 0, 'it reached the function whole');
 FaasTest::write_file($f, $bad);
 ($st, $b) = $curl->();
 is($st, '400 2', 'a body that ends too early: 400');
-like($b, qr/"message":"the request body is not valid JSON: at byte @{[ length $bad ]}: /,
+like($b, qr/"message":"the request body is not valid JSON at byte @{[ length $bad ]}: /,
      'where it ended');
+
+
+
+=== TEST 6: faas_response http: 16 concurrent answers of 50 MB against faas_max_response_size 1m are refused, and the worker's memory stays within the bound
+--- config
+location /web {
+    faas_response http;
+    faas_invoke 11111111-1111-4111-8111-111111111111 credentials=bigout;
+}
+--- timeout: 120
+--- check_eval
+FaasTest::make_path(servroot() . '/srv');
+FaasTest::write_file(servroot() . '/srv/big.json', '{"body":"' . ('x' x (50 * 1048576)) . '"}');
+main::uploads(n => 1, uri => '/web', body => '{}');     # the token, warm-up
+main::reset_peak();
+my $before = main::peak_kb();
+my @st = main::uploads(n => 16, uri => '/web', body => '{}');
+is(scalar(grep { $_ == 502 } @st), 16, 'every answer: 502') or diag("@st");
+my $rise = main::peak_kb() - $before;
+cmp_ok($rise, '<', 24 * 1024, "peak RSS rose by $rise kB (16 x 1 MB kept at most)");
+like(error_log_text(), qr/the answer is larger than faas_max_response_size/,
+     'bad_function_response: larger than faas_max_response_size');
