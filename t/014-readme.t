@@ -146,6 +146,9 @@ is(scalar(grep { $_->{checked} } @examples), $nginx_fences,
     "each of the $nginx_fences nginx blocks of README.md is checked");
 check_install_dir($examples[0]);
 
+# where the examples keep logs and caches
+make_path(map { servroot() . "/$_" } qw(logs cache srv));
+
 for my $path (keys %secret_file) {
     make_path(dirname($path));
     open my $fh, '>', $path or die "$path: $!";
