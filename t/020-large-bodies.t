@@ -120,7 +120,7 @@ __DATA__
 === TEST 1: 8 concurrent 16 MB bodies, chunked and with Content-Length: the worker's peak RSS rises by less than 32 MB
 --- config
 client_max_body_size 64m;
-location /up { faas_invoke 11111111-1111-4111-8111-111111111111; }
+location /up { faas_invoke 11111111-1111-4111-8111-111111111111 credentials=big; }
 --- timeout: 120
 --- check_eval
 my $body = main::json_body(16);
@@ -143,7 +143,7 @@ is($whole, 16, 'the gateway got each body whole, in its envelope');
 client_max_body_size 64m;
 location /req {
     faas_payload request;
-    faas_invoke 11111111-1111-4111-8111-111111111111;
+    faas_invoke 11111111-1111-4111-8111-111111111111 credentials=big;
 }
 --- timeout: 120
 --- check_eval
