@@ -1,6 +1,6 @@
 
 /*
- * ngx_http_faas_response_parse(): a function's answer with
+ * ngx_http_faas_function_response_parse(): a function's answer with
  * faas_response http, {"statusCode": N, "headers": {..},
  * "body": "..", "isBase64Encoded": bool}.
  *
@@ -11,9 +11,9 @@
  * With FUZZ_STRICT=1: no control character but HTAB in a value
  * (RFC 9110 field-value).
  *
- * The same input also goes to ngx_http_faas_response_parse_event() (an
- * invocation by event): accepted only as an array of exactly one element
- * whose "result" is an object, with a status from 200 to 599.
+ * The same input also goes to ngx_http_faas_function_response_parse_event()
+ * (an invocation by event): accepted only as an array of exactly one
+ * element whose "result" is an object, with a status from 200 to 599.
  */
 
 
@@ -50,7 +50,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pool = fuzz_pool();
 
     error = NULL;
-    rc = ngx_http_faas_response_parse_event(pool, p, size, &a, &error);
+    rc = ngx_http_faas_function_response_parse_event(pool, p, size, &a,
+                                                     &error);
 
     FUZZ_CHECK(rc == NGX_OK || rc == NGX_ERROR, "event: rc %d", (int) rc);
     FUZZ_CHECK(rc == NGX_OK || error != NULL,
@@ -69,7 +70,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     error = NULL;
-    rc = ngx_http_faas_response_parse(pool, p, size, &a, &error);
+    rc = ngx_http_faas_function_response_parse(pool, p, size, &a, &error);
 
     if (rc != NGX_OK) {
         FUZZ_CHECK(rc == NGX_ERROR, "rc %d", (int) rc);

@@ -1,7 +1,7 @@
 
 /*
- * ngx_http_faas_parse_response(): the head and body of an HTTP/1.x answer
- * read by the module's own client (token URL, Domain API).
+ * ngx_http_faas_client_response_parse(): the head and body of an HTTP/1.x
+ * answer read by the module's own client (token URL, Domain API).
  *
  * Checks: the body lies inside the input; with a Content-Length it is
  * exactly that long; a status is three digits; an answer complete before
@@ -47,10 +47,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     p = fuzz_copy(data, size);
 
-    rc0 = ngx_http_faas_parse_response(p, size, 0, &r0);
+    rc0 = ngx_http_faas_client_response_parse(p, size, 0, &r0);
     fuzz_check(p, size, rc0, &r0);
 
-    rc1 = ngx_http_faas_parse_response(p, size, 1, &r1);
+    rc1 = ngx_http_faas_client_response_parse(p, size, 1, &r1);
     fuzz_check(p, size, rc1, &r1);
 
     if (rc0 == NGX_OK) {

@@ -700,36 +700,46 @@ typedef struct {
 } ngx_http_faas_json_check_t;
 
 /* pure parsing and building, no nginx request involved */
-ngx_int_t ngx_http_faas_parse_response(u_char *data, size_t len,
+
+/* client_response: the answer a server gives the module's own client */
+ngx_int_t ngx_http_faas_client_response_parse(u_char *data, size_t len,
     ngx_uint_t eof, ngx_http_faas_response_t *res);
+
+/* token_answer: the authorization server's answer, a JWT's "exp" */
 ngx_int_t ngx_http_faas_json_token(ngx_pool_t *pool, u_char *data,
     size_t len, time_t now, ngx_http_faas_token_answer_t *answer);
 ngx_int_t ngx_http_faas_jwt_exp(u_char *token, size_t len, time_t *exp);
+
+/* validate: the request body's JSON check */
 void ngx_http_faas_json_check_init(ngx_http_faas_json_check_t *jc);
 ngx_int_t ngx_http_faas_json_check_feed(ngx_http_faas_json_check_t *jc,
     u_char *data, size_t len);
 ngx_int_t ngx_http_faas_json_check_end(ngx_http_faas_json_check_t *jc);
 ngx_int_t ngx_http_faas_json_validate(u_char *data, size_t len,
     const char **error);
+
+/* gateway_error: the error body of the gateway */
 ngx_int_t ngx_http_faas_json_gateway_error(ngx_pool_t *pool, u_char *data,
     size_t len, ngx_str_t *code, ngx_str_t *message);
+
+/* json_error: the module's JSON error body */
 u_char *ngx_http_faas_json_error(ngx_pool_t *pool, ngx_str_t *code,
     ngx_str_t *message, ngx_str_t *gw_code, ngx_str_t *gw_message,
     size_t *len);
+
+/* escape: JSON strings, form encoding, base64 in pieces, UTF-8 */
 size_t ngx_http_faas_form_escape(u_char *dst, ngx_str_t *src);
 size_t ngx_http_faas_json_escape(u_char *dst, u_char *src, size_t len);
-const char *ngx_http_faas_json_library(void);
-size_t ngx_http_faas_utf8_seq(u_char *p, u_char *last);
-ngx_uint_t ngx_http_faas_utf8_cut(u_char *p, u_char *last);
 ngx_int_t ngx_http_faas_json_escape_text(u_char **dst, u_char *src,
     size_t len, size_t *used);
 u_char *ngx_http_faas_base64_piece(u_char *dst, u_char *src, size_t len,
     ngx_uint_t last, size_t *used);
+size_t ngx_http_faas_utf8_seq(u_char *p, u_char *last);
+ngx_uint_t ngx_http_faas_utf8_cut(u_char *p, u_char *last);
 ngx_uint_t ngx_http_faas_utf8_valid(u_char *p, size_t len);
-ngx_int_t ngx_http_faas_response_parse(ngx_pool_t *pool, u_char *data,
-    size_t len, ngx_http_faas_http_answer_t *a, const char **error);
-ngx_int_t ngx_http_faas_response_parse_event(ngx_pool_t *pool, u_char *data,
-    size_t len, ngx_http_faas_http_answer_t *a, const char **error);
+
+/* cjson: the library's version (ngx_http_faas_cjson.h: the rest) */
+const char *ngx_http_faas_json_library(void);
 
 /* payload: what a function is told about the request */
 ngx_uint_t ngx_http_faas_payload_header_passed(
@@ -766,11 +776,23 @@ ngx_int_t ngx_http_faas_cache_answer(ngx_http_request_t *r, ngx_str_t *body);
 ngx_int_t ngx_http_faas_cache_digest(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, ngx_str_t *out);
 
-/* response: faas_response http */
+/* response: faas_response http, the function's answer */
+ngx_int_t ngx_http_faas_function_response_parse(ngx_pool_t *pool,
+    u_char *data, size_t len, ngx_http_faas_http_answer_t *a,
+    const char **error);
+ngx_int_t ngx_http_faas_function_response_parse_event(ngx_pool_t *pool,
+    u_char *data, size_t len, ngx_http_faas_http_answer_t *a,
+    const char **error);
 ngx_int_t ngx_http_faas_response_headers(ngx_http_request_t *r,
     ngx_http_faas_http_answer_t *a);
 ngx_int_t ngx_http_faas_response_header_in(ngx_http_request_t *r,
     ngx_str_t *key, ngx_str_t *value);
+
+/* the former names, until client.c and invoke.c use the new ones */
+#define ngx_http_faas_parse_response  ngx_http_faas_client_response_parse
+#define ngx_http_faas_response_parse  ngx_http_faas_function_response_parse
+#define ngx_http_faas_response_parse_event                                  \
+    ngx_http_faas_function_response_parse_event
 
 /* platform: V1 or V2 gateways, and what each is sent */
 ngx_uint_t ngx_http_faas_platform_v2(ngx_uint_t platform, ngx_str_t *host);

@@ -24,6 +24,13 @@ typedef struct {
 } ngx_http_faas_pair_t;
 
 
+/* the next pair of the same name, and at the first one how many */
+typedef struct {
+    ngx_uint_t   next;      /* the number of pairs: none */
+    ngx_uint_t   count;     /* 0: not the first of its name */
+} ngx_http_faas_pair_link_t;
+
+
 static ngx_int_t ngx_http_faas_jbuf_reserve(ngx_http_faas_jbuf_t *jb,
     size_t n);
 static ngx_int_t ngx_http_faas_jbuf_raw(ngx_http_faas_jbuf_t *jb,
@@ -32,6 +39,10 @@ static ngx_int_t ngx_http_faas_jbuf_string(ngx_http_faas_jbuf_t *jb,
     u_char *s, size_t n);
 static ngx_int_t ngx_http_faas_jbuf_object(ngx_http_faas_jbuf_t *jb,
     ngx_array_t *pairs, const char *sep);
+static ngx_http_faas_pair_link_t *ngx_http_faas_pairs_link(ngx_pool_t *pool,
+    ngx_array_t *pairs);
+static int ngx_libc_cdecl ngx_http_faas_pair_cmp(const void *one,
+    const void *two);
 static ngx_int_t ngx_http_faas_payload_args(ngx_http_request_t *r,
     ngx_array_t *pairs);
 static ngx_int_t ngx_http_faas_payload_header_pairs(ngx_http_request_t *r,
@@ -432,13 +443,19 @@ static ngx_int_t
 ngx_http_faas_jbuf_object(ngx_http_faas_jbuf_t *jb, ngx_array_t *pairs,
     const char *sep)
 {
-    size_t                 len;
-    ngx_uint_t             i, j, n, count;
-    const char            *join;
-    ngx_http_faas_pair_t  *p;
+    size_t                      len;
+    ngx_uint_t                  i, j, n, count;
+    const char                 *join;
+    ngx_http_faas_pair_t       *p;
+    ngx_http_faas_pair_link_t  *link;
 
     p = pairs->elts;
     n = 0;
+
+    link = ngx_http_faas_pairs_link(jb->pool, pairs);
+    if (link == NULL && pairs->nelts) {
+        return NGX_ERROR;
+    }
 
     if (ngx_http_faas_jbuf_literal(jb, "{") != NGX_OK) {
         return NGX_ERROR;
@@ -446,28 +463,9 @@ ngx_http_faas_jbuf_object(ngx_http_faas_jbuf_t *jb, ngx_array_t *pairs,
 
     for (i = 0; i < pairs->nelts; i++) {
 
-        for (j = 0; j < i; j++) {
-            if (p[j].key.len == p[i].key.len
-                && ngx_memcmp(p[j].key.data, p[i].key.data, p[i].key.len)
-                   == 0)
-            {
-                break;
-            }
-        }
-
-        if (j < i) {
+        /* the name came before */
+        if (link[i].count == 0) {
             continue;
-        }
-
-        count = 0;
-
-        for (j = i; j < pairs->nelts; j++) {
-            if (p[j].key.len == p[i].key.len
-                && ngx_memcmp(p[j].key.data, p[i].key.data, p[i].key.len)
-                   == 0)
-            {
-                count++;
-            }
         }
 
         if ((n++ && ngx_http_faas_jbuf_literal(jb, ",") != NGX_OK)
@@ -478,7 +476,7 @@ ngx_http_faas_jbuf_object(ngx_http_faas_jbuf_t *jb, ngx_array_t *pairs,
             return NGX_ERROR;
         }
 
-        if (count == 1) {
+        if (link[i].count == 1) {
             if (ngx_http_faas_jbuf_string(jb, p[i].value.data,
                                           p[i].value.len)
                 != NGX_OK)
@@ -503,13 +501,7 @@ ngx_http_faas_jbuf_object(ngx_http_faas_jbuf_t *jb, ngx_array_t *pairs,
 
         count = 0;
 
-        for (j = i; j < pairs->nelts; j++) {
-            if (p[j].key.len != p[i].key.len
-                || ngx_memcmp(p[j].key.data, p[i].key.data, p[i].key.len)
-                   != 0)
-            {
-                continue;
-            }
+        for (j = i; j < pairs->nelts; j = link[j].next) {
 
             if (count++
                 && ngx_http_faas_jbuf_raw(jb, join ? join : ",",
@@ -548,6 +540,95 @@ ngx_http_faas_jbuf_object(ngx_http_faas_jbuf_t *jb, ngx_array_t *pairs,
     }
 
     return ngx_http_faas_jbuf_literal(jb, "}");
+}
+
+
+/*
+ * The pairs of each name linked in their order, and counted at the first
+ * one: sorted by name first, so that a request with n pairs costs
+ * n log n comparisons, whatever its names, rather than n * n
+ */
+
+static ngx_http_faas_pair_link_t *
+ngx_http_faas_pairs_link(ngx_pool_t *pool, ngx_array_t *pairs)
+{
+    ngx_uint_t                  i, k, n, prev, first;
+    ngx_http_faas_pair_t       *p, **sorted;
+    ngx_http_faas_pair_link_t  *link;
+
+    n = pairs->nelts;
+    p = pairs->elts;
+
+    if (n == 0) {
+        return NULL;
+    }
+
+    sorted = ngx_palloc(pool, n * sizeof(ngx_http_faas_pair_t *));
+    link = ngx_palloc(pool, n * sizeof(ngx_http_faas_pair_link_t));
+
+    if (sorted == NULL || link == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < n; i++) {
+        sorted[i] = &p[i];
+    }
+
+    ngx_qsort(sorted, n, sizeof(ngx_http_faas_pair_t *),
+              ngx_http_faas_pair_cmp);
+
+    /* each run of one name is in the order of the request */
+
+    first = sorted[0] - p;
+    link[first].count = 1;
+
+    for (k = 1; k < n; k++) {
+        prev = sorted[k - 1] - p;
+        i = sorted[k] - p;
+
+        if (p[i].key.len == p[prev].key.len
+            && ngx_memcmp(p[i].key.data, p[prev].key.data, p[i].key.len)
+               == 0)
+        {
+            link[prev].next = i;
+            link[i].count = 0;
+            link[first].count++;
+
+        } else {
+            link[prev].next = n;
+            first = i;
+            link[first].count = 1;
+        }
+    }
+
+    link[sorted[n - 1] - p].next = n;
+
+    return link;
+}
+
+
+/* by name, then by place in the request */
+
+static int ngx_libc_cdecl
+ngx_http_faas_pair_cmp(const void *one, const void *two)
+{
+    int                    rc;
+    ngx_http_faas_pair_t  *a, *b;
+
+    a = *(ngx_http_faas_pair_t **) one;
+    b = *(ngx_http_faas_pair_t **) two;
+
+    if (a->key.len != b->key.len) {
+        return (a->key.len < b->key.len) ? -1 : 1;
+    }
+
+    rc = ngx_memcmp(a->key.data, b->key.data, a->key.len);
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    return (a < b) ? -1 : (a > b);
 }
 
 

@@ -11,7 +11,7 @@
 
 #include "ngx_http_faas.h"
 
-#include <cjson/cJSON.h>
+#include "ngx_http_faas_cjson.h"
 
 
 static ngx_int_t ngx_http_faas_response_object(ngx_pool_t *pool,
@@ -40,8 +40,8 @@ static ngx_str_t  ngx_http_faas_response_skip[] = {
  */
 
 ngx_int_t
-ngx_http_faas_response_parse(ngx_pool_t *pool, u_char *data, size_t len,
-    ngx_http_faas_http_answer_t *a, const char **error)
+ngx_http_faas_function_response_parse(ngx_pool_t *pool, u_char *data,
+    size_t len, ngx_http_faas_http_answer_t *a, const char **error)
 {
     cJSON      *root;
     ngx_int_t   rc;
@@ -72,7 +72,7 @@ ngx_http_faas_response_parse(ngx_pool_t *pool, u_char *data, size_t len,
  */
 
 ngx_int_t
-ngx_http_faas_response_parse_event(ngx_pool_t *pool, u_char *data,
+ngx_http_faas_function_response_parse_event(ngx_pool_t *pool, u_char *data,
     size_t len, ngx_http_faas_http_answer_t *a, const char **error)
 {
     cJSON      *root, *item, *result;
@@ -208,15 +208,11 @@ ngx_http_faas_response_object(ngx_pool_t *pool, cJSON *root,
                 goto done;
             }
 
-        } else {
-            a->body.data = ngx_pnalloc(pool, src.len + 1);
-            if (a->body.data == NULL) {
-                *error = "out of memory";
-                goto done;
-            }
-
-            a->body.len = src.len;
-            ngx_memcpy(a->body.data, src.data, src.len);
+        } else if (ngx_http_faas_cjson_string(pool, item, &a->body)
+                   != NGX_OK)
+        {
+            *error = "out of memory";
+            goto done;
         }
     }
 

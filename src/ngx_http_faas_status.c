@@ -5,6 +5,10 @@
  * faas_status: a read-only endpoint with the figures of the shared zone,
  * as JSON or in the Prometheus text format (0.0.4).  It shows a token
  * only as its fingerprint, and never a secret.
+ *
+ * The figures are taken at once into the structs below; the Prometheus
+ * families are the rows of ngx_http_faas_status_metrics, which one loop
+ * writes, and the JSON lists by name use the same label sets.
  */
 
 
@@ -17,6 +21,34 @@
 #define NGX_HTTP_FAAS_STATUS_LINE   512
 
 
+/* whose figures a family shows: one sample set per what */
+#define NGX_HTTP_FAAS_STATUS_ZONE         0   /* the whole nginx */
+#define NGX_HTTP_FAAS_STATUS_CREDENTIALS  1   /* each set */
+#define NGX_HTTP_FAAS_STATUS_TOKEN        2   /* each set with a token */
+#define NGX_HTTP_FAAS_STATUS_SERVICE      3   /* each service looked up */
+#define NGX_HTTP_FAAS_STATUS_HOST         4   /* ... that has a host */
+#define NGX_HTTP_FAAS_STATUS_GATEWAY      5   /* each set with our pool */
+#define NGX_HTTP_FAAS_STATUS_FUNCTION     6   /* each function, "other" */
+
+/* what the figure at a metric's offset is, and how it is written */
+#define NGX_HTTP_FAAS_STATUS_ONE          0   /* none: the value 1 */
+#define NGX_HTTP_FAAS_STATUS_CHOSEN       1   /* ngx_uint_t: 1 for it */
+#define NGX_HTTP_FAAS_STATUS_TIME         2   /* time_t */
+#define NGX_HTTP_FAAS_STATUS_UINT         3   /* ngx_uint_t */
+#define NGX_HTTP_FAAS_STATUS_COUNT        4   /* ngx_atomic_uint_t */
+#define NGX_HTTP_FAAS_STATUS_INT          5   /* ngx_atomic_int_t */
+#define NGX_HTTP_FAAS_STATUS_MSEC         6   /* ngx_msec_t, in seconds */
+#define NGX_HTTP_FAAS_STATUS_SIZE         7   /* size_t */
+#define NGX_HTTP_FAAS_STATUS_HISTOGRAM    8   /* status_latency_t */
+
+/* samples of the value 0 are left out (COUNT only) */
+#define NGX_HTTP_FAAS_STATUS_NONZERO      1
+
+
+#define ngx_http_faas_status_offset(type, field)                            \
+    offsetof(ngx_http_faas_status_##type##_t, field)
+
+
 typedef struct {
     ngx_http_request_t             *r;
     ngx_chain_t                    *out;
@@ -27,9 +59,46 @@ typedef struct {
 } ngx_http_faas_status_out_t;
 
 
+typedef ngx_str_t *(*ngx_http_faas_status_name_pt)(ngx_uint_t i);
+
+
+/*
+ * A label beyond the one that says whose figures they are: either one
+ * sample per name (the figure at the metric's offset is then an array
+ * of "count"), or one sample labelled with a string of the figures
+ */
 typedef struct {
-    u_char                          host[256];
-    size_t                          host_len;
+    const char                     *key;
+    ngx_http_faas_status_name_pt    name;
+    ngx_uint_t                      count;
+    size_t                          offset;     /* without name: ngx_str_t */
+} ngx_http_faas_status_label_t;
+
+
+/* a Prometheus family */
+typedef struct {
+    const char                     *name;
+    const char                     *type;
+    const char                     *help;
+    ngx_uint_t                      subject;    /* whose figures */
+    ngx_http_faas_status_label_t   *label;      /* or NULL */
+    ngx_uint_t                      kind;       /* of the figure */
+    size_t                          offset;     /* in the figures */
+    ngx_uint_t                      flags;
+} ngx_http_faas_status_metric_t;
+
+
+/* the figures of one family's samples, and the labels that say whose */
+typedef struct {
+    u_char                         *figures;
+    ngx_uint_t                      nlabels;
+    ngx_keyval_t                    labels[2];
+} ngx_http_faas_status_subject_t;
+
+
+typedef struct {
+    ngx_str_t                       host;
+    u_char                          host_buf[256];
     time_t                          age;
     ngx_uint_t                      lookups;
     ngx_uint_t                      failures;
@@ -45,13 +114,12 @@ typedef struct {
     ngx_atomic_uint_t               reused;
     ngx_atomic_uint_t               handshakes;
     ngx_atomic_uint_t               resumed;
-    ngx_atomic_int_t                in_use;
-    ngx_atomic_int_t                idle;
+    ngx_atomic_int_t                open[2];    /* in use, idle */
     ngx_atomic_int_t                queued;
     ngx_atomic_uint_t               waits;
     ngx_atomic_uint_t               timeouts;
     ngx_atomic_uint_t               rejected;
-    ngx_uint_t                      keepalive;
+    ngx_atomic_uint_t               keepalive;
     ngx_uint_t                      own;        /* not an upstream{} */
 } ngx_http_faas_status_gw_t;
 
@@ -59,7 +127,7 @@ typedef struct {
 /* the figures of a credentials set, taken at once */
 typedef struct {
     ngx_str_t                      *name;
-    const char                     *state;
+    ngx_uint_t                      state;      /* of states[] */
     time_t                          expires_in;
     time_t                          last_fetch;
     time_t                          last_failure;
@@ -70,20 +138,28 @@ typedef struct {
     ngx_atomic_uint_t               replays;
     ngx_uint_t                      has_token;
     ngx_uint_t                      domain;
-    u_char                          fingerprint[NGX_HTTP_FAAS_FINGERPRINT_LEN];
+    ngx_str_t                       fingerprint;
+    u_char                          fingerprint_buf[
+                                        NGX_HTTP_FAAS_FINGERPRINT_LEN];
     ngx_http_faas_status_service_t  services[2];
     ngx_http_faas_status_gw_t       gw;
 } ngx_http_faas_status_cred_t;
 
 
-/* the figures of a function; buckets made cumulative */
+/* a latency histogram: buckets made cumulative, and the sum */
+typedef struct {
+    ngx_atomic_uint_t               buckets[NGX_HTTP_FAAS_BUCKETS];
+    ngx_atomic_uint_t               sum_ms;
+} ngx_http_faas_status_latency_t;
+
+
+/* the figures of a function */
 typedef struct {
     u_char                          uuid[NGX_HTTP_FAAS_UUID_LEN];
     size_t                          uuid_len;
     ngx_atomic_uint_t               classes[NGX_HTTP_FAAS_CLASSES];
     ngx_atomic_uint_t               errors[NGX_HTTP_FAAS_ERROR_CODES];
-    ngx_atomic_uint_t               buckets[NGX_HTTP_FAAS_BUCKETS];
-    ngx_atomic_uint_t               latency_ms;
+    ngx_http_faas_status_latency_t  latency;
 } ngx_http_faas_status_fn_t;
 
 
@@ -94,6 +170,7 @@ typedef struct {
     ngx_uint_t                      ncreds;
     ngx_http_faas_status_cred_t    *creds;
     ngx_uint_t                      max;
+    ngx_uint_t                      used;       /* "other" not included */
     ngx_uint_t                      nfns;       /* "other" included */
     ngx_http_faas_status_fn_t      *fns;
 } ngx_http_faas_status_t;
@@ -117,22 +194,28 @@ static void ngx_http_faas_status_json_gateway(ngx_http_faas_status_out_t *o,
     ngx_http_faas_status_gw_t *sg);
 static void ngx_http_faas_status_json_function(ngx_http_faas_status_out_t *o,
     ngx_http_faas_status_fn_t *sf);
+static void ngx_http_faas_status_json_list(ngx_http_faas_status_out_t *o,
+    ngx_http_faas_status_label_t *label, ngx_uint_t kind, void *values,
+    ngx_uint_t flags);
 static void ngx_http_faas_status_prometheus(ngx_http_faas_status_out_t *o,
     ngx_http_faas_status_t *st);
-static void ngx_http_faas_status_prom_creds(ngx_http_faas_status_out_t *o,
-    ngx_http_faas_status_t *st);
-static void ngx_http_faas_status_prom_domain(ngx_http_faas_status_out_t *o,
-    ngx_http_faas_status_t *st);
-static void ngx_http_faas_status_prom_gateways(ngx_http_faas_status_out_t *o,
-    ngx_http_faas_status_t *st);
-static void ngx_http_faas_status_prom_functions(
-    ngx_http_faas_status_out_t *o, ngx_http_faas_status_t *st);
-static void ngx_http_faas_status_family(ngx_http_faas_status_out_t *o,
-    const char *name, const char *type, const char *help);
-static void ngx_http_faas_status_cred_label(ngx_http_faas_status_out_t *o,
-    const char *metric, ngx_http_faas_status_cred_t *sc);
-static void ngx_http_faas_status_fn_label(ngx_http_faas_status_out_t *o,
-    const char *metric, ngx_http_faas_status_fn_t *sf);
+static void ngx_http_faas_status_prom_family(ngx_http_faas_status_out_t *o,
+    ngx_http_faas_status_t *st, ngx_http_faas_status_metric_t *m);
+static void ngx_http_faas_status_prom_samples(ngx_http_faas_status_out_t *o,
+    ngx_http_faas_status_metric_t *m, ngx_http_faas_status_subject_t *s);
+static void ngx_http_faas_status_prom_histogram(
+    ngx_http_faas_status_out_t *o, ngx_http_faas_status_metric_t *m,
+    ngx_http_faas_status_subject_t *s);
+static void ngx_http_faas_status_prom_series(ngx_http_faas_status_out_t *o,
+    const char *name, const char *suffix, ngx_http_faas_status_subject_t *s,
+    const char *key, ngx_str_t *value);
+static u_char *ngx_http_faas_status_figure(ngx_uint_t kind, u_char *base,
+    ngx_uint_t i);
+static void ngx_http_faas_status_value(ngx_http_faas_status_out_t *o,
+    ngx_uint_t kind, u_char *p, ngx_uint_t i);
+static ngx_str_t *ngx_http_faas_status_version_name(ngx_uint_t i);
+static ngx_str_t *ngx_http_faas_status_state_name(ngx_uint_t i);
+static ngx_str_t *ngx_http_faas_status_open_name(ngx_uint_t i);
 static u_char *ngx_http_faas_status_reserve(ngx_http_faas_status_out_t *o,
     size_t size);
 static void ngx_http_faas_status_printf(ngx_http_faas_status_out_t *o,
@@ -147,6 +230,231 @@ static ngx_str_t  ngx_http_faas_status_json_type =
     ngx_string("application/json");
 static ngx_str_t  ngx_http_faas_status_prom_type =
     ngx_string("text/plain; version=0.0.4");
+
+static ngx_str_t  ngx_http_faas_status_version =
+    ngx_string(NGX_HTTP_FAAS_VERSION);
+
+#define NGX_HTTP_FAAS_STATUS_VALID        0
+#define NGX_HTTP_FAAS_STATUS_REFRESHING   1
+#define NGX_HTTP_FAAS_STATUS_EXPIRED      2
+#define NGX_HTTP_FAAS_STATUS_NONE         3
+
+static ngx_str_t  ngx_http_faas_status_states[] = {
+    ngx_string("valid"),
+    ngx_string("refreshing"),
+    ngx_string("expired"),
+    ngx_string("none")
+};
+
+static ngx_str_t  ngx_http_faas_status_opens[] = {
+    ngx_string("in_use"),
+    ngx_string("idle")
+};
+
+
+/* the labels by name; JSON writes the same lists as objects */
+
+static ngx_http_faas_status_label_t  ngx_http_faas_status_by_version = {
+    "version", ngx_http_faas_status_version_name, 1, 0
+};
+
+static ngx_http_faas_status_label_t  ngx_http_faas_status_by_state = {
+    "state", ngx_http_faas_status_state_name, 4, 0
+};
+
+static ngx_http_faas_status_label_t  ngx_http_faas_status_by_fingerprint = {
+    "fingerprint", NULL, 1,
+    ngx_http_faas_status_offset(cred, fingerprint)
+};
+
+static ngx_http_faas_status_label_t  ngx_http_faas_status_by_reason = {
+    "reason", ngx_http_faas_stats_reason_name, NGX_HTTP_FAAS_FAIL_REASONS, 0
+};
+
+static ngx_http_faas_status_label_t  ngx_http_faas_status_by_host = {
+    "host", NULL, 1, ngx_http_faas_status_offset(service, host)
+};
+
+static ngx_http_faas_status_label_t  ngx_http_faas_status_by_open = {
+    "state", ngx_http_faas_status_open_name, 2, 0
+};
+
+static ngx_http_faas_status_label_t  ngx_http_faas_status_by_close = {
+    "reason", ngx_http_faas_stats_close_name, NGX_HTTP_FAAS_CLOSE_REASONS, 0
+};
+
+static ngx_http_faas_status_label_t  ngx_http_faas_status_by_class = {
+    "class", ngx_http_faas_stats_class_name, NGX_HTTP_FAAS_CLASSES, 0
+};
+
+static ngx_http_faas_status_label_t  ngx_http_faas_status_by_code = {
+    "code", ngx_http_faas_stats_error_name, NGX_HTTP_FAAS_ERROR_CODES, 0
+};
+
+static ngx_http_faas_status_label_t  ngx_http_faas_status_by_le = {
+    "le", ngx_http_faas_stats_bucket_name, NGX_HTTP_FAAS_BUCKETS, 0
+};
+
+
+#define ngx_http_faas_metric_zone(name, help, kind, field)                  \
+    { name, "gauge", help, NGX_HTTP_FAAS_STATUS_ZONE, NULL,                 \
+      NGX_HTTP_FAAS_STATUS_##kind, offsetof(ngx_http_faas_status_t, field), \
+      0 }
+
+#define ngx_http_faas_metric_cred(name, type, help, label, kind, field)     \
+    { name, type, help, NGX_HTTP_FAAS_STATUS_CREDENTIALS, label,            \
+      NGX_HTTP_FAAS_STATUS_##kind, ngx_http_faas_status_offset(cred, field), \
+      0 }
+
+#define ngx_http_faas_metric_service(name, type, help, what, label, kind,   \
+                                     field)                                 \
+    { name, type, help, NGX_HTTP_FAAS_STATUS_##what, label,                 \
+      NGX_HTTP_FAAS_STATUS_##kind,                                          \
+      ngx_http_faas_status_offset(service, field), 0 }
+
+#define ngx_http_faas_metric_gw(name, type, help, label, kind, field)       \
+    { name, type, help, NGX_HTTP_FAAS_STATUS_GATEWAY, label,                \
+      NGX_HTTP_FAAS_STATUS_##kind, ngx_http_faas_status_offset(gw, field),  \
+      0 }
+
+#define ngx_http_faas_metric_fn(name, type, help, label, kind, field, flags) \
+    { name, type, help, NGX_HTTP_FAAS_STATUS_FUNCTION, label,               \
+      NGX_HTTP_FAAS_STATUS_##kind, ngx_http_faas_status_offset(fn, field),  \
+      flags }
+
+
+/* the Prometheus families, in the order they are written */
+
+static ngx_http_faas_status_metric_t  ngx_http_faas_status_metrics[] = {
+
+    { "faas_info", "gauge", "1, labelled with the module's version.",
+      NGX_HTTP_FAAS_STATUS_ZONE, &ngx_http_faas_status_by_version,
+      NGX_HTTP_FAAS_STATUS_ONE, 0, 0 },
+
+    ngx_http_faas_metric_cred("faas_token_state", "gauge",
+        "1 for the current state of the token.",
+        &ngx_http_faas_status_by_state, CHOSEN, state),
+
+    ngx_http_faas_metric_cred("faas_token_expires_in_seconds", "gauge",
+        "Seconds until the token expires (0 without one).",
+        NULL, TIME, expires_in),
+
+    { "faas_token_info", "gauge",
+      "Fingerprint of the current token (start of its SHA-256).",
+      NGX_HTTP_FAAS_STATUS_TOKEN, &ngx_http_faas_status_by_fingerprint,
+      NGX_HTTP_FAAS_STATUS_ONE, 0, 0 },
+
+    ngx_http_faas_metric_cred("faas_token_last_fetch_timestamp_seconds",
+        "gauge", "Time of the last token fetched (0: never).",
+        NULL, TIME, last_fetch),
+
+    ngx_http_faas_metric_cred("faas_token_last_failure_timestamp_seconds",
+        "gauge", "Time of the last failed token request (0: never).",
+        NULL, TIME, last_failure),
+
+    ngx_http_faas_metric_cred("faas_token_fetches_total", "counter",
+        "Tokens fetched.", NULL, UINT, fetches),
+
+    ngx_http_faas_metric_cred("faas_token_fetch_failures_total", "counter",
+        "Failed token requests, by reason.",
+        &ngx_http_faas_status_by_reason, COUNT, failures),
+
+    ngx_http_faas_metric_cred("faas_token_backoff_seconds", "gauge",
+        "Time until the next token request may start after failures.",
+        NULL, MSEC, backoff),
+
+    ngx_http_faas_metric_cred("faas_token_waits_total", "counter",
+        "Requests that waited for a token.", NULL, COUNT, waits),
+
+    ngx_http_faas_metric_cred("faas_token_replays_total", "counter",
+        "Requests sent again after a 401 of the gateway.",
+        NULL, COUNT, replays),
+
+    { "faas_domain_host_info", "gauge",
+      "The host the Domain API gave for a service.",
+      NGX_HTTP_FAAS_STATUS_HOST, &ngx_http_faas_status_by_host,
+      NGX_HTTP_FAAS_STATUS_ONE, 0, 0 },
+
+    ngx_http_faas_metric_service("faas_domain_host_age_seconds", "gauge",
+        "Age of the Domain API's answer in use.", HOST, NULL, TIME, age),
+
+    ngx_http_faas_metric_service("faas_domain_lookups_total", "counter",
+        "Domain API lookups.", SERVICE, NULL, UINT, lookups),
+
+    ngx_http_faas_metric_service("faas_domain_lookup_failures_total",
+        "counter", "Failed Domain API lookups.",
+        SERVICE, NULL, UINT, failures),
+
+    /* the gateway's figures as signed numbers, as they always were */
+
+    ngx_http_faas_metric_gw("faas_gateway_connections_opened_total",
+        "counter", "Connections to the gateway opened.", NULL, INT, opened),
+
+    ngx_http_faas_metric_gw("faas_gateway_connections", "gauge",
+        "Connections to the gateway open now, by state.",
+        &ngx_http_faas_status_by_open, INT, open),
+
+    ngx_http_faas_metric_gw("faas_gateway_connections_closed_total",
+        "counter", "Connections to the gateway closed, by reason.",
+        &ngx_http_faas_status_by_close, COUNT, closed),
+
+    ngx_http_faas_metric_gw("faas_gateway_requests_total", "counter",
+        "Requests sent on the pool's connections.", NULL, INT, requests),
+
+    ngx_http_faas_metric_gw("faas_gateway_requests_reused_total", "counter",
+        "Requests sent on a connection kept open.", NULL, INT, reused),
+
+    ngx_http_faas_metric_gw("faas_gateway_tls_handshakes_total", "counter",
+        "TLS handshakes of new connections.", NULL, INT, handshakes),
+
+    ngx_http_faas_metric_gw("faas_gateway_tls_resumed_total", "counter",
+        "TLS handshakes that resumed a session.", NULL, INT, resumed),
+
+    ngx_http_faas_metric_gw("faas_gateway_queue_length", "gauge",
+        "Requests waiting for a connection now.", NULL, INT, queued),
+
+    ngx_http_faas_metric_gw("faas_gateway_queue_waits_total", "counter",
+        "Requests that waited for a connection.", NULL, INT, waits),
+
+    ngx_http_faas_metric_gw("faas_gateway_queue_timeouts_total", "counter",
+        "Requests that waited in vain (503 gateway_busy).",
+        NULL, INT, timeouts),
+
+    ngx_http_faas_metric_gw("faas_gateway_queue_rejected_total", "counter",
+        "Requests refused with the queue full (503 gateway_busy).",
+        NULL, INT, rejected),
+
+    ngx_http_faas_metric_gw("faas_gateway_max_conns", "gauge",
+        "Connections a worker opens at most (keepalive).",
+        NULL, INT, keepalive),
+
+    ngx_http_faas_metric_fn("faas_function_invocations_total", "counter",
+        "Requests to a function, by outcome.",
+        &ngx_http_faas_status_by_class, COUNT, classes, 0),
+
+    ngx_http_faas_metric_fn("faas_function_errors_total", "counter",
+        "Errors the module answered, by code.",
+        &ngx_http_faas_status_by_code, COUNT, errors,
+        NGX_HTTP_FAAS_STATUS_NONZERO),
+
+    ngx_http_faas_metric_fn("faas_function_latency_seconds", "histogram",
+        "Time from the request's start to its end.",
+        &ngx_http_faas_status_by_le, HISTOGRAM, latency, 0),
+
+    ngx_http_faas_metric_zone("faas_functions",
+        "Functions with their own entry.", UINT, used),
+
+    ngx_http_faas_metric_zone("faas_functions_max",
+        "Bound of the entries (faas_status_max_functions).", UINT, max),
+
+    ngx_http_faas_metric_zone("faas_zone_size_bytes",
+        "Size of the shared zone.", SIZE, zone_size),
+
+    ngx_http_faas_metric_zone("faas_zone_free_bytes",
+        "Free pages of the shared zone, in bytes.", SIZE, zone_free),
+
+    { NULL, NULL, NULL, 0, NULL, 0, 0, 0 }
+};
 
 
 ngx_int_t
@@ -346,6 +654,7 @@ ngx_http_faas_status_collect(ngx_http_request_t *r,
     ngx_http_faas_status_function(&t->other, &st->fns[n]);
     st->fns[n].uuid_len = sizeof("other") - 1;
 
+    st->used = n;
     st->nfns = n + 1;
 
     return NGX_OK;
@@ -375,22 +684,24 @@ ngx_http_faas_status_cred(ngx_http_faas_cred_t *cred,
                 && (ngx_msec_int_t) (node->claim_expires - now) > 0);
 
     if (fetching) {
-        sc->state = "refreshing";
+        sc->state = NGX_HTTP_FAAS_STATUS_REFRESHING;
 
     } else if (sc->has_token) {
-        sc->state = "valid";
+        sc->state = NGX_HTTP_FAAS_STATUS_VALID;
 
     } else if (node->fetched != 0) {
-        sc->state = "expired";
+        sc->state = NGX_HTTP_FAAS_STATUS_EXPIRED;
 
     } else {
-        sc->state = "none";
+        sc->state = NGX_HTTP_FAAS_STATUS_NONE;
     }
 
     if (sc->has_token) {
         sc->expires_in = node->expires - st->now;
-        ngx_memcpy(sc->fingerprint, node->fingerprint,
+        ngx_memcpy(sc->fingerprint_buf, node->fingerprint,
                    NGX_HTTP_FAAS_FINGERPRINT_LEN);
+        sc->fingerprint.data = sc->fingerprint_buf;
+        sc->fingerprint.len = NGX_HTTP_FAAS_FINGERPRINT_LEN;
     }
 
     sc->last_fetch = node->fetched;
@@ -412,8 +723,9 @@ ngx_http_faas_status_cred(ngx_http_faas_cred_t *cred,
         ss = &sc->services[i];
 
         ss->used = 1;
-        ss->host_len = ngx_min(e->host_len, sizeof(ss->host));
-        ngx_memcpy(ss->host, e->host, ss->host_len);
+        ss->host.len = ngx_min(e->host_len, sizeof(ss->host_buf));
+        ss->host.data = ss->host_buf;
+        ngx_memcpy(ss->host_buf, e->host, ss->host.len);
         ss->age = e->fetched ? st->now - e->fetched : 0;
         ss->lookups = e->lookups;
         ss->failures = e->failed;
@@ -460,8 +772,8 @@ ngx_http_faas_status_gateway(ngx_http_faas_cred_t *cred,
     sg->resumed = gs->resumed;
 
     /* gauges: a worker's additions may be seen before its subtractions */
-    sg->in_use = ngx_max((ngx_atomic_int_t) gs->in_use, 0);
-    sg->idle = ngx_max((ngx_atomic_int_t) gs->idle, 0);
+    sg->open[0] = ngx_max((ngx_atomic_int_t) gs->in_use, 0);
+    sg->open[1] = ngx_max((ngx_atomic_int_t) gs->idle, 0);
     sg->queued = ngx_max((ngx_atomic_int_t) gs->queued, 0);
 
     sg->waits = gs->waits;
@@ -497,10 +809,10 @@ ngx_http_faas_status_function(ngx_http_faas_fn_stats_t *fn,
 
     for (i = 0; i < NGX_HTTP_FAAS_BUCKETS; i++) {
         total += fn->buckets[i];
-        sf->buckets[i] = total;
+        sf->latency.buckets[i] = total;
     }
 
-    sf->latency_ms = fn->latency_ms;
+    sf->latency.sum_ms = fn->latency_ms;
 }
 
 
@@ -525,7 +837,7 @@ ngx_http_faas_status_json(ngx_http_faas_status_out_t *o,
 
     ngx_http_faas_status_printf(o, "},\"functions_max\":%ui,"
                                 "\"functions_used\":%ui,\"functions\":{",
-                                st->max, st->nfns ? st->nfns - 1 : 0);
+                                st->max, st->used);
 
     for (i = 0; i < st->nfns; i++) {
         ngx_http_faas_status_printf(o, i ? "," : "");
@@ -540,20 +852,18 @@ static void
 ngx_http_faas_status_json_cred(ngx_http_faas_status_out_t *o,
     ngx_http_faas_status_cred_t *sc)
 {
-    ngx_str_t                       *name;
     ngx_uint_t                       i, n;
     ngx_http_faas_status_service_t  *ss;
 
     ngx_http_faas_status_json_str(o, sc->name->data, sc->name->len);
 
-    ngx_http_faas_status_printf(o, ":{\"token\":{\"state\":\"%s\","
+    ngx_http_faas_status_printf(o, ":{\"token\":{\"state\":\"%V\","
                                 "\"expires_in\":%T,\"fingerprint\":",
-                                sc->state, sc->expires_in);
+                                &ngx_http_faas_status_states[sc->state],
+                                sc->expires_in);
 
     if (sc->has_token) {
-        ngx_http_faas_status_printf(o, "\"%*s\"",
-                                    (size_t) NGX_HTTP_FAAS_FINGERPRINT_LEN,
-                                    sc->fingerprint);
+        ngx_http_faas_status_printf(o, "\"%V\"", &sc->fingerprint);
 
     } else {
         ngx_http_faas_status_printf(o, "null");
@@ -564,11 +874,9 @@ ngx_http_faas_status_json_cred(ngx_http_faas_status_out_t *o,
                                 sc->last_fetch, sc->last_failure,
                                 sc->fetches);
 
-    for (i = 0; i < NGX_HTTP_FAAS_FAIL_REASONS; i++) {
-        name = ngx_http_faas_stats_reason_name(i);
-        ngx_http_faas_status_printf(o, "%s\"%V\":%uA", i ? "," : "", name,
-                                    sc->failures[i]);
-    }
+    ngx_http_faas_status_json_list(o, &ngx_http_faas_status_by_reason,
+                                   NGX_HTTP_FAAS_STATUS_COUNT, sc->failures,
+                                   0);
 
     ngx_http_faas_status_printf(o, "},\"backoff\":%M.%03M,\"waits\":%uA,"
                                 "\"replays\":%uA",
@@ -589,13 +897,12 @@ ngx_http_faas_status_json_cred(ngx_http_faas_status_out_t *o,
                 continue;
             }
 
-            name = ngx_http_faas_domain_service(i);
-
             ngx_http_faas_status_printf(o, "%s\"%V\":{\"host\":",
-                                        n++ ? "," : "", name);
+                                        n++ ? "," : "",
+                                        ngx_http_faas_domain_service(i));
 
-            if (ss->host_len) {
-                ngx_http_faas_status_json_str(o, ss->host, ss->host_len);
+            if (ss->host.len) {
+                ngx_http_faas_status_json_str(o, ss->host.data, ss->host.len);
 
             } else {
                 ngx_http_faas_status_printf(o, "null");
@@ -617,21 +924,19 @@ static void
 ngx_http_faas_status_json_gateway(ngx_http_faas_status_out_t *o,
     ngx_http_faas_status_gw_t *sg)
 {
-    ngx_uint_t  i;
-
     ngx_http_faas_status_printf(o, ",\"gateway\":{\"pool\":%s,"
-                                "\"max_conns\":%ui,"
-                                "\"connections\":{\"opened\":%uA,"
-                                "\"in_use\":%A,\"idle\":%A,\"closed\":{",
+                                "\"max_conns\":%uA,"
+                                "\"connections\":{\"opened\":%uA,",
                                 sg->own ? "true" : "false",
-                                sg->own ? sg->keepalive : 0,
-                                sg->opened, sg->in_use, sg->idle);
+                                sg->own ? sg->keepalive : 0, sg->opened);
 
-    for (i = 0; i < NGX_HTTP_FAAS_CLOSE_REASONS; i++) {
-        ngx_http_faas_status_printf(o, "%s\"%V\":%uA", i ? "," : "",
-                                    ngx_http_faas_stats_close_name(i),
-                                    sg->closed[i]);
-    }
+    ngx_http_faas_status_json_list(o, &ngx_http_faas_status_by_open,
+                                   NGX_HTTP_FAAS_STATUS_INT, sg->open, 0);
+
+    ngx_http_faas_status_printf(o, ",\"closed\":{");
+
+    ngx_http_faas_status_json_list(o, &ngx_http_faas_status_by_close,
+                                   NGX_HTTP_FAAS_STATUS_COUNT, sg->closed, 0);
 
     ngx_http_faas_status_printf(o, "}},\"requests\":%uA,\"reused\":%uA,"
                                 "\"tls\":{\"handshakes\":%uA,"
@@ -648,43 +953,59 @@ static void
 ngx_http_faas_status_json_function(ngx_http_faas_status_out_t *o,
     ngx_http_faas_status_fn_t *sf)
 {
-    ngx_str_t   *name;
-    ngx_uint_t   i, n;
+    ngx_http_faas_status_latency_t  *l;
+
+    l = &sf->latency;
 
     ngx_http_faas_status_printf(o, "\"%*s\":{\"invocations\":{",
                                 sf->uuid_len, sf->uuid);
 
-    for (i = 0; i < NGX_HTTP_FAAS_CLASSES; i++) {
-        name = ngx_http_faas_stats_class_name(i);
-        ngx_http_faas_status_printf(o, "%s\"%V\":%uA", i ? "," : "", name,
-                                    sf->classes[i]);
-    }
+    ngx_http_faas_status_json_list(o, &ngx_http_faas_status_by_class,
+                                   NGX_HTTP_FAAS_STATUS_COUNT, sf->classes,
+                                   0);
 
     ngx_http_faas_status_printf(o, "},\"errors\":{");
 
-    n = 0;
-
-    for (i = 0; i < NGX_HTTP_FAAS_ERROR_CODES; i++) {
-        if (sf->errors[i] == 0) {
-            continue;
-        }
-
-        name = ngx_http_faas_stats_error_name(i);
-        ngx_http_faas_status_printf(o, "%s\"%V\":%uA", n++ ? "," : "",
-                                    name, sf->errors[i]);
-    }
+    ngx_http_faas_status_json_list(o, &ngx_http_faas_status_by_code,
+                                   NGX_HTTP_FAAS_STATUS_COUNT, sf->errors,
+                                   NGX_HTTP_FAAS_STATUS_NONZERO);
 
     ngx_http_faas_status_printf(o, "},\"latency\":{\"buckets\":{");
 
-    for (i = 0; i < NGX_HTTP_FAAS_BUCKETS; i++) {
-        name = ngx_http_faas_stats_bucket_name(i);
-        ngx_http_faas_status_printf(o, "%s\"%V\":%uA", i ? "," : "", name,
-                                    sf->buckets[i]);
-    }
+    ngx_http_faas_status_json_list(o, &ngx_http_faas_status_by_le,
+                                   NGX_HTTP_FAAS_STATUS_COUNT, l->buckets, 0);
 
     ngx_http_faas_status_printf(o, "},\"sum\":%uA.%03uA,\"count\":%uA}}",
-                                sf->latency_ms / 1000, sf->latency_ms % 1000,
-                                sf->buckets[NGX_HTTP_FAAS_BUCKETS - 1]);
+                                l->sum_ms / 1000, l->sum_ms % 1000,
+                                l->buckets[NGX_HTTP_FAAS_BUCKETS - 1]);
+}
+
+
+/* "name":value,... for each name of a label, without the braces */
+
+static void
+ngx_http_faas_status_json_list(ngx_http_faas_status_out_t *o,
+    ngx_http_faas_status_label_t *label, ngx_uint_t kind, void *values,
+    ngx_uint_t flags)
+{
+    u_char      *p;
+    ngx_uint_t   i, n;
+
+    n = 0;
+
+    for (i = 0; i < label->count; i++) {
+        p = ngx_http_faas_status_figure(kind, values, i);
+
+        if ((flags & NGX_HTTP_FAAS_STATUS_NONZERO)
+            && *(ngx_atomic_uint_t *) p == 0)
+        {
+            continue;
+        }
+
+        ngx_http_faas_status_printf(o, "%s\"%V\":", n++ ? "," : "",
+                                    label->name(i));
+        ngx_http_faas_status_value(o, kind, p, i);
+    }
 }
 
 
@@ -694,461 +1015,292 @@ static void
 ngx_http_faas_status_prometheus(ngx_http_faas_status_out_t *o,
     ngx_http_faas_status_t *st)
 {
-    ngx_http_faas_status_family(o, "faas_info", "gauge",
-                                "1, labelled with the module's version.");
-    ngx_http_faas_status_printf(o, "faas_info{version=\"%s\"} 1\n",
-                                NGX_HTTP_FAAS_VERSION);
+    ngx_http_faas_status_metric_t  *m;
 
-    ngx_http_faas_status_prom_creds(o, st);
-    ngx_http_faas_status_prom_domain(o, st);
-    ngx_http_faas_status_prom_gateways(o, st);
-    ngx_http_faas_status_prom_functions(o, st);
-
-    ngx_http_faas_status_family(o, "faas_functions", "gauge",
-                                "Functions with their own entry.");
-    ngx_http_faas_status_printf(o, "faas_functions %ui\n",
-                                st->nfns ? st->nfns - 1 : 0);
-
-    ngx_http_faas_status_family(o, "faas_functions_max", "gauge",
-                                "Bound of the entries "
-                                "(faas_status_max_functions).");
-    ngx_http_faas_status_printf(o, "faas_functions_max %ui\n", st->max);
-
-    ngx_http_faas_status_family(o, "faas_zone_size_bytes", "gauge",
-                                "Size of the shared zone.");
-    ngx_http_faas_status_printf(o, "faas_zone_size_bytes %uz\n",
-                                st->zone_size);
-
-    ngx_http_faas_status_family(o, "faas_zone_free_bytes", "gauge",
-                                "Free pages of the shared zone, in bytes.");
-    ngx_http_faas_status_printf(o, "faas_zone_free_bytes %uz\n",
-                                st->zone_free);
-}
-
-
-static void
-ngx_http_faas_status_prom_creds(ngx_http_faas_status_out_t *o,
-    ngx_http_faas_status_t *st)
-{
-    ngx_uint_t                    i, j;
-    ngx_http_faas_status_cred_t  *sc;
-    static const char            *states[] = {
-        "valid", "refreshing", "expired", "none"
-    };
-
-    ngx_http_faas_status_family(o, "faas_token_state", "gauge",
-                                "1 for the current state of the token.");
-
-    for (i = 0; i < st->ncreds; i++) {
-        sc = &st->creds[i];
-
-        for (j = 0; j < 4; j++) {
-            ngx_http_faas_status_printf(o, "faas_token_state{credentials=");
-            ngx_http_faas_status_label(o, sc->name->data, sc->name->len);
-            ngx_http_faas_status_printf(o, ",state=\"%s\"} %d\n",
-                                        states[j],
-                                        ngx_strcmp(states[j], sc->state)
-                                        == 0);
-        }
-    }
-
-    ngx_http_faas_status_family(o, "faas_token_expires_in_seconds", "gauge",
-                                "Seconds until the token expires "
-                                "(0 without one).");
-
-    for (i = 0; i < st->ncreds; i++) {
-        sc = &st->creds[i];
-        ngx_http_faas_status_cred_label(o, "faas_token_expires_in_seconds",
-                                        sc);
-        ngx_http_faas_status_printf(o, "} %T\n", sc->expires_in);
-    }
-
-    ngx_http_faas_status_family(o, "faas_token_info", "gauge",
-                                "Fingerprint of the current token "
-                                "(start of its SHA-256).");
-
-    for (i = 0; i < st->ncreds; i++) {
-        sc = &st->creds[i];
-
-        if (!sc->has_token) {
-            continue;
-        }
-
-        ngx_http_faas_status_printf(o, "faas_token_info{credentials=");
-        ngx_http_faas_status_label(o, sc->name->data, sc->name->len);
-        ngx_http_faas_status_printf(o, ",fingerprint=\"%*s\"} 1\n",
-                                    (size_t) NGX_HTTP_FAAS_FINGERPRINT_LEN,
-                                    sc->fingerprint);
-    }
-
-    ngx_http_faas_status_family(o, "faas_token_last_fetch_timestamp_seconds",
-                                "gauge",
-                                "Time of the last token fetched (0: never).");
-
-    for (i = 0; i < st->ncreds; i++) {
-        sc = &st->creds[i];
-        ngx_http_faas_status_cred_label(o,
-                                "faas_token_last_fetch_timestamp_seconds",
-                                sc);
-        ngx_http_faas_status_printf(o, "} %T\n", sc->last_fetch);
-    }
-
-    ngx_http_faas_status_family(o,
-                                "faas_token_last_failure_timestamp_seconds",
-                                "gauge",
-                                "Time of the last failed token request "
-                                "(0: never).");
-
-    for (i = 0; i < st->ncreds; i++) {
-        sc = &st->creds[i];
-        ngx_http_faas_status_cred_label(o,
-                                "faas_token_last_failure_timestamp_seconds",
-                                sc);
-        ngx_http_faas_status_printf(o, "} %T\n", sc->last_failure);
-    }
-
-    ngx_http_faas_status_family(o, "faas_token_fetches_total", "counter",
-                                "Tokens fetched.");
-
-    for (i = 0; i < st->ncreds; i++) {
-        sc = &st->creds[i];
-        ngx_http_faas_status_cred_label(o, "faas_token_fetches_total", sc);
-        ngx_http_faas_status_printf(o, "} %ui\n", sc->fetches);
-    }
-
-    ngx_http_faas_status_family(o, "faas_token_fetch_failures_total",
-                                "counter",
-                                "Failed token requests, by reason.");
-
-    for (i = 0; i < st->ncreds; i++) {
-        sc = &st->creds[i];
-
-        for (j = 0; j < NGX_HTTP_FAAS_FAIL_REASONS; j++) {
-            ngx_http_faas_status_printf(o, "faas_token_fetch_failures_total"
-                                        "{credentials=");
-            ngx_http_faas_status_label(o, sc->name->data, sc->name->len);
-            ngx_http_faas_status_printf(o, ",reason=\"%V\"} %uA\n",
-                                        ngx_http_faas_stats_reason_name(j),
-                                        sc->failures[j]);
-        }
-    }
-
-    ngx_http_faas_status_family(o, "faas_token_backoff_seconds", "gauge",
-                                "Time until the next token request may "
-                                "start after failures.");
-
-    for (i = 0; i < st->ncreds; i++) {
-        sc = &st->creds[i];
-        ngx_http_faas_status_cred_label(o, "faas_token_backoff_seconds", sc);
-        ngx_http_faas_status_printf(o, "} %M.%03M\n", sc->backoff / 1000,
-                                    sc->backoff % 1000);
-    }
-
-    ngx_http_faas_status_family(o, "faas_token_waits_total", "counter",
-                                "Requests that waited for a token.");
-
-    for (i = 0; i < st->ncreds; i++) {
-        sc = &st->creds[i];
-        ngx_http_faas_status_cred_label(o, "faas_token_waits_total", sc);
-        ngx_http_faas_status_printf(o, "} %uA\n", sc->waits);
-    }
-
-    ngx_http_faas_status_family(o, "faas_token_replays_total", "counter",
-                                "Requests sent again after a 401 of the "
-                                "gateway.");
-
-    for (i = 0; i < st->ncreds; i++) {
-        sc = &st->creds[i];
-        ngx_http_faas_status_cred_label(o, "faas_token_replays_total", sc);
-        ngx_http_faas_status_printf(o, "} %uA\n", sc->replays);
+    for (m = ngx_http_faas_status_metrics; m->name != NULL; m++) {
+        ngx_http_faas_status_prom_family(o, st, m);
     }
 }
 
 
 static void
-ngx_http_faas_status_prom_domain(ngx_http_faas_status_out_t *o,
-    ngx_http_faas_status_t *st)
+ngx_http_faas_status_prom_family(ngx_http_faas_status_out_t *o,
+    ngx_http_faas_status_t *st, ngx_http_faas_status_metric_t *m)
 {
-    ngx_uint_t                       i, j, k;
+    ngx_uint_t                       i, j;
+    ngx_http_faas_status_fn_t       *sf;
     ngx_http_faas_status_cred_t     *sc;
     ngx_http_faas_status_service_t  *ss;
-    static const char               *metrics[] = {
-        "faas_domain_host_info", "gauge",
-        "The host the Domain API gave for a service.",
-        "faas_domain_host_age_seconds", "gauge",
-        "Age of the Domain API's answer in use.",
-        "faas_domain_lookups_total", "counter",
-        "Domain API lookups.",
-        "faas_domain_lookup_failures_total", "counter",
-        "Failed Domain API lookups."
-    };
+    ngx_http_faas_status_subject_t   s;
 
-    for (k = 0; k < 4; k++) {
-        ngx_http_faas_status_family(o, metrics[3 * k], metrics[3 * k + 1],
-                                    metrics[3 * k + 2]);
+    ngx_http_faas_status_printf(o, "# HELP %s %s\n# TYPE %s %s\n",
+                                m->name, m->help, m->name, m->type);
 
-        for (i = 0; i < st->ncreds; i++) {
-            sc = &st->creds[i];
+    switch (m->subject) {
+
+    case NGX_HTTP_FAAS_STATUS_ZONE:
+        s.figures = (u_char *) st;
+        s.nlabels = 0;
+        ngx_http_faas_status_prom_samples(o, m, &s);
+        return;
+
+    case NGX_HTTP_FAAS_STATUS_FUNCTION:
+        s.nlabels = 1;
+        ngx_str_set(&s.labels[0].key, "lambda");
+
+        for (i = 0; i < st->nfns; i++) {
+            sf = &st->fns[i];
+            s.figures = (u_char *) sf;
+            s.labels[0].value.data = sf->uuid;
+            s.labels[0].value.len = sf->uuid_len;
+            ngx_http_faas_status_prom_samples(o, m, &s);
+        }
+
+        return;
+    }
+
+    ngx_str_set(&s.labels[0].key, "credentials");
+    ngx_str_set(&s.labels[1].key, "service");
+
+    for (i = 0; i < st->ncreds; i++) {
+        sc = &st->creds[i];
+        s.nlabels = 1;
+        s.labels[0].value = *sc->name;
+
+        switch (m->subject) {
+
+        case NGX_HTTP_FAAS_STATUS_CREDENTIALS:
+            s.figures = (u_char *) sc;
+            break;
+
+        case NGX_HTTP_FAAS_STATUS_TOKEN:
+            if (!sc->has_token) {
+                continue;
+            }
+
+            s.figures = (u_char *) sc;
+            break;
+
+        case NGX_HTTP_FAAS_STATUS_GATEWAY:
+            if (!sc->gw.own) {
+                continue;
+            }
+
+            s.figures = (u_char *) &sc->gw;
+            break;
+
+        default: /* SERVICE, HOST */
+            s.nlabels = 2;
 
             for (j = 0; j < 2; j++) {
                 ss = &sc->services[j];
 
-                if (!ss->used || (k < 2 && ss->host_len == 0)) {
+                if (!ss->used
+                    || (m->subject == NGX_HTTP_FAAS_STATUS_HOST
+                        && ss->host.len == 0))
+                {
                     continue;
                 }
 
-                ngx_http_faas_status_cred_label(o, metrics[3 * k], sc);
-
-                ngx_http_faas_status_printf(o, ",service=\"%V\"",
-                                           ngx_http_faas_domain_service(j));
-
-                switch (k) {
-
-                case 0:
-                    ngx_http_faas_status_printf(o, ",host=");
-                    ngx_http_faas_status_label(o, ss->host, ss->host_len);
-                    ngx_http_faas_status_printf(o, "} 1\n");
-                    break;
-
-                case 1:
-                    ngx_http_faas_status_printf(o, "} %T\n", ss->age);
-                    break;
-
-                case 2:
-                    ngx_http_faas_status_printf(o, "} %ui\n", ss->lookups);
-                    break;
-
-                default:
-                    ngx_http_faas_status_printf(o, "} %ui\n", ss->failures);
-                    break;
-                }
+                s.figures = (u_char *) ss;
+                s.labels[1].value = *ngx_http_faas_domain_service(j);
+                ngx_http_faas_status_prom_samples(o, m, &s);
             }
+
+            continue;
         }
+
+        ngx_http_faas_status_prom_samples(o, m, &s);
     }
 }
 
 
-/* one family per counter of the gateway connections, the same order */
+/* the samples of one subject: one, or one per name of the label */
 
 static void
-ngx_http_faas_status_prom_gateways(ngx_http_faas_status_out_t *o,
-    ngx_http_faas_status_t *st)
+ngx_http_faas_status_prom_samples(ngx_http_faas_status_out_t *o,
+    ngx_http_faas_status_metric_t *m, ngx_http_faas_status_subject_t *s)
 {
-    ngx_uint_t                    i, j, k;
-    ngx_atomic_int_t              v;
-    ngx_http_faas_status_gw_t    *sg;
-    ngx_http_faas_status_cred_t  *sc;
-    static const char            *metrics[] = {
-        "faas_gateway_connections_opened_total", "counter",
-        "Connections to the gateway opened.",
-        "faas_gateway_connections", "gauge",
-        "Connections to the gateway open now, by state.",
-        "faas_gateway_connections_closed_total", "counter",
-        "Connections to the gateway closed, by reason.",
-        "faas_gateway_requests_total", "counter",
-        "Requests sent on the pool's connections.",
-        "faas_gateway_requests_reused_total", "counter",
-        "Requests sent on a connection kept open.",
-        "faas_gateway_tls_handshakes_total", "counter",
-        "TLS handshakes of new connections.",
-        "faas_gateway_tls_resumed_total", "counter",
-        "TLS handshakes that resumed a session.",
-        "faas_gateway_queue_length", "gauge",
-        "Requests waiting for a connection now.",
-        "faas_gateway_queue_waits_total", "counter",
-        "Requests that waited for a connection.",
-        "faas_gateway_queue_timeouts_total", "counter",
-        "Requests that waited in vain (503 gateway_busy).",
-        "faas_gateway_queue_rejected_total", "counter",
-        "Requests refused with the queue full (503 gateway_busy).",
-        "faas_gateway_max_conns", "gauge",
-        "Connections a worker opens at most (keepalive)."
+    u_char                        *p;
+    ngx_str_t                     *value;
+    ngx_uint_t                     i, n;
+    ngx_http_faas_status_label_t  *label;
+
+    if (m->kind == NGX_HTTP_FAAS_STATUS_HISTOGRAM) {
+        ngx_http_faas_status_prom_histogram(o, m, s);
+        return;
+    }
+
+    label = m->label;
+    n = (label != NULL) ? label->count : 1;
+
+    for (i = 0; i < n; i++) {
+        p = ngx_http_faas_status_figure(m->kind, s->figures + m->offset, i);
+
+        if ((m->flags & NGX_HTTP_FAAS_STATUS_NONZERO)
+            && *(ngx_atomic_uint_t *) p == 0)
+        {
+            continue;
+        }
+
+        if (label == NULL) {
+            value = NULL;
+
+        } else if (label->name != NULL) {
+            value = label->name(i);
+
+        } else {
+            value = (ngx_str_t *) (s->figures + label->offset);
+        }
+
+        ngx_http_faas_status_prom_series(o, m->name, "", s,
+                                         label ? label->key : NULL, value);
+        ngx_http_faas_status_printf(o, " ");
+        ngx_http_faas_status_value(o, m->kind, p, i);
+        ngx_http_faas_status_printf(o, "\n");
+    }
+}
+
+
+/* NAME_bucket{...,le="B"} for each bucket, NAME_sum, NAME_count */
+
+static void
+ngx_http_faas_status_prom_histogram(ngx_http_faas_status_out_t *o,
+    ngx_http_faas_status_metric_t *m, ngx_http_faas_status_subject_t *s)
+{
+    ngx_uint_t                       i;
+    ngx_http_faas_status_latency_t  *l;
+
+    l = (ngx_http_faas_status_latency_t *) (s->figures + m->offset);
+
+    for (i = 0; i < m->label->count; i++) {
+        ngx_http_faas_status_prom_series(o, m->name, "_bucket", s,
+                                         m->label->key, m->label->name(i));
+        ngx_http_faas_status_printf(o, " %uA\n", l->buckets[i]);
+    }
+
+    ngx_http_faas_status_prom_series(o, m->name, "_sum", s, NULL, NULL);
+    ngx_http_faas_status_printf(o, " %uA.%03uA\n", l->sum_ms / 1000,
+                                l->sum_ms % 1000);
+
+    ngx_http_faas_status_prom_series(o, m->name, "_count", s, NULL, NULL);
+    ngx_http_faas_status_printf(o, " %uA\n",
+                                l->buckets[NGX_HTTP_FAAS_BUCKETS - 1]);
+}
+
+
+/* name{subject's labels,key="value"}: the sample's name and labels */
+
+static void
+ngx_http_faas_status_prom_series(ngx_http_faas_status_out_t *o,
+    const char *name, const char *suffix, ngx_http_faas_status_subject_t *s,
+    const char *key, ngx_str_t *value)
+{
+    ngx_uint_t  i;
+
+    ngx_http_faas_status_printf(o, "%s%s", name, suffix);
+
+    for (i = 0; i < s->nlabels; i++) {
+        ngx_http_faas_status_printf(o, "%s%V=", i ? "," : "{",
+                                    &s->labels[i].key);
+        ngx_http_faas_status_label(o, s->labels[i].value.data,
+                                   s->labels[i].value.len);
+    }
+
+    if (key != NULL) {
+        ngx_http_faas_status_printf(o, "%s%s=", s->nlabels ? "," : "{", key);
+        ngx_http_faas_status_label(o, value->data, value->len);
+    }
+
+    if (s->nlabels || key != NULL) {
+        ngx_http_faas_status_printf(o, "}");
+    }
+}
+
+
+/* the i-th figure of an array of the kind's type at base */
+
+static u_char *
+ngx_http_faas_status_figure(ngx_uint_t kind, u_char *base, ngx_uint_t i)
+{
+    static size_t  sizes[] = {
+        0,                              /* ONE: one figure, or none */
+        0,                              /* CHOSEN */
+        sizeof(time_t),
+        sizeof(ngx_uint_t),
+        sizeof(ngx_atomic_uint_t),
+        sizeof(ngx_atomic_int_t),
+        sizeof(ngx_msec_t),
+        sizeof(size_t),
+        0                               /* HISTOGRAM */
     };
 
-    for (k = 0; k < 12; k++) {
-        ngx_http_faas_status_family(o, metrics[3 * k], metrics[3 * k + 1],
-                                    metrics[3 * k + 2]);
-
-        for (i = 0; i < st->ncreds; i++) {
-            sc = &st->creds[i];
-            sg = &sc->gw;
-
-            if (!sg->own) {
-                continue;
-            }
-
-            switch (k) {
-
-            case 1:
-                for (j = 0; j < 2; j++) {
-                    ngx_http_faas_status_cred_label(o, metrics[3 * k], sc);
-                    ngx_http_faas_status_printf(o, ",state=\"%s\"} %A\n",
-                                                j ? "idle" : "in_use",
-                                                j ? sg->idle : sg->in_use);
-                }
-
-                continue;
-
-            case 2:
-                for (j = 0; j < NGX_HTTP_FAAS_CLOSE_REASONS; j++) {
-                    ngx_http_faas_status_cred_label(o, metrics[3 * k], sc);
-                    ngx_http_faas_status_printf(o, ",reason=\"%V\"} %uA\n",
-                                        ngx_http_faas_stats_close_name(j),
-                                        sg->closed[j]);
-                }
-
-                continue;
-
-            case 0:
-                v = sg->opened;
-                break;
-
-            case 3:
-                v = sg->requests;
-                break;
-
-            case 4:
-                v = sg->reused;
-                break;
-
-            case 5:
-                v = sg->handshakes;
-                break;
-
-            case 6:
-                v = sg->resumed;
-                break;
-
-            case 7:
-                v = sg->queued;
-                break;
-
-            case 8:
-                v = sg->waits;
-                break;
-
-            case 9:
-                v = sg->timeouts;
-                break;
-
-            case 10:
-                v = sg->rejected;
-                break;
-
-            default:
-                v = sg->keepalive;
-                break;
-            }
-
-            ngx_http_faas_status_cred_label(o, metrics[3 * k], sc);
-            ngx_http_faas_status_printf(o, "} %A\n", v);
-        }
-    }
+    return base + i * sizes[kind];
 }
 
 
 static void
-ngx_http_faas_status_prom_functions(ngx_http_faas_status_out_t *o,
-    ngx_http_faas_status_t *st)
+ngx_http_faas_status_value(ngx_http_faas_status_out_t *o, ngx_uint_t kind,
+    u_char *p, ngx_uint_t i)
 {
-    ngx_uint_t                  i, j;
-    ngx_http_faas_status_fn_t  *sf;
+    ngx_msec_t  ms;
 
-    ngx_http_faas_status_family(o, "faas_function_invocations_total",
-                                "counter",
-                                "Requests to a function, by outcome.");
+    switch (kind) {
 
-    for (i = 0; i < st->nfns; i++) {
-        sf = &st->fns[i];
+    case NGX_HTTP_FAAS_STATUS_CHOSEN:
+        ngx_http_faas_status_printf(o, "%d", *(ngx_uint_t *) p == i);
+        break;
 
-        for (j = 0; j < NGX_HTTP_FAAS_CLASSES; j++) {
-            ngx_http_faas_status_fn_label(o,
-                                          "faas_function_invocations_total",
-                                          sf);
-            ngx_http_faas_status_printf(o, ",class=\"%V\"} %uA\n",
-                                        ngx_http_faas_stats_class_name(j),
-                                        sf->classes[j]);
-        }
-    }
+    case NGX_HTTP_FAAS_STATUS_TIME:
+        ngx_http_faas_status_printf(o, "%T", *(time_t *) p);
+        break;
 
-    ngx_http_faas_status_family(o, "faas_function_errors_total", "counter",
-                                "Errors the module answered, by code.");
+    case NGX_HTTP_FAAS_STATUS_UINT:
+        ngx_http_faas_status_printf(o, "%ui", *(ngx_uint_t *) p);
+        break;
 
-    for (i = 0; i < st->nfns; i++) {
-        sf = &st->fns[i];
+    case NGX_HTTP_FAAS_STATUS_COUNT:
+        ngx_http_faas_status_printf(o, "%uA", *(ngx_atomic_uint_t *) p);
+        break;
 
-        for (j = 0; j < NGX_HTTP_FAAS_ERROR_CODES; j++) {
-            if (sf->errors[j] == 0) {
-                continue;
-            }
+    case NGX_HTTP_FAAS_STATUS_INT:
+        ngx_http_faas_status_printf(o, "%A", *(ngx_atomic_int_t *) p);
+        break;
 
-            ngx_http_faas_status_fn_label(o, "faas_function_errors_total",
-                                          sf);
-            ngx_http_faas_status_printf(o, ",code=\"%V\"} %uA\n",
-                                        ngx_http_faas_stats_error_name(j),
-                                        sf->errors[j]);
-        }
-    }
+    case NGX_HTTP_FAAS_STATUS_MSEC:
+        ms = *(ngx_msec_t *) p;
+        ngx_http_faas_status_printf(o, "%M.%03M", ms / 1000, ms % 1000);
+        break;
 
-    ngx_http_faas_status_family(o, "faas_function_latency_seconds",
-                                "histogram",
-                                "Time from the request's start to its end.");
+    case NGX_HTTP_FAAS_STATUS_SIZE:
+        ngx_http_faas_status_printf(o, "%uz", *(size_t *) p);
+        break;
 
-    for (i = 0; i < st->nfns; i++) {
-        sf = &st->fns[i];
-
-        for (j = 0; j < NGX_HTTP_FAAS_BUCKETS; j++) {
-            ngx_http_faas_status_fn_label(o,
-                                          "faas_function_latency_seconds"
-                                          "_bucket", sf);
-            ngx_http_faas_status_printf(o, ",le=\"%V\"} %uA\n",
-                                        ngx_http_faas_stats_bucket_name(j),
-                                        sf->buckets[j]);
-        }
-
-        ngx_http_faas_status_fn_label(o, "faas_function_latency_seconds_sum",
-                                      sf);
-        ngx_http_faas_status_printf(o, "} %uA.%03uA\n",
-                                    sf->latency_ms / 1000,
-                                    sf->latency_ms % 1000);
-
-        ngx_http_faas_status_fn_label(o,
-                                      "faas_function_latency_seconds_count",
-                                      sf);
-        ngx_http_faas_status_printf(o, "} %uA\n",
-                                    sf->buckets[NGX_HTTP_FAAS_BUCKETS - 1]);
+    default: /* ONE */
+        ngx_http_faas_status_printf(o, "1");
+        break;
     }
 }
 
 
-static void
-ngx_http_faas_status_family(ngx_http_faas_status_out_t *o, const char *name,
-    const char *type, const char *help)
+static ngx_str_t *
+ngx_http_faas_status_version_name(ngx_uint_t i)
 {
-    ngx_http_faas_status_printf(o, "# HELP %s %s\n# TYPE %s %s\n",
-                                name, help, name, type);
+    return &ngx_http_faas_status_version;
 }
 
 
-/* metric{credentials="NAME" and the caller's labels */
-
-static void
-ngx_http_faas_status_cred_label(ngx_http_faas_status_out_t *o,
-    const char *metric, ngx_http_faas_status_cred_t *sc)
+static ngx_str_t *
+ngx_http_faas_status_state_name(ngx_uint_t i)
 {
-    ngx_http_faas_status_printf(o, "%s{credentials=", metric);
-    ngx_http_faas_status_label(o, sc->name->data, sc->name->len);
+    return &ngx_http_faas_status_states[i];
 }
 
 
-/* metric{lambda="UUID" and the caller's labels */
-
-static void
-ngx_http_faas_status_fn_label(ngx_http_faas_status_out_t *o,
-    const char *metric, ngx_http_faas_status_fn_t *sf)
+static ngx_str_t *
+ngx_http_faas_status_open_name(ngx_uint_t i)
 {
-    ngx_http_faas_status_printf(o, "%s{lambda=\"%*s\"", metric,
-                                sf->uuid_len, sf->uuid);
+    return &ngx_http_faas_status_opens[i];
 }
 
 

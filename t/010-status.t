@@ -902,3 +902,62 @@ is($j->{functions}{'11111111-1111-4111-8111-111111111111'}{invocations}{'4xx'},
    1, 'counted for its function, as the client got it');
 ok(!exists $j->{functions}{'22222222-2222-4222-8222-222222222222'},
    'not counted for the location it was sent to');
+
+
+
+=== TEST 21: README's table of metrics lists every family of the output, with its type and labels
+--- http_config
+resolver 127.0.0.1:$TEST_NGINX_DNS_PORT valid=1s ipv6=off;
+faas_credentials demo {
+    account       12345678;
+    client_id     demo-client;
+    client_secret demo-secret;
+    domain_api    https://127.0.0.1:$TEST_NGINX_DOMAIN_PORT;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+--- config
+location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
+location = /status { faas_status; }
+--- standin
+{"domain":{"services":{"sentinel":"sentinel.faas.test:$TEST_NGINX_AUTH_PORT",
+                       "faasGW":"gw.faas.test:$TEST_NGINX_GATEWAY_PORT"}}}
+--- check_eval
+is((http_request('POST', '/hello', '{}'))[0], 200, 'a function answers');
+is((http_request('POST', '/hello', 'not json'))[0], 400, 'an error');
+my $p = main::status_prom();
+my ($bad) = main::prom_parse($p);
+is("@$bad", '', 'strict Prometheus format');
+# the output: each family's type, and the labels its samples carry
+my (%type, %labels);
+for my $line (split /\n/, $p) {
+    if ($line =~ /^# TYPE (\S+) (\S+)$/) {
+        $type{$1} = $2;
+        $labels{$1} //= {};
+    } elsif ($line =~ /^(\w+?)(?:_bucket|_sum|_count)?(?:\{(.*)\})? /) {
+        my ($fam, $l) = ($1, $2 // '');
+        $fam = $1 if !exists $type{$fam} && $line =~ /^(\w+)[{ ]/;
+        $labels{$fam}{$_} = 1 for $l =~ /(\w+)="/g;
+    }
+}
+# README: | `name`[, `name`] | type (...) | `label`, ... (...) or — |
+open my $fh, '<', repo_root() . '/README.md' or die;
+my $readme = do { local $/; <$fh> };
+my ($table) = $readme
+    =~ /\n\| metric \| type \| labels \|\n\|---.*?\n((?:\|.*\n)+)/;
+ok(defined $table, 'README has the table of metrics');
+my (%rtype, %rlabels);
+for my $row (split /\n/, $table // '') {
+    my (undef, $names, $t, $l) = split /\s*\|\s*/, $row;
+    (my $plain = $l) =~ s/\([^)]*\)//g;
+    for my $n ($names =~ /`([^`]+)`/g) {
+        ($rtype{$n}) = $t =~ /^(\w+)/;
+        $rlabels{$n} = join ',', sort $plain =~ /`([^`]+)`/g;
+    }
+}
+is_deeply([sort keys %rtype], [sort keys %type],
+          'the same families in the README and the output');
+is_deeply({ map { $_ => $rtype{$_} } keys %type }, \%type,
+          'with the same types');
+is_deeply({ map { $_ => $rlabels{$_} } keys %type },
+          { map { $_ => join(',', sort keys %{ $labels{$_} }) } keys %type },
+          'with the same labels');
