@@ -397,7 +397,9 @@ ngx_http_faas_stats_count(ngx_http_faas_ctx_t *ctx)
 
 #if (NGX_HTTP_CACHE)
     /* nginx's NGX_HTTP_CACHE_* are 1 to 7; 0: no cache asked */
-    if (ctx->cache_status < NGX_HTTP_FAAS_CACHE_STATES) {
+    if (ctx->cache_status > 0
+        && ctx->cache_status < NGX_HTTP_FAAS_CACHE_STATES)
+    {
         (void) ngx_atomic_fetch_add(&fn->cache[ctx->cache_status], 1);
     }
 #endif

@@ -10,6 +10,7 @@ use lib 't/lib';
 use FaasTest;
 use Digest::SHA qw(sha256_hex);
 use Time::HiRes qw(time sleep);
+use JSON::PP;
 
 default_http_config(demo_http_config() . <<'EOF');
 faas_cache_path $TEST_NGINX_SERVROOT/cache keys_zone=fc:1m;
@@ -341,3 +342,38 @@ for my $k (sort keys %want) {
 }
 --- no_error_log
 [alert]
+
+
+
+=== TEST 11: faas_status counts per function what the cache did, and the retries after a 429
+--- config
+location /hello {
+    faas_cache fc;
+    faas_cache_valid 200 1m;
+    faas_invoke 11111111-1111-4111-8111-111111111111 credentials=demo;
+}
+location /retry11 {
+    faas_next_upstream http_429;
+    faas_invoke 22222222-2222-4222-8222-222222222222 credentials=demo;
+}
+location = /status { faas_status; }
+--- request
+GET /hello
+--- repeat: 3
+--- check_eval
+standin_control({ gateway => { fail => 1, retry_after => 1 } });
+my ($s) = http_request('GET', '/retry11');
+is($s, 200, 'a retry after the 429');
+sleep 0.3;
+my (undef, undef, $body) = http_request('GET', '/status?format=json');
+my $st = JSON::PP->new->decode($body);
+my $fn = $st->{functions}{'11111111-1111-4111-8111-111111111111'};
+is_deeply($fn->{cache}, { hit => 3 }, 'three hits (TEST 1 stored it)')
+    or diag(explain($fn->{cache}));
+is($st->{functions}{'22222222-2222-4222-8222-222222222222'}{retries}, 1,
+   'one retry');
+(undef, undef, $body) = http_request('GET', '/status?format=prometheus');
+like($body, qr/^faas_function_cache_total\{lambda="11111111-1111-4111-8111-111111111111",status="hit"\} 3$/m,
+     'Prometheus: the hits');
+like($body, qr/^faas_function_retries_total\{lambda="22222222-2222-4222-8222-222222222222"\} 1$/m,
+     'Prometheus: the retry');
