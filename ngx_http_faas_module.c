@@ -23,6 +23,14 @@ static char *ngx_http_faas_validate_json(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_faas_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+#if (NGX_HTTP_CACHE)
+static char *ngx_http_faas_cache(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_faas_cache_key(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_faas_merge_cache(ngx_conf_t *cf,
+    ngx_http_faas_loc_conf_t *prev, ngx_http_faas_loc_conf_t *conf);
+#endif
 static char *ngx_http_faas_set_enum(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_faas_max_functions(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -47,6 +55,26 @@ static ngx_conf_enum_t  ngx_http_faas_payloads[] = {
 static ngx_conf_enum_t  ngx_http_faas_responses[] = {
     { ngx_string("body"), NGX_HTTP_FAAS_RESPONSE_BODY },
     { ngx_string("http"), NGX_HTTP_FAAS_RESPONSE_HTTP },
+    { ngx_null_string, 0 }
+};
+
+
+/*
+ * faas_next_upstream and faas_cache_use_stale: nginx's names, of what a
+ * gateway or a function can do
+ */
+static ngx_conf_bitmask_t  ngx_http_faas_next_upstream_masks[] = {
+    { ngx_string("error"), NGX_HTTP_UPSTREAM_FT_ERROR },
+    { ngx_string("timeout"), NGX_HTTP_UPSTREAM_FT_TIMEOUT },
+    { ngx_string("invalid_header"), NGX_HTTP_UPSTREAM_FT_INVALID_HEADER },
+    { ngx_string("non_idempotent"), NGX_HTTP_UPSTREAM_FT_NON_IDEMPOTENT },
+    { ngx_string("http_429"), NGX_HTTP_UPSTREAM_FT_HTTP_429 },
+    { ngx_string("http_500"), NGX_HTTP_UPSTREAM_FT_HTTP_500 },
+    { ngx_string("http_502"), NGX_HTTP_UPSTREAM_FT_HTTP_502 },
+    { ngx_string("http_503"), NGX_HTTP_UPSTREAM_FT_HTTP_503 },
+    { ngx_string("http_504"), NGX_HTTP_UPSTREAM_FT_HTTP_504 },
+    { ngx_string("updating"), NGX_HTTP_UPSTREAM_FT_UPDATING },
+    { ngx_string("off"), NGX_HTTP_UPSTREAM_FT_OFF },
     { ngx_null_string, 0 }
 };
 
@@ -232,6 +260,136 @@ static ngx_command_t  ngx_http_faas_commands[] = {
       0,
       NULL },
 
+    { ngx_string("faas_next_upstream"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_conf_set_bitmask_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, next_upstream),
+      &ngx_http_faas_next_upstream_masks },
+
+    { ngx_string("faas_next_upstream_tries"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, upstream.next_upstream_tries),
+      NULL },
+
+    { ngx_string("faas_next_upstream_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, upstream.next_upstream_timeout),
+      NULL },
+
+    { ngx_string("faas_retry_max_delay"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, retry_max_delay),
+      NULL },
+
+#if (NGX_HTTP_CACHE)
+
+    { ngx_string("faas_cache_path"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_file_cache_set_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_faas_main_conf_t, caches),
+      &ngx_http_faas_module },
+
+    { ngx_string("faas_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_faas_cache,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("faas_cache_key"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_faas_cache_key,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("faas_cache_methods"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_conf_set_bitmask_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, upstream.cache_methods),
+      &ngx_http_upstream_cache_method_mask },
+
+    { ngx_string("faas_cache_valid"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_file_cache_valid_set_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, upstream.cache_valid),
+      NULL },
+
+    { ngx_string("faas_cache_min_uses"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, upstream.cache_min_uses),
+      NULL },
+
+    { ngx_string("faas_cache_bypass"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_set_predicate_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, upstream.cache_bypass),
+      NULL },
+
+    { ngx_string("faas_no_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_set_predicate_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, upstream.no_cache),
+      NULL },
+
+    { ngx_string("faas_cache_use_stale"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_conf_set_bitmask_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, upstream.cache_use_stale),
+      &ngx_http_faas_next_upstream_masks },
+
+    { ngx_string("faas_cache_lock"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, upstream.cache_lock),
+      NULL },
+
+    { ngx_string("faas_cache_lock_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, upstream.cache_lock_timeout),
+      NULL },
+
+    { ngx_string("faas_cache_lock_age"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, upstream.cache_lock_age),
+      NULL },
+
+    { ngx_string("faas_cache_revalidate"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, upstream.cache_revalidate),
+      NULL },
+
+    { ngx_string("faas_cache_background_update"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_faas_loc_conf_t, upstream.cache_background_update),
+      NULL },
+
+#endif
+
       ngx_null_command
 };
 
@@ -301,6 +459,15 @@ ngx_http_faas_create_main_conf(ngx_conf_t *cf)
     fmcf->max_functions = NGX_CONF_UNSET_UINT;
     fmcf->zone_size = NGX_CONF_UNSET_SIZE;
 
+#if (NGX_HTTP_CACHE)
+    if (ngx_array_init(&fmcf->caches, cf->pool, 4,
+                       sizeof(ngx_http_file_cache_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+#endif
+
     return fmcf;
 }
 
@@ -353,6 +520,23 @@ ngx_http_faas_create_loc_conf(ngx_conf_t *cf)
     conf->upstream.intercept_errors = NGX_CONF_UNSET;
     conf->upstream.hide_headers = NGX_CONF_UNSET_PTR;
     conf->upstream.pass_headers = NGX_CONF_UNSET_PTR;
+
+    conf->retry_max_delay = NGX_CONF_UNSET_MSEC;
+
+#if (NGX_HTTP_CACHE)
+    conf->upstream.cache = NGX_CONF_UNSET;
+    conf->upstream.cache_min_uses = NGX_CONF_UNSET_UINT;
+    conf->upstream.cache_bypass = NGX_CONF_UNSET_PTR;
+    conf->upstream.no_cache = NGX_CONF_UNSET_PTR;
+    conf->upstream.cache_valid = NGX_CONF_UNSET_PTR;
+    conf->upstream.cache_lock = NGX_CONF_UNSET;
+    conf->upstream.cache_lock_timeout = NGX_CONF_UNSET_MSEC;
+    conf->upstream.cache_lock_age = NGX_CONF_UNSET_MSEC;
+    conf->upstream.cache_revalidate = NGX_CONF_UNSET;
+    conf->upstream.cache_background_update = NGX_CONF_UNSET;
+    conf->upstream.max_temp_file_size_conf = NGX_CONF_UNSET_SIZE;
+    conf->upstream.temp_file_write_size_conf = NGX_CONF_UNSET_SIZE;
+#endif
     conf->upstream.pass_request_headers = 0;
     conf->upstream.pass_request_body = 0;
 
@@ -448,10 +632,36 @@ ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
-    /* an invoke is not idempotent: try another server only before sending */
-    conf->upstream.next_upstream = NGX_CONF_BITMASK_SET
-                                   |NGX_HTTP_UPSTREAM_FT_ERROR
-                                   |NGX_HTTP_UPSTREAM_FT_TIMEOUT;
+    ngx_conf_merge_bitmask_value(conf->next_upstream, prev->next_upstream,
+                                 0);
+    ngx_conf_merge_msec_value(conf->retry_max_delay, prev->retry_max_delay,
+                              2000);
+
+    if (conf->next_upstream == 0) {
+        /*
+         * the default: another address after a connect error or timeout,
+         * never once the invoke went out (the function may have run): the
+         * peers say so when a try fails (ngx_http_faas_peer.c)
+         */
+        conf->upstream.next_upstream = NGX_CONF_BITMASK_SET
+                                       |NGX_HTTP_UPSTREAM_FT_ERROR
+                                       |NGX_HTTP_UPSTREAM_FT_TIMEOUT;
+
+    } else if (conf->next_upstream & NGX_HTTP_UPSTREAM_FT_OFF) {
+        conf->upstream.next_upstream = NGX_CONF_BITMASK_SET
+                                       |NGX_HTTP_UPSTREAM_FT_OFF;
+
+    } else {
+        /* a 429 is tried again by the module, after its Retry-After */
+        conf->upstream.next_upstream = conf->next_upstream
+                                       & ~NGX_HTTP_UPSTREAM_FT_HTTP_429;
+    }
+
+#if (NGX_HTTP_CACHE)
+    if (ngx_http_faas_merge_cache(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+#endif
 
     if (conf->lambda == NULL) {
         return NGX_CONF_OK;
@@ -962,3 +1172,207 @@ ngx_http_faas_exit_process(ngx_cycle_t *cycle)
     ngx_http_faas_token_exit_process(fmcf);
     ngx_http_faas_store_exit_process(fmcf);
 }
+
+
+#if (NGX_HTTP_CACHE)
+
+/* faas_cache ZONE | off; ZONE may hold variables, as with proxy_cache */
+
+static char *
+ngx_http_faas_cache(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_faas_loc_conf_t *flcf = conf;
+
+    ngx_str_t                         *value;
+    ngx_http_complex_value_t           cv;
+    ngx_http_compile_complex_value_t   ccv;
+
+    value = cf->args->elts;
+
+    if (flcf->upstream.cache != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        flcf->upstream.cache = 0;
+        return NGX_CONF_OK;
+    }
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = &value[1];
+    ccv.complex_value = &cv;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    flcf->upstream.cache = 1;
+
+    if (cv.lengths != NULL) {
+        flcf->upstream.cache_value = ngx_palloc(cf->pool,
+                                             sizeof(ngx_http_complex_value_t));
+        if (flcf->upstream.cache_value == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *flcf->upstream.cache_value = cv;
+
+        return NGX_CONF_OK;
+    }
+
+    flcf->upstream.cache_zone = ngx_shared_memory_add(cf, &value[1], 0,
+                                                      &ngx_http_faas_module);
+    if (flcf->upstream.cache_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_faas_cache_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_faas_loc_conf_t *flcf = conf;
+
+    ngx_str_t                         *value;
+    ngx_http_compile_complex_value_t   ccv;
+
+    value = cf->args->elts;
+
+    if (flcf->cache_key.value.data) {
+        return "is duplicate";
+    }
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = &value[1];
+    ccv.complex_value = &flcf->cache_key;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * As nginx merges proxy_cache_*; a location with a cache reads the
+ * gateway's answers through nginx's buffers (the event pipe), which is
+ * how nginx's upstream stores them
+ */
+
+static char *
+ngx_http_faas_merge_cache(ngx_conf_t *cf, ngx_http_faas_loc_conf_t *prev,
+    ngx_http_faas_loc_conf_t *conf)
+{
+    size_t           size;
+    ngx_shm_zone_t  *shm_zone;
+
+    static ngx_path_init_t  temp_path = {
+        ngx_string("faas_temp"), { 1, 2, 0 }
+    };
+
+    if (conf->upstream.cache == NGX_CONF_UNSET) {
+        ngx_conf_merge_value(conf->upstream.cache, prev->upstream.cache, 0);
+
+        conf->upstream.cache_zone = prev->upstream.cache_zone;
+        conf->upstream.cache_value = prev->upstream.cache_value;
+    }
+
+    if (conf->upstream.cache_zone && conf->upstream.cache_zone->data == NULL)
+    {
+        shm_zone = conf->upstream.cache_zone;
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"faas_cache\" zone \"%V\" is unknown, "
+                           "\"faas_cache_path\" defines it",
+                           &shm_zone->shm.name);
+
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_conf_merge_uint_value(conf->upstream.cache_min_uses,
+                              prev->upstream.cache_min_uses, 1);
+
+    ngx_conf_merge_bitmask_value(conf->upstream.cache_use_stale,
+                                 prev->upstream.cache_use_stale,
+                                 (NGX_CONF_BITMASK_SET
+                                  |NGX_HTTP_UPSTREAM_FT_OFF));
+
+    if (conf->upstream.cache_use_stale & NGX_HTTP_UPSTREAM_FT_OFF) {
+        conf->upstream.cache_use_stale = NGX_CONF_BITMASK_SET
+                                         |NGX_HTTP_UPSTREAM_FT_OFF;
+    }
+
+    if (conf->upstream.cache_use_stale & NGX_HTTP_UPSTREAM_FT_ERROR) {
+        conf->upstream.cache_use_stale |= NGX_HTTP_UPSTREAM_FT_NOLIVE;
+    }
+
+    if (conf->upstream.cache_methods == 0) {
+        conf->upstream.cache_methods = prev->upstream.cache_methods;
+    }
+
+    conf->upstream.cache_methods |= NGX_HTTP_GET|NGX_HTTP_HEAD;
+
+    ngx_conf_merge_ptr_value(conf->upstream.cache_bypass,
+                             prev->upstream.cache_bypass, NULL);
+    ngx_conf_merge_ptr_value(conf->upstream.no_cache,
+                             prev->upstream.no_cache, NULL);
+    ngx_conf_merge_ptr_value(conf->upstream.cache_valid,
+                             prev->upstream.cache_valid, NULL);
+
+    if (conf->cache_key.value.data == NULL) {
+        conf->cache_key = prev->cache_key;
+    }
+
+    ngx_conf_merge_value(conf->upstream.cache_lock,
+                         prev->upstream.cache_lock, 0);
+    ngx_conf_merge_msec_value(conf->upstream.cache_lock_timeout,
+                              prev->upstream.cache_lock_timeout, 5000);
+    ngx_conf_merge_msec_value(conf->upstream.cache_lock_age,
+                              prev->upstream.cache_lock_age, 5000);
+    ngx_conf_merge_value(conf->upstream.cache_revalidate,
+                         prev->upstream.cache_revalidate, 0);
+    ngx_conf_merge_value(conf->upstream.cache_background_update,
+                         prev->upstream.cache_background_update, 0);
+
+    /* a HEAD is answered from what a GET would get */
+    conf->upstream.cache_convert_head = 1;
+
+    if (!conf->upstream.cache) {
+        return NGX_CONF_OK;
+    }
+
+    /* what the event pipe needs to write an answer into the cache */
+
+    conf->upstream.buffering = 1;
+    conf->upstream.bufs.num = 8;
+    conf->upstream.bufs.size = ngx_pagesize;
+
+    size = ngx_max(conf->upstream.buffer_size, conf->upstream.bufs.size);
+
+    conf->upstream.busy_buffers_size = 2 * size;
+    conf->upstream.temp_file_write_size = 2 * size;
+
+    ngx_conf_merge_size_value(conf->upstream.max_temp_file_size_conf,
+                              prev->upstream.max_temp_file_size_conf,
+                              NGX_CONF_UNSET_SIZE);
+
+    conf->upstream.max_temp_file_size = 1024 * 1024 * 1024;
+
+    if (ngx_conf_merge_path_value(cf, &conf->upstream.temp_path,
+                                  prev->upstream.temp_path, &temp_path)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+#endif

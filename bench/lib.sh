@@ -105,10 +105,11 @@ free_ports() {
         }' "$1"
 }
 
-# worker PID_OF_MASTER: the pid of the (only) worker
+# worker PID_OF_MASTER: the pid of the (only) worker, not the cache
+# manager or loader
 worker() {
     local kids
-    kids=$(pgrep -P "$1" || true)
+    kids=$(pgrep -P "$1" -f 'worker process' || true)
     [ -n "$kids" ] && [ "$(wc -w <<<"$kids")" -eq 1 ] ||
         die "master $1 has workers '${kids//$'\n'/ }', wanted exactly one"
     echo "$kids"

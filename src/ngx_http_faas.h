@@ -91,6 +91,12 @@
 #define NGX_HTTP_FAAS_CLOSE_OTHER         5
 #define NGX_HTTP_FAAS_CLOSE_REASONS       6
 
+/*
+ * what faas_cache did for a request, by nginx's $upstream_cache_status:
+ * none, MISS, BYPASS, EXPIRED, STALE, UPDATING, REVALIDATED, HIT
+ */
+#define NGX_HTTP_FAAS_CACHE_STATES        8
+
 /* latency histogram buckets, the last one +Inf */
 #define NGX_HTTP_FAAS_BUCKETS             13
 
@@ -164,6 +170,8 @@ typedef struct {
     ngx_atomic_t                    errors[NGX_HTTP_FAAS_ERROR_CODES];
     ngx_atomic_t                    buckets[NGX_HTTP_FAAS_BUCKETS];
     ngx_atomic_t                    latency_ms;     /* the sum */
+    ngx_atomic_t                    cache[NGX_HTTP_FAAS_CACHE_STATES];
+    ngx_atomic_t                    retries;        /* after a 429 */
 } ngx_http_faas_fn_stats_t;
 
 
@@ -387,6 +395,9 @@ typedef struct {
     ngx_ssl_t                      *token_ssl;
     ngx_flag_t                      token_ssl_verify;
     ngx_int_t                       request_id_index;
+#if (NGX_HTTP_CACHE)
+    ngx_array_t                     caches;     /* ngx_http_file_cache_t * */
+#endif
 } ngx_http_faas_main_conf_t;
 
 
@@ -414,6 +425,13 @@ typedef struct {
     ngx_uint_t                      validate_json;
     ngx_array_t                    *pass_request_header;
     size_t                          max_response_size;
+
+    /* faas_next_upstream: unset keeps nginx's connect-only default */
+    ngx_uint_t                      next_upstream;
+    ngx_msec_t                      retry_max_delay;
+#if (NGX_HTTP_CACHE)
+    ngx_http_complex_value_t        cache_key;
+#endif
 } ngx_http_faas_loc_conf_t;
 
 
@@ -464,6 +482,10 @@ typedef struct {
     ngx_http_faas_waiter_t          waiter;
     ngx_http_faas_slot_t            slot;
     ngx_event_t                     replay;
+    ngx_uint_t                      retries;        /* after a 429 */
+    ngx_uint_t                      cache_status;   /* u->cache_status */
+    ngx_msec_t                      started;
+    ngx_str_t                       body_digest;
 
     ngx_http_status_t               status;
     ngx_http_chunked_t              chunked;
@@ -486,6 +508,8 @@ typedef struct {
     unsigned                        function_error:1;
     unsigned                        replayed:1;
     unsigned                        replay_dropped:1;
+    unsigned                        replay_pending:1;
+    unsigned                        cache_body:1;
     unsigned                        whole:1;
     unsigned                        answer_too_large:1;
     unsigned                        answer_reusable:1;
@@ -744,6 +768,14 @@ off_t ngx_http_faas_body_length(ngx_http_faas_body_t *body);
 ngx_int_t ngx_http_faas_body_chain(ngx_http_request_t *r,
     ngx_http_faas_body_t *body, ngx_chain_t ***ll);
 
+/* cache: faas_cache, answers kept in nginx's cache */
+#if (NGX_HTTP_CACHE)
+ngx_int_t ngx_http_faas_cache_create_key(ngx_http_request_t *r);
+ngx_int_t ngx_http_faas_cache_answer(ngx_http_request_t *r, ngx_str_t *body);
+#endif
+ngx_int_t ngx_http_faas_cache_digest(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_str_t *out);
+
 /* response: faas_response http, the function's answer */
 ngx_int_t ngx_http_faas_function_response_parse(ngx_pool_t *pool,
     u_char *data, size_t len, ngx_http_faas_http_answer_t *a,
@@ -753,6 +785,8 @@ ngx_int_t ngx_http_faas_function_response_parse_event(ngx_pool_t *pool,
     const char **error);
 ngx_int_t ngx_http_faas_response_headers(ngx_http_request_t *r,
     ngx_http_faas_http_answer_t *a);
+ngx_int_t ngx_http_faas_response_header_in(ngx_http_request_t *r,
+    ngx_str_t *key, ngx_str_t *value);
 
 /* the former names, until client.c and invoke.c use the new ones */
 #define ngx_http_faas_parse_response  ngx_http_faas_client_response_parse
@@ -789,6 +823,7 @@ ngx_str_t *ngx_http_faas_stats_error_name(ngx_uint_t i);
 ngx_str_t *ngx_http_faas_stats_bucket_name(ngx_uint_t i);
 ngx_str_t *ngx_http_faas_stats_class_name(ngx_uint_t i);
 ngx_str_t *ngx_http_faas_stats_reason_name(ngx_uint_t i);
+ngx_str_t *ngx_http_faas_stats_cache_name(ngx_uint_t i);
 ngx_str_t *ngx_http_faas_stats_close_name(ngx_uint_t i);
 
 /* status: the faas_status endpoint */

@@ -47,7 +47,9 @@ static ngx_int_t ngx_http_faas_invoke_process_answer(ngx_http_request_t *r);
 static ngx_int_t ngx_http_faas_invoke_read_answer(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
 static ngx_int_t ngx_http_faas_invoke_keep(ngx_http_request_t *r,
-    ngx_http_faas_ctx_t *ctx, u_char *pos, size_t size);
+    ngx_http_faas_ctx_t *ctx, u_char *pos, size_t *size);
+static ngx_uint_t ngx_http_faas_invoke_kept(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_http_faas_loc_conf_t *flcf);
 static ngx_int_t ngx_http_faas_invoke_decide(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
 static ngx_int_t ngx_http_faas_invoke_answer(ngx_http_request_t *r,
@@ -57,6 +59,12 @@ static ngx_int_t ngx_http_faas_invoke_answer_error(ngx_http_request_t *r,
     ngx_str_t *gw_code, ngx_str_t *gw_message);
 static ngx_int_t ngx_http_faas_invoke_parse_chunked(ngx_http_request_t *r,
     ngx_buf_t *b, ngx_http_chunked_t *ctx);
+static ngx_int_t ngx_http_faas_invoke_cached(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx);
+static ngx_int_t ngx_http_faas_invoke_too_many(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_str_t *retry_after);
+static ngx_int_t ngx_http_faas_invoke_again(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_msec_t delay);
 static ngx_int_t ngx_http_faas_invoke_filter_init(void *data);
 static ngx_int_t ngx_http_faas_invoke_copy_filter(void *data, ssize_t bytes);
 static ngx_int_t ngx_http_faas_invoke_chunked_filter(void *data,
@@ -65,7 +73,7 @@ static ngx_int_t ngx_http_faas_invoke_out(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, u_char *pos, u_char *last);
 static ngx_int_t ngx_http_faas_invoke_end(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, ngx_uint_t reusable);
-static void ngx_http_faas_invoke_setup(ngx_http_request_t *r);
+static ngx_int_t ngx_http_faas_invoke_setup(ngx_http_request_t *r);
 static void ngx_http_faas_invoke_abort_request(ngx_http_request_t *r);
 static void ngx_http_faas_invoke_finalize_request(ngx_http_request_t *r,
     ngx_int_t rc);
@@ -90,6 +98,7 @@ ngx_http_faas_invoke_handler(ngx_http_request_t *r)
 
     ctx->cred = flcf->cred;
     ctx->event = flcf->by_event;
+    ctx->started = ngx_current_msec;
 
     /* a gateway host from the Domain API decides again per request */
     ctx->v2 = ctx->cred->gateway_v2;
@@ -130,7 +139,9 @@ ngx_http_faas_invoke_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_http_faas_invoke_setup(r);
+    if (ngx_http_faas_invoke_setup(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     /* a body sent as it is must be JSON: checked while it is read */
     ctx->body = ngx_http_faas_body_create(r,
@@ -635,10 +646,7 @@ static ngx_int_t
 ngx_http_faas_invoke_replay_start(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx)
 {
-    ngx_int_t             rc;
-    ngx_http_upstream_t  *u;
-
-    u = r->upstream;
+    ngx_int_t  rc;
 
     rc = ngx_http_faas_store_drop(ctx->cred, ctx->token_generation);
 
@@ -648,7 +656,27 @@ ngx_http_faas_invoke_replay_start(ngx_http_request_t *r,
 
     /* counted and logged once it is sent again, if it is */
     ctx->replayed = 1;
+    ctx->replay_pending = 1;
     ctx->replay_dropped = (rc == NGX_OK);
+
+    return ngx_http_faas_invoke_again(r, ctx, 0);
+}
+
+
+/*
+ * The gateway's answer is not the response: the request goes to the
+ * gateway again, at once (a 401) or after a delay (a 429).  The upstream
+ * is torn down from an event, out of its own handler; until then its
+ * connection reads nothing more.  NGX_AGAIN for process_header.
+ */
+
+static ngx_int_t
+ngx_http_faas_invoke_again(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
+    ngx_msec_t delay)
+{
+    ngx_http_upstream_t  *u;
+
+    u = r->upstream;
 
     u->peer.connection->recv = ngx_http_faas_invoke_recv_none;
     u->buffer.pos = u->buffer.start;
@@ -659,9 +687,14 @@ ngx_http_faas_invoke_replay_start(ngx_http_request_t *r,
     ctx->replay.data = r;
     ctx->replay.log = r->connection->log;
 
-    ngx_post_event(&ctx->replay, &ngx_posted_events);
+    if (delay == 0) {
+        ngx_post_event(&ctx->replay, &ngx_posted_events);
 
-    return NGX_OK;
+    } else {
+        ngx_add_timer(&ctx->replay, delay);
+    }
+
+    return NGX_AGAIN;
 }
 
 
@@ -683,7 +716,12 @@ ngx_http_faas_invoke_replay(ngx_event_t *ev)
         return;
     }
 
-    ngx_http_faas_invoke_setup(r);
+    if (ngx_http_faas_invoke_setup(r) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_run_posted_requests(c);
+        return;
+    }
+
     (void) ngx_http_faas_invoke_reinit_request(r);
 
     ngx_http_faas_invoke_token(r, ctx);
@@ -700,9 +738,11 @@ ngx_http_faas_invoke_replay_sent(ngx_http_request_t *r,
 {
     ngx_uint_t  level;
 
-    if (!ctx->replayed) {
+    if (!ctx->replay_pending) {
         return;
     }
+
+    ctx->replay_pending = 0;
 
     /* one line for the token, not one for each request that saw it */
     level = ctx->replay_dropped ? NGX_LOG_WARN : NGX_LOG_INFO;
@@ -744,6 +784,11 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
     ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
     fmcf = ngx_http_get_module_main_conf(r, ngx_http_faas_module);
     cred = ctx->cred;
+
+#if (NGX_HTTP_CACHE)
+    /* a miss, an expired answer, a bypass: what faas_status counts */
+    ctx->cache_status = u->cache_status;
+#endif
 
     if (ngx_http_faas_platform_target(r, ctx, &target, &extra) != NGX_OK) {
         return NGX_ERROR;
@@ -913,7 +958,7 @@ ngx_http_faas_invoke_process_status_line(ngx_http_request_t *r)
     }
 
     if (ctx->status.code == NGX_HTTP_UNAUTHORIZED && !ctx->replayed
-        && ngx_http_faas_invoke_replay_start(r, ctx) == NGX_OK)
+        && !r->cached && ngx_http_faas_invoke_replay_start(r, ctx) == NGX_AGAIN)
     {
         return NGX_AGAIN;
     }
@@ -936,6 +981,7 @@ ngx_http_faas_invoke_process_header(ngx_http_request_t *r)
     size_t                     len;
     u_char                    *name, *value;
     ngx_int_t                  rc;
+    ngx_str_t                  retry_after;
     ngx_uint_t                 status;
     ngx_http_upstream_t       *u;
     ngx_http_faas_ctx_t       *ctx;
@@ -943,6 +989,12 @@ ngx_http_faas_invoke_process_header(ngx_http_request_t *r)
 
     u = r->upstream;
     ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
+
+    if (r->cached) {
+        return ngx_http_faas_invoke_cached(r, ctx);
+    }
+
+    ngx_str_null(&retry_after);
 
     for ( ;; ) {
 
@@ -953,7 +1005,13 @@ ngx_http_faas_invoke_process_header(ngx_http_request_t *r)
             len = r->header_name_end - r->header_name_start;
             value = r->header_start;
 
-            if (len == sizeof("Content-Length") - 1
+            if (len == sizeof("Retry-After") - 1
+                && ngx_strncasecmp(name, (u_char *) "Retry-After", len) == 0)
+            {
+                retry_after.data = value;
+                retry_after.len = r->header_end - value;
+
+            } else if (len == sizeof("Content-Length") - 1
                 && ngx_strncasecmp(name, (u_char *) "Content-Length", len)
                    == 0)
             {
@@ -1029,7 +1087,17 @@ ngx_http_faas_invoke_process_header(ngx_http_request_t *r)
     /* 901: the function failed, a client never sees such a status */
     ctx->function_error = (status < 100 || status > 599);
 
-    if (!ctx->function_error && flcf->response == NGX_HTTP_FAAS_RESPONSE_BODY) {
+    if (status == NGX_HTTP_TOO_MANY_REQUESTS) {
+        rc = ngx_http_faas_invoke_too_many(r, ctx, &retry_after);
+
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+    }
+
+    if (!ctx->function_error && flcf->response == NGX_HTTP_FAAS_RESPONSE_BODY
+        && !ngx_http_faas_invoke_kept(r, ctx, flcf))
+    {
         /* the gateway's answer streams to the client */
         u->headers_in.status_n = status;
         u->headers_in.content_length_n = ctx->length;
@@ -1045,8 +1113,10 @@ ngx_http_faas_invoke_process_header(ngx_http_request_t *r)
     ctx->whole = 1;
     ctx->answer_reusable = 1;
 
-    if (!ctx->function_error && flcf->response == NGX_HTTP_FAAS_RESPONSE_HTTP
-        && status >= 200 && status <= 299)
+    if (!ctx->function_error
+        && (ctx->cache_body
+            || (flcf->response == NGX_HTTP_FAAS_RESPONSE_HTTP
+                && status >= 200 && status <= 299)))
     {
         ctx->answer_max = flcf->max_response_size;
 
@@ -1107,7 +1177,9 @@ ngx_http_faas_invoke_process_answer(ngx_http_request_t *r)
         return NGX_ERROR;
     }
 
-    u->buffer.pos = u->buffer.last;
+    if (!(ctx->cache_body && ctx->answer_too_large)) {
+        u->buffer.pos = u->buffer.last;
+    }
 
     return ngx_http_faas_invoke_decide(r, ctx);
 }
@@ -1136,7 +1208,7 @@ ngx_http_faas_invoke_read_answer(ngx_http_request_t *r,
             n = (size_t) ngx_min((off_t) (b->last - b->pos),
                                  ctx->chunked.size);
 
-            if (ngx_http_faas_invoke_keep(r, ctx, b->pos, n) != NGX_OK) {
+            if (ngx_http_faas_invoke_keep(r, ctx, b->pos, &n) != NGX_OK) {
                 return NGX_ERROR;
             }
 
@@ -1167,7 +1239,7 @@ ngx_http_faas_invoke_read_answer(ngx_http_request_t *r,
 
     n = (size_t) ngx_min((off_t) (b->last - b->pos), ctx->length);
 
-    if (ngx_http_faas_invoke_keep(r, ctx, b->pos, n) != NGX_OK) {
+    if (ngx_http_faas_invoke_keep(r, ctx, b->pos, &n) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -1195,11 +1267,13 @@ ngx_http_faas_invoke_read_answer(ngx_http_request_t *r,
 
 static ngx_int_t
 ngx_http_faas_invoke_keep(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
-    u_char *pos, size_t size)
+    u_char *pos, size_t *kept)
 {
     u_char     *p;
-    size_t      len, room;
+    size_t      len, room, size;
     ngx_buf_t  *b;
+
+    size = *kept;
 
     if (size == 0) {
         return NGX_OK;
@@ -1220,6 +1294,7 @@ ngx_http_faas_invoke_keep(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
         /* an error answer is parsed as far as it was kept */
         ctx->answer_too_large = 1;
         size = ctx->answer_max - len;
+        *kept = size;
     }
 
     if ((size_t) (b->end - b->last) < size) {
@@ -1260,11 +1335,30 @@ ngx_http_faas_invoke_decide(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     u = r->upstream;
     status = ctx->status.code;
 
-    u->keepalive = ctx->answer_reusable && !ctx->answer_too_large
-                   && !u->headers_in.connection_close;
-
     body.data = ctx->answer ? ctx->answer->pos : (u_char *) "";
     body.len = ctx->answer ? (size_t) (ctx->answer->last - body.data) : 0;
+
+    if (ctx->cache_body && !ctx->function_error) {
+        u->headers_in.status_n = status;
+
+        if (ctx->answer_too_large) {
+            /* too large to keep: what was read goes first, the rest streams */
+            ctx->whole = 0;
+            u->cacheable = 0;
+            u->buffering = 0;
+            u->headers_in.content_length_n = -1;
+
+            return ngx_http_faas_invoke_answer(r, ctx, &body);
+        }
+
+        u->keepalive = ctx->answer_reusable
+                       && !u->headers_in.connection_close;
+
+        return ngx_http_faas_invoke_answer(r, ctx, &body);
+    }
+
+    u->keepalive = ctx->answer_reusable && !ctx->answer_too_large
+                   && !u->headers_in.connection_close;
 
     if (ctx->function_error || status < 200 || status > 299) {
 
@@ -1352,7 +1446,22 @@ ngx_http_faas_invoke_answer(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
 
     u = r->upstream;
 
-    u->headers_in.content_length_n = body->len;
+    if (ctx->whole) {
+        u->headers_in.content_length_n = body->len;
+    }
+
+#if (NGX_HTTP_CACHE)
+
+    if (u->buffering) {
+        if (r->cache && u->cacheable) {
+            /* the event pipe sends it and writes it into the cache */
+            return ngx_http_faas_cache_answer(r, body);
+        }
+
+        u->buffering = 0;
+    }
+
+#endif
 
     if (body->len == 0) {
         ctx->out = NULL;
@@ -1435,6 +1544,12 @@ ngx_http_faas_invoke_filter_init(void *data)
     u = r->upstream;
     ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
 
+    if (ctx->whole && u->buffering) {
+        /* the body is in the buffer, after the head the cache keeps */
+        u->pipe->length = u->headers_in.content_length_n;
+        return NGX_OK;
+    }
+
     if (ctx->whole) {
         /* decided already: the response's body is in memory */
         u->length = 0;
@@ -1444,6 +1559,12 @@ ngx_http_faas_invoke_filter_init(void *data)
         *ll = ctx->out;
 
         return NGX_OK;
+    }
+
+    if (ctx->out) {
+        /* what was read of an answer too large for the cache goes first */
+        u->out_bufs = ctx->out;
+        ctx->out = NULL;
     }
 
     if (ctx->status.code == NGX_HTTP_NO_CONTENT
@@ -1652,10 +1773,14 @@ ngx_http_faas_invoke_finalize_request(ngx_http_request_t *r, ngx_int_t rc)
     if (ctx != NULL && ctx->replay.posted) {
         ngx_delete_posted_event(&ctx->replay);
     }
+
+    if (ctx != NULL && ctx->replay.timer_set) {
+        ngx_del_timer(&ctx->replay);
+    }
 }
 
 
-static void
+static ngx_int_t
 ngx_http_faas_invoke_setup(ngx_http_request_t *r)
 {
     ngx_http_upstream_t       *u;
@@ -1669,6 +1794,30 @@ ngx_http_faas_invoke_setup(ngx_http_request_t *r)
     u->conf = &flcf->upstream;
     u->ssl = 1;
 
+#if (NGX_HTTP_CACHE)
+    {
+    ngx_http_faas_main_conf_t  *fmcf;
+
+    fmcf = ngx_http_get_module_main_conf(r, ngx_http_faas_module);
+
+    u->create_key = ngx_http_faas_cache_create_key;
+    u->caches = &fmcf->caches;
+    }
+#endif
+
+    u->buffering = flcf->upstream.buffering;
+
+    if (u->buffering) {
+        /* faas_cache: answers pass nginx's event pipe to be stored */
+        u->pipe = ngx_pcalloc(r->pool, sizeof(ngx_event_pipe_t));
+        if (u->pipe == NULL) {
+            return NGX_ERROR;
+        }
+
+        u->pipe->input_filter = ngx_event_pipe_copy_input_filter;
+        u->pipe->input_ctx = r;
+    }
+
     u->create_request = ngx_http_faas_invoke_create_request;
     u->reinit_request = ngx_http_faas_invoke_reinit_request;
     u->process_header = ngx_http_faas_invoke_process_status_line;
@@ -1677,6 +1826,8 @@ ngx_http_faas_invoke_setup(ngx_http_request_t *r)
     u->input_filter_init = ngx_http_faas_invoke_filter_init;
     u->input_filter = ngx_http_faas_invoke_copy_filter;
     u->input_filter_ctx = r;
+
+    return NGX_OK;
 }
 
 
@@ -1691,4 +1842,183 @@ ngx_http_faas_invoke_parse_chunked(ngx_http_request_t *r, ngx_buf_t *b,
 #else
     return ngx_http_parse_chunked(r, b, ctx);
 #endif
+}
+
+
+/*
+ * faas_response body with faas_cache: a cacheable answer is read whole
+ * (at most faas_max_response_size) to be kept; any other answer streams,
+ * as without a cache
+ */
+
+static ngx_uint_t
+ngx_http_faas_invoke_kept(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
+    ngx_http_faas_loc_conf_t *flcf)
+{
+    ngx_http_upstream_t  *u;
+
+    u = r->upstream;
+
+    if (!u->buffering) {
+        return 0;
+    }
+
+#if (NGX_HTTP_CACHE)
+
+    if (r->cache && u->cacheable
+        && ctx->length <= (off_t) flcf->max_response_size
+        && (ctx->length != -1 || ctx->chunked_body))
+    {
+        ctx->cache_body = 1;
+        return 1;
+    }
+
+    u->cacheable = 0;
+
+#endif
+
+    u->buffering = 0;
+
+    return 0;
+}
+
+
+/* an answer of the cache: its head as it was kept */
+
+static ngx_int_t
+ngx_http_faas_invoke_cached(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
+{
+    ngx_int_t             rc;
+    ngx_str_t             name, value;
+    ngx_http_upstream_t  *u;
+
+    u = r->upstream;
+
+    for ( ;; ) {
+
+        rc = ngx_http_parse_header_line(r, &u->buffer, 1);
+
+        if (rc == NGX_OK) {
+            name.data = r->header_name_start;
+            name.len = r->header_name_end - r->header_name_start;
+            value.data = r->header_start;
+            value.len = r->header_end - r->header_start;
+
+            if (ngx_http_faas_response_header_in(r, &name, &value)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            continue;
+        }
+
+        if (rc == NGX_HTTP_PARSE_HEADER_DONE) {
+            break;
+        }
+
+        return NGX_HTTP_UPSTREAM_INVALID_HEADER;
+    }
+
+    r->headers_out.content_type.len = 0;
+    r->headers_out.content_type_len = 0;
+
+    u->headers_in.status_n = ctx->status.code;
+
+#if (NGX_HTTP_CACHE)
+    ctx->cache_status = u->cache_status;
+#endif
+
+    return NGX_OK;
+}
+
+
+/*
+ * A 429 (no instance of the function is free): with faas_cache_use_stale
+ * http_429 a stale answer at once; with faas_next_upstream http_429 the
+ * request again after the gateway's Retry-After (1 s at least, as
+ * LivePerson advises, faas_retry_max_delay at most), on a timer, as long
+ * as tries are left.  NGX_DECLINED: the 429 is the answer.
+ */
+
+static ngx_int_t
+ngx_http_faas_invoke_too_many(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
+    ngx_str_t *retry_after)
+{
+    time_t                     t;
+    ngx_int_t                  n;
+    ngx_uint_t                 tries;
+    ngx_msec_t                 delay, spent;
+    ngx_http_upstream_t       *u;
+    ngx_http_faas_loc_conf_t  *flcf;
+
+    u = r->upstream;
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
+
+#if (NGX_HTTP_CACHE)
+
+    if (r->cache && u->cache_status == NGX_HTTP_CACHE_EXPIRED
+        && (u->conf->cache_use_stale & NGX_HTTP_UPSTREAM_FT_HTTP_429))
+    {
+        /* nginx's upstream serves the stale answer for the status */
+        u->headers_in.status_n = NGX_HTTP_TOO_MANY_REQUESTS;
+        u->keepalive = 0;
+        return NGX_OK;
+    }
+
+#endif
+
+    if (!(flcf->next_upstream & NGX_HTTP_UPSTREAM_FT_HTTP_429)) {
+        return NGX_DECLINED;
+    }
+
+    if ((r->method & (NGX_HTTP_POST|NGX_HTTP_LOCK|NGX_HTTP_PATCH))
+        && !(flcf->next_upstream & NGX_HTTP_UPSTREAM_FT_NON_IDEMPOTENT))
+    {
+        return NGX_DECLINED;
+    }
+
+    /* faas_next_upstream_tries bounds them; without it, one retry */
+    tries = flcf->upstream.next_upstream_tries;
+
+    if (tries == 0) {
+        tries = 2;
+    }
+
+    if (ctx->retries + 1 >= tries) {
+        return NGX_DECLINED;
+    }
+
+    delay = 1000;
+
+    if (retry_after->len) {
+        n = ngx_atoi(retry_after->data, retry_after->len);
+
+        if (n == NGX_ERROR) {
+            t = ngx_parse_http_time(retry_after->data, retry_after->len);
+            n = (t == NGX_ERROR) ? 0 : t - ngx_time();
+        }
+
+        if (n > 1) {
+            delay = (n > 3600) ? 3600000 : (ngx_msec_t) n * 1000;
+        }
+    }
+
+    delay = ngx_min(delay, flcf->retry_max_delay);
+
+    spent = ngx_current_msec - ctx->started;
+
+    if (flcf->upstream.next_upstream_timeout
+        && spent + delay >= flcf->upstream.next_upstream_timeout)
+    {
+        return NGX_DECLINED;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "faas: the gateway answered 429, trying again in %M ms",
+                  delay);
+
+    ctx->retries++;
+
+    return ngx_http_faas_invoke_again(r, ctx, delay);
 }

@@ -51,6 +51,7 @@ typedef struct {
     ngx_event_set_peer_session_pt   set_session;
     ngx_event_save_peer_session_pt  save_session;
     void                           *data;
+    ngx_http_request_t             *request;
     unsigned                        reused:1;
 } ngx_http_faas_peer_block_data_t;
 
@@ -97,6 +98,8 @@ static ngx_int_t ngx_http_faas_peer_block_get(ngx_peer_connection_t *pc,
     void *data);
 static void ngx_http_faas_peer_block_free(ngx_peer_connection_t *pc,
     void *data, ngx_uint_t state);
+static void ngx_http_faas_peer_failed(ngx_peer_connection_t *pc,
+    ngx_http_request_t *r, ngx_uint_t state);
 static void ngx_http_faas_peer_block_notify(ngx_peer_connection_t *pc,
     void *data, ngx_uint_t type);
 static ngx_int_t ngx_http_faas_peer_block_set_session(
@@ -1066,6 +1069,8 @@ ngx_http_faas_peer_free(ngx_peer_connection_t *pc, void *data,
         pc->tries--;
     }
 
+    ngx_http_faas_peer_failed(pc, pd->request, state);
+
     if (pd->in_use) {
         pd->in_use = 0;
         (void) ngx_atomic_fetch_add(&gw->stats->in_use, -1);
@@ -1414,6 +1419,7 @@ ngx_http_faas_peer_block_init(ngx_http_request_t *r,
     bd->set_session = u->peer.set_session;
     bd->save_session = u->peer.save_session;
     bd->data = u->peer.data;
+    bd->request = r;
 
     u->peer.data = bd;
     u->peer.get = ngx_http_faas_peer_block_get;
@@ -1466,6 +1472,32 @@ ngx_http_faas_peer_block_free(ngx_peer_connection_t *pc, void *data,
     ngx_http_faas_peer_block_data_t *bd = data;
 
     bd->free(pc, bd->data, state);
+
+    ngx_http_faas_peer_failed(pc, bd->request, state);
+}
+
+
+/*
+ * faas_next_upstream unset: once the invoke went out, a failed try is
+ * not tried again elsewhere (the function may have run); nginx's
+ * upstream still gives a kept connection's failure one try more
+ */
+
+static void
+ngx_http_faas_peer_failed(ngx_peer_connection_t *pc, ngx_http_request_t *r,
+    ngx_uint_t state)
+{
+    ngx_http_faas_loc_conf_t  *flcf;
+
+    if (!(state & NGX_PEER_FAILED) || !r->upstream->request_sent) {
+        return;
+    }
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
+
+    if (flcf->next_upstream == 0) {
+        pc->tries = 0;
+    }
 }
 
 

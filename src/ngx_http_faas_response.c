@@ -360,8 +360,29 @@ ngx_int_t
 ngx_http_faas_response_headers(ngx_http_request_t *r,
     ngx_http_faas_http_answer_t *a)
 {
-    ngx_uint_t                      i;
-    ngx_keyval_t                   *kv;
+    ngx_uint_t     i;
+    ngx_keyval_t  *kv;
+
+    kv = a->headers.elts;
+
+    for (i = 0; i < a->headers.nelts; i++) {
+        if (ngx_http_faas_response_header_in(r, &kv[i].key, &kv[i].value)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* one header of an answer, as the upstream's own: for a hit of the cache */
+
+ngx_int_t
+ngx_http_faas_response_header_in(ngx_http_request_t *r, ngx_str_t *key,
+    ngx_str_t *value)
+{
     ngx_table_elt_t                *h;
     ngx_http_upstream_t            *u;
     ngx_http_upstream_header_t     *hh;
@@ -370,35 +391,30 @@ ngx_http_faas_response_headers(ngx_http_request_t *r,
     u = r->upstream;
     umcf = ngx_http_get_module_main_conf(r, ngx_http_upstream_module);
 
-    kv = a->headers.elts;
+    h = ngx_list_push(&u->headers_in.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
 
-    for (i = 0; i < a->headers.nelts; i++) {
+    h->key = *key;
+    h->value = *value;
 
-        h = ngx_list_push(&u->headers_in.headers);
-        if (h == NULL) {
-            return NGX_ERROR;
-        }
+    h->lowcase_key = ngx_pnalloc(r->pool, h->key.len);
+    if (h->lowcase_key == NULL) {
+        return NGX_ERROR;
+    }
 
-        h->key = kv[i].key;
-        h->value = kv[i].value;
-
-        h->lowcase_key = ngx_pnalloc(r->pool, h->key.len);
-        if (h->lowcase_key == NULL) {
-            return NGX_ERROR;
-        }
-
-        h->hash = ngx_hash_strlow(h->lowcase_key, h->key.data, h->key.len);
+    h->hash = ngx_hash_strlow(h->lowcase_key, h->key.data, h->key.len);
 
 #if (nginx_version >= 1023000)
-        h->next = NULL;
+    h->next = NULL;
 #endif
 
-        hh = ngx_hash_find(&umcf->headers_in_hash, h->hash, h->lowcase_key,
-                           h->key.len);
+    hh = ngx_hash_find(&umcf->headers_in_hash, h->hash, h->lowcase_key,
+                       h->key.len);
 
-        if (hh != NULL && hh->handler(r, h, hh->offset) != NGX_OK) {
-            return NGX_ERROR;
-        }
+    if (hh != NULL && hh->handler(r, h, hh->offset) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     return NGX_OK;

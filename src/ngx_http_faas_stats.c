@@ -394,7 +394,40 @@ ngx_http_faas_stats_count(ngx_http_faas_ctx_t *ctx)
 
     (void) ngx_atomic_fetch_add(&fn->buckets[i], 1);
     (void) ngx_atomic_fetch_add(&fn->latency_ms, ms);
+
+#if (NGX_HTTP_CACHE)
+    /* nginx's NGX_HTTP_CACHE_* are 1 to 7; 0: no cache asked */
+    if (ctx->cache_status > 0
+        && ctx->cache_status < NGX_HTTP_FAAS_CACHE_STATES)
+    {
+        (void) ngx_atomic_fetch_add(&fn->cache[ctx->cache_status], 1);
+    }
+#endif
+
+    if (ctx->retries) {
+        (void) ngx_atomic_fetch_add(&fn->retries, ctx->retries);
+    }
 }
+
+
+static ngx_str_t  ngx_http_faas_stats_caches[] = {
+    ngx_string("none"),
+    ngx_string("miss"),
+    ngx_string("bypass"),
+    ngx_string("expired"),
+    ngx_string("stale"),
+    ngx_string("updating"),
+    ngx_string("revalidated"),
+    ngx_string("hit")
+};
+
+
+ngx_str_t *
+ngx_http_faas_stats_cache_name(ngx_uint_t i)
+{
+    return &ngx_http_faas_stats_caches[i];
+}
+
 
 
 static ngx_uint_t

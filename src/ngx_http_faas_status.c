@@ -160,6 +160,8 @@ typedef struct {
     ngx_atomic_uint_t               classes[NGX_HTTP_FAAS_CLASSES];
     ngx_atomic_uint_t               errors[NGX_HTTP_FAAS_ERROR_CODES];
     ngx_http_faas_status_latency_t  latency;
+    ngx_atomic_uint_t               cache[NGX_HTTP_FAAS_CACHE_STATES];
+    ngx_atomic_uint_t               retries;
 } ngx_http_faas_status_fn_t;
 
 
@@ -289,6 +291,10 @@ static ngx_http_faas_status_label_t  ngx_http_faas_status_by_class = {
 
 static ngx_http_faas_status_label_t  ngx_http_faas_status_by_code = {
     "code", ngx_http_faas_stats_error_name, NGX_HTTP_FAAS_ERROR_CODES, 0
+};
+
+static ngx_http_faas_status_label_t  ngx_http_faas_status_by_cache = {
+    "status", ngx_http_faas_stats_cache_name, NGX_HTTP_FAAS_CACHE_STATES, 0
 };
 
 static ngx_http_faas_status_label_t  ngx_http_faas_status_by_le = {
@@ -440,6 +446,15 @@ static ngx_http_faas_status_metric_t  ngx_http_faas_status_metrics[] = {
     ngx_http_faas_metric_fn("faas_function_latency_seconds", "histogram",
         "Time from the request's start to its end.",
         &ngx_http_faas_status_by_le, HISTOGRAM, latency, 0),
+
+    ngx_http_faas_metric_fn("faas_function_cache_total", "counter",
+        "Requests faas_cache answered or passed, by $upstream_cache_status.",
+        &ngx_http_faas_status_by_cache, COUNT, cache,
+        NGX_HTTP_FAAS_STATUS_NONZERO),
+
+    ngx_http_faas_metric_fn("faas_function_retries_total", "counter",
+        "Requests sent again after a 429 (faas_next_upstream http_429).",
+        NULL, COUNT, retries, 0),
 
     ngx_http_faas_metric_zone("faas_functions",
         "Functions with their own entry.", UINT, used),
@@ -813,6 +828,12 @@ ngx_http_faas_status_function(ngx_http_faas_fn_stats_t *fn,
     }
 
     sf->latency.sum_ms = fn->latency_ms;
+
+    for (i = 0; i < NGX_HTTP_FAAS_CACHE_STATES; i++) {
+        sf->cache[i] = fn->cache[i];
+    }
+
+    sf->retries = fn->retries;
 }
 
 
@@ -975,9 +996,16 @@ ngx_http_faas_status_json_function(ngx_http_faas_status_out_t *o,
     ngx_http_faas_status_json_list(o, &ngx_http_faas_status_by_le,
                                    NGX_HTTP_FAAS_STATUS_COUNT, l->buckets, 0);
 
-    ngx_http_faas_status_printf(o, "},\"sum\":%uA.%03uA,\"count\":%uA}}",
+    ngx_http_faas_status_printf(o, "},\"sum\":%uA.%03uA,\"count\":%uA},"
+                                "\"cache\":{",
                                 l->sum_ms / 1000, l->sum_ms % 1000,
                                 l->buckets[NGX_HTTP_FAAS_BUCKETS - 1]);
+
+    ngx_http_faas_status_json_list(o, &ngx_http_faas_status_by_cache,
+                                   NGX_HTTP_FAAS_STATUS_COUNT, sf->cache,
+                                   NGX_HTTP_FAAS_STATUS_NONZERO);
+
+    ngx_http_faas_status_printf(o, "},\"retries\":%uA}", sf->retries);
 }
 
 

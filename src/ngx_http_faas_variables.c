@@ -3,8 +3,9 @@
  * Copyright (C) ngx_http_faas_module authors
  *
  * Variables for log_format: $faas_lambda, $faas_credentials,
- * $faas_error, $faas_token_wait and $faas_gateway_status; and nginx's
- * $request_id as the module makes it for X-Request-ID.
+ * $faas_error, $faas_token_wait, $faas_gateway_status, $faas_tries and
+ * $faas_body_digest; and nginx's $request_id as the module makes it for
+ * X-Request-ID.
  */
 
 
@@ -16,6 +17,7 @@
 #define NGX_HTTP_FAAS_VAR_ERROR           2
 #define NGX_HTTP_FAAS_VAR_TOKEN_WAIT      3
 #define NGX_HTTP_FAAS_VAR_GATEWAY_STATUS  4
+#define NGX_HTTP_FAAS_VAR_TRIES           5
 
 /* request ids drawn from OpenSSL at a time */
 #define NGX_HTTP_FAAS_ID_BATCH            64
@@ -25,6 +27,8 @@
 static ngx_int_t ngx_http_faas_variable_str(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_faas_variable_number(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_faas_variable_digest(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
 
@@ -44,6 +48,12 @@ static ngx_http_variable_t  ngx_http_faas_variables[] = {
 
     { ngx_string("faas_gateway_status"), NULL, ngx_http_faas_variable_number,
       NGX_HTTP_FAAS_VAR_GATEWAY_STATUS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("faas_tries"), NULL, ngx_http_faas_variable_number,
+      NGX_HTTP_FAAS_VAR_TRIES, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("faas_body_digest"), NULL, ngx_http_faas_variable_digest,
+      0, 0, 0 },
 
       ngx_http_null_variable
 };
@@ -122,9 +132,10 @@ static ngx_int_t
 ngx_http_faas_variable_number(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    u_char               *p;
-    ngx_uint_t            n;
-    ngx_http_faas_ctx_t  *ctx;
+    u_char                     *p;
+    ngx_uint_t                  n, i;
+    ngx_http_faas_ctx_t        *ctx;
+    ngx_http_upstream_state_t  *state;
 
     ctx = ngx_http_faas_stats_ctx(r);
 
@@ -143,6 +154,18 @@ ngx_http_faas_variable_number(ngx_http_request_t *r,
 
         if (ctx->token_waiting) {
             n += ngx_current_msec - ctx->wait_start;
+        }
+
+    } else if (data == NGX_HTTP_FAAS_VAR_TRIES) {
+        /* what went to the gateway: replays, retries, other addresses */
+        n = 0;
+
+        if (r->upstream_states) {
+            state = r->upstream_states->elts;
+
+            for (i = 0; i < r->upstream_states->nelts; i++) {
+                n += (state[i].peer != NULL);
+            }
         }
 
     } else { /* NGX_HTTP_FAAS_VAR_GATEWAY_STATUS */
@@ -225,4 +248,36 @@ ngx_http_faas_request_id(ngx_http_request_t *r, ngx_uint_t index)
     v->not_found = 0;
 
     return v;
+}
+
+
+/*
+ * $faas_body_digest: the SHA-256 of the client's body, hex; not found
+ * before the body is read
+ */
+
+static ngx_int_t
+ngx_http_faas_variable_digest(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t  digest;
+
+    if (r->request_body == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    if (ngx_http_faas_cache_digest(r, ngx_http_faas_stats_ctx(r), &digest)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    v->len = digest.len;
+    v->data = digest.data;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
 }

@@ -915,8 +915,14 @@ faas_credentials demo {
     domain_api    https://127.0.0.1:$TEST_NGINX_DOMAIN_PORT;
 }
 faas_ssl_trusted_certificate $TEST_NGINX_CA;
+faas_cache_path $TEST_NGINX_SERVROOT/cache keys_zone=st:1m;
 --- config
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
+location /cached {
+    faas_cache st;
+    faas_cache_valid 200 1m;
+    faas_invoke 22222222-2222-4222-8222-222222222222;
+}
 location = /status { faas_status; }
 --- standin
 {"domain":{"services":{"sentinel":"sentinel.faas.test:$TEST_NGINX_AUTH_PORT",
@@ -924,6 +930,7 @@ location = /status { faas_status; }
 --- check_eval
 is((http_request('POST', '/hello', '{}'))[0], 200, 'a function answers');
 is((http_request('POST', '/hello', 'not json'))[0], 400, 'an error');
+is((http_request('GET', '/cached'))[0], 200, 'a cached function') for 1 .. 2;
 my $p = main::status_prom();
 my ($bad) = main::prom_parse($p);
 is("@$bad", '', 'strict Prometheus format');

@@ -43,6 +43,7 @@
 #                                        answers every request with
 #                                        "the old site: METHOD URI"
 #   /var/log/nginx/                      SERVROOT/logs/
+#   /var/cache/nginx/                    SERVROOT/cache/
 #   /srv/                                SERVROOT/srv/
 #   (added after load_module)            nginx_runtime_config()'s main
 #                                        lines: daemon, pid, error_log
@@ -144,6 +145,9 @@ for my $i (0 .. $#fences) {
 is(scalar(grep { $_->{checked} } @examples), $nginx_fences,
     "each of the $nginx_fences nginx blocks of README.md is checked");
 check_install_dir($examples[0]);
+
+# where the examples keep logs and caches
+make_path(map { servroot() . "/$_" } qw(logs cache srv));
 
 for my $path (keys %secret_file) {
     make_path(dirname($path));
@@ -330,6 +334,7 @@ $1gateway $gateway;}mg;
         "$head$body"
     /ge;
     $file =~ s{/var/log/nginx/}{\$TEST_NGINX_SERVROOT/logs/}g;
+    $file =~ s{/var/cache/nginx/}{\$TEST_NGINX_SERVROOT/cache/}g;
     $file =~ s{/srv/}{\$TEST_NGINX_SERVROOT/srv/}g;
     my $add = $run_http
         . "    faas_ssl_trusted_certificate \$TEST_NGINX_CA;\n";

@@ -378,7 +378,8 @@ sub standin_control {
     my ($c) = @_;
     my $dir = "$SERVROOT/standin";
     make_path($dir);
-    unlink "$dir/auth-fail.count", "$dir/domain-fail.count";
+    unlink "$dir/auth-fail.count", "$dir/domain-fail.count",
+        "$dir/gateway-fail.count";
     return unlink "$dir/control.json" unless defined $c;
     my $text = ref $c ? $JSON->encode($c) : $c;
     write_file("$dir/control.json", $text);

@@ -27,7 +27,8 @@
 #            "fail":0,"fail_status":500,"fail_body":"...",
 #            "status":null,"body":null,"misbehave":null},
 #    "gateway":{"status":null,"body":null,"delay":0,"chunked":0,
-#               "reject_jti":[],"misbehave":null},
+#               "reject_jti":[],"misbehave":null,"fail":0,
+#               "fail_status":429,"retry_after":null},
 #    "client_auth":"body"|"basic",
 #    "domain":{"services":{"sentinel":null,"faasGW":null},"fail":0,
 #              "fail_status":500,"fail_body":"...","status":null,
@@ -587,7 +588,7 @@ sub handle {
         . $JSON->encode($mode)
         if defined $mode && $mode ne '';
 
-    my ($status, $body) = @$res;
+    my ($status, $body, $extra) = @$res;
     $body = $JSON->encode($body) if ref $body;
     $body //= '';
     $log{status} = $status + 0;
@@ -599,17 +600,18 @@ sub handle {
     my $chunked = $name eq 'gateway' && $ctl->{gateway}{chunked}
         && !$req->{bad} && $req->{version} eq '1.1';
     my $ok = write_all($conn,
-        response($status, $body, $keep, $chunked));
+        response($status, $body, $keep, $chunked, undef, $extra));
     counter_add("$name.active", -1);
     return $keep && $ok;
 }
 
 sub response {
-    my ($status, $body, $keep, $chunked, $type) = @_;
+    my ($status, $body, $keep, $chunked, $type, $extra) = @_;
     my $reason = $REASON{$status} // 'Unknown';
     my $head = "HTTP/1.1 $status $reason\r\n"
         . "Server: faas-standin\r\n"
         . "Content-Type: " . ($type // 'application/json') . "\r\n"
+        . ($extra // '')
         . ($keep ? '' : "Connection: close\r\n");
     return $head . "Content-Length: " . length($body) . "\r\n\r\n$body"
         unless $chunked;
@@ -910,6 +912,13 @@ sub gateway_answer {
     return [401, gw_error($v2, 'com.liveperson.faas.unauthorized',
                           "token $claims->{jti} revoked")]
         if grep { $_ == $claims->{jti} } @{ $g->{reject_jti} || [] };
+    # "fail": N answers the next N valid invocations with fail_status
+    # (default 429, with Retry-After: retry_after when given)
+    return [$g->{fail_status} // 429, gw_error($v2,
+            'com.liveperson.faas.too-many-requests', 'no instance free'),
+            defined $g->{retry_after}
+                ? "Retry-After: $g->{retry_after}\r\n" : '']
+        if $g->{fail} && take_failure('gateway', $g->{fail});
     return [$g->{status}, $g->{body}] if defined $g->{status};
     return event_answer($event, $json, $req, $v2) if defined $event;
     my $fn = $UUID{$uuid} // \&fn_not_found;
