@@ -279,9 +279,27 @@ typedef struct {
 
 
 /*
+ * A worker's part of the gateway, made in init_process: the addresses
+ * resolved last, where the next request starts among them, the pool of
+ * connections and the TLS session to resume.
+ */
+typedef struct {
+    ngx_pool_t                     *pool;        /* of the resolved addrs */
+    ngx_str_t                       resolved;    /* the host they are of */
+    ngx_addr_t                     *current;
+    ngx_uint_t                      ncurrent;
+    time_t                          valid;
+    ngx_uint_t                      next;
+    ngx_http_faas_conns_t           conns;
+    ngx_ssl_session_t              *session;
+} ngx_http_faas_gateway_state_t;
+
+
+/*
  * The gateway when no upstream{} block of its name exists: the module's
  * own peers, resolved at run time when a resolver is configured, with
- * connections kept open and TLS sessions reused.
+ * connections kept open and TLS sessions reused.  Read-only once the
+ * configuration is loaded; what changes while serving is in "state".
  */
 struct ngx_http_faas_gateway_s {
     ngx_http_upstream_srv_conf_t    upstream;    /* peer.init is ours */
@@ -298,16 +316,7 @@ struct ngx_http_faas_gateway_s {
     ngx_uint_t                      queue;       /* requests waiting */
     ngx_msec_t                      queue_timeout;
     ngx_http_faas_gw_stats_t       *stats;       /* in the shared zone */
-
-    /* per worker */
-    ngx_pool_t                     *pool;        /* of the resolved addrs */
-    ngx_str_t                       resolved;    /* the host they are of */
-    ngx_addr_t                     *current;
-    ngx_uint_t                      ncurrent;
-    time_t                          valid;
-    ngx_uint_t                      next;
-    ngx_http_faas_conns_t          *conns;
-    ngx_ssl_session_t              *session;
+    ngx_http_faas_gateway_state_t  *state;       /* this worker's */
 };
 
 

@@ -336,26 +336,26 @@ ngx_int_t
 ngx_http_faas_peer_init_process(ngx_cycle_t *cycle,
     ngx_http_faas_cred_t *cred)
 {
-    ngx_pool_cleanup_t       *cln;
-    ngx_http_faas_conns_t    *conns;
-    ngx_http_faas_gateway_t  *gw;
+    ngx_pool_cleanup_t             *cln;
+    ngx_http_faas_conns_t          *conns;
+    ngx_http_faas_gateway_t        *gw;
+    ngx_http_faas_gateway_state_t  *state;
 
     gw = &cred->gw;
 
-    gw->pool = NULL;
-    gw->current = gw->addrs;
-    gw->ncurrent = gw->naddrs;
-    gw->valid = 0;
-    gw->session = NULL;
-    ngx_str_null(&gw->resolved);
-
-    /* each worker starts at a different address */
-    gw->next = ngx_pid;
-
-    conns = ngx_pcalloc(cycle->pool, sizeof(ngx_http_faas_conns_t));
-    if (conns == NULL) {
+    /* zeroed: no pool, no resolved host, no session, nothing valid yet */
+    state = ngx_pcalloc(cycle->pool, sizeof(ngx_http_faas_gateway_state_t));
+    if (state == NULL) {
         return NGX_ERROR;
     }
+
+    state->current = gw->addrs;
+    state->ncurrent = gw->naddrs;
+
+    /* each worker starts at a different address */
+    state->next = ngx_pid;
+
+    conns = &state->conns;
 
     ngx_queue_init(&conns->cache);
     ngx_queue_init(&conns->free);
@@ -365,7 +365,7 @@ ngx_http_faas_peer_init_process(ngx_cycle_t *cycle,
     conns->wake.data = gw;
     conns->wake.log = cycle->log;
 
-    gw->conns = conns;
+    gw->state = state;
 
     if (cred->upstream != &gw->upstream) {
         return NGX_OK;
@@ -388,14 +388,18 @@ ngx_http_faas_peer_exit(void *data)
 {
     ngx_http_faas_gateway_t  *gw = data;
 
-    if (gw->session) {
-        ngx_ssl_free_session(gw->session);
-        gw->session = NULL;
+    ngx_http_faas_gateway_state_t  *state;
+
+    state = gw->state;
+
+    if (state->session) {
+        ngx_ssl_free_session(state->session);
+        state->session = NULL;
     }
 
-    if (gw->pool) {
-        ngx_destroy_pool(gw->pool);
-        gw->pool = NULL;
+    if (state->pool) {
+        ngx_destroy_pool(state->pool);
+        state->pool = NULL;
     }
 }
 
@@ -430,13 +434,15 @@ ngx_http_faas_peer_acquire(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
 static ngx_int_t
 ngx_http_faas_peer_prepare(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 {
-    ngx_str_t                *host;
-    in_port_t                 port;
-    ngx_pool_cleanup_t       *cln;
-    ngx_resolver_ctx_t       *rctx, temp;
-    ngx_http_faas_gateway_t  *gw;
+    ngx_str_t                      *host;
+    in_port_t                       port;
+    ngx_pool_cleanup_t             *cln;
+    ngx_resolver_ctx_t             *rctx, temp;
+    ngx_http_faas_gateway_t        *gw;
+    ngx_http_faas_gateway_state_t  *state;
 
     gw = &ctx->cred->gw;
+    state = gw->state;
 
     if (ctx->cred->upstream != &gw->upstream || r->upstream->resolved) {
         return NGX_OK;
@@ -455,11 +461,11 @@ ngx_http_faas_peer_prepare(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
         return NGX_OK;
     }
 
-    if (gw->ncurrent
-        && ngx_time() < gw->valid
-        && gw->resolved.len == host->len
-        && ngx_strncasecmp(gw->resolved.data, host->data, host->len) == 0
-        && ngx_inet_get_port(gw->current[0].sockaddr) == port)
+    if (state->ncurrent
+        && ngx_time() < state->valid
+        && state->resolved.len == host->len
+        && ngx_strncasecmp(state->resolved.data, host->data, host->len) == 0
+        && ngx_inet_get_port(state->current[0].sockaddr) == port)
     {
         return NGX_OK;
     }
@@ -599,7 +605,7 @@ ngx_http_faas_peer_place(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
         return NGX_OK;
     }
 
-    conns = gw->conns;
+    conns = &gw->state->conns;
 
     if (!slot->cleanup) {
         cln = ngx_pool_cleanup_add(r->pool, 0);
@@ -689,7 +695,7 @@ ngx_http_faas_peer_wake(ngx_event_t *ev)
     ngx_http_faas_gateway_t  *gw;
 
     gw = ev->data;
-    conns = gw->conns;
+    conns = &gw->state->conns;
 
     while (conns->active < gw->keepalive
            && !ngx_queue_empty(&conns->waiting))
@@ -726,7 +732,7 @@ ngx_http_faas_peer_wait_timeout(ngx_event_t *ev)
 
     ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                   "faas: no gateway connection came free in time "
-                  "(%ui in use)", slot->gw->conns->active);
+                  "(%ui in use)", slot->gw->state->conns.active);
 
     rc = ngx_http_faas_peer_busy(r, slot->gw,
                                  "none came free in time");
@@ -744,7 +750,7 @@ ngx_http_faas_peer_unqueue(ngx_http_faas_slot_t *slot)
         return;
     }
 
-    conns = slot->gw->conns;
+    conns = &slot->gw->state->conns;
 
     ngx_queue_remove(&slot->queue);
     conns->nwaiting--;
@@ -769,7 +775,7 @@ ngx_http_faas_peer_release(ngx_http_faas_slot_t *slot)
         return;
     }
 
-    conns = slot->gw->conns;
+    conns = &slot->gw->state->conns;
 
     slot->held = 0;
     conns->active--;
@@ -799,9 +805,10 @@ ngx_http_faas_peer_store(ngx_http_faas_gateway_t *gw,
     ngx_resolver_ctx_t *rctx, ngx_str_t *host, in_port_t port,
     ngx_log_t *log)
 {
-    u_char      *name;
-    ngx_pool_t  *pool;
-    ngx_addr_t  *addrs;
+    u_char                         *name;
+    ngx_pool_t                     *pool;
+    ngx_addr_t                     *addrs;
+    ngx_http_faas_gateway_state_t  *state;
 
     if (rctx->naddrs == 0) {
         return NGX_ERROR;
@@ -823,22 +830,24 @@ ngx_http_faas_peer_store(ngx_http_faas_gateway_t *gw,
 
     ngx_memcpy(name, host->data, host->len);
 
-    if (gw->pool) {
-        ngx_destroy_pool(gw->pool);
+    state = gw->state;
+
+    if (state->pool) {
+        ngx_destroy_pool(state->pool);
     }
 
-    gw->pool = pool;
-    gw->resolved.data = name;
-    gw->resolved.len = host->len;
-    gw->current = addrs;
-    gw->ncurrent = rctx->naddrs;
+    state->pool = pool;
+    state->resolved.data = name;
+    state->resolved.len = host->len;
+    state->current = addrs;
+    state->ncurrent = rctx->naddrs;
 
     /* an address needs no resolving: it is valid as long as it is given */
-    gw->valid = rctx->quick ? NGX_MAX_TIME_T_VALUE : rctx->valid;
+    state->valid = rctx->quick ? NGX_MAX_TIME_T_VALUE : rctx->valid;
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, log, 0,
                    "faas: gateway \"%V\": %ui addresses, valid %T s",
-                   host, gw->ncurrent, gw->valid - ngx_time());
+                   host, state->ncurrent, state->valid - ngx_time());
 
     return NGX_OK;
 }
@@ -860,16 +869,18 @@ static ngx_int_t
 ngx_http_faas_peer_init(ngx_http_request_t *r,
     ngx_http_upstream_srv_conf_t *uscf)
 {
-    ngx_http_upstream_t        *u;
-    ngx_http_faas_ctx_t        *ctx;
-    ngx_http_faas_gateway_t    *gw;
-    ngx_http_faas_peer_data_t  *pd;
+    ngx_http_upstream_t            *u;
+    ngx_http_faas_ctx_t            *ctx;
+    ngx_http_faas_gateway_t        *gw;
+    ngx_http_faas_peer_data_t      *pd;
+    ngx_http_faas_gateway_state_t  *state;
 
     gw = uscf->peer.data;
+    state = gw->state;
     u = r->upstream;
     ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
 
-    if (gw->ncurrent == 0) {
+    if (state->ncurrent == 0) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "faas: no address for the gateway");
         return NGX_ERROR;
@@ -883,7 +894,7 @@ ngx_http_faas_peer_init(ngx_http_request_t *r,
     pd->gw = gw;
     pd->request = r;
     pd->slot = (ctx != NULL && ctx->slot.cleanup) ? &ctx->slot : NULL;
-    pd->start = gw->next++;
+    pd->start = state->next++;
     pd->tried = 0;
     pd->reused = 0;
     pd->in_use = 0;
@@ -892,7 +903,7 @@ ngx_http_faas_peer_init(ngx_http_request_t *r,
     u->peer.data = pd;
     u->peer.get = ngx_http_faas_peer_get;
     u->peer.free = ngx_http_faas_peer_free;
-    u->peer.tries = gw->ncurrent;
+    u->peer.tries = state->ncurrent;
     u->peer.set_session = ngx_http_faas_peer_set_session;
     u->peer.save_session = ngx_http_faas_peer_save_session;
 
@@ -909,17 +920,19 @@ ngx_http_faas_peer_get(ngx_peer_connection_t *pc, void *data)
 {
     ngx_http_faas_peer_data_t *pd = data;
 
-    u_char                     *p;
-    ngx_addr_t                 *addr;
-    ngx_queue_t                *q;
-    ngx_connection_t           *c;
-    ngx_ssl_t                  *ssl;
-    ngx_http_faas_conns_t      *conns;
-    ngx_http_faas_gateway_t    *gw;
-    ngx_http_faas_keepalive_t  *item;
+    u_char                         *p;
+    ngx_addr_t                     *addr;
+    ngx_queue_t                    *q;
+    ngx_connection_t               *c;
+    ngx_ssl_t                      *ssl;
+    ngx_http_faas_conns_t          *conns;
+    ngx_http_faas_gateway_t        *gw;
+    ngx_http_faas_keepalive_t      *item;
+    ngx_http_faas_gateway_state_t  *state;
 
     gw = pd->gw;
-    conns = gw->conns;
+    state = gw->state;
+    conns = &state->conns;
     ssl = pd->request->upstream->conf->ssl;
 
     /*
@@ -933,11 +946,11 @@ ngx_http_faas_peer_get(ngx_peer_connection_t *pc, void *data)
     pc->cached = 0;
     pc->connection = NULL;
 
-    if (gw->ncurrent == 0) {
+    if (state->ncurrent == 0) {
         return NGX_BUSY;
     }
 
-    addr = &gw->current[(pd->start + pd->tried) % gw->ncurrent];
+    addr = &state->current[(pd->start + pd->tried) % state->ncurrent];
     pd->tried++;
 
     /* the addresses may change before the request ends: a copy */
@@ -1062,7 +1075,7 @@ ngx_http_faas_peer_free(ngx_peer_connection_t *pc, void *data,
     ngx_http_faas_keepalive_t  *item;
 
     gw = pd->gw;
-    conns = gw->conns;
+    conns = &gw->state->conns;
     c = pc->connection;
 
     if (pc->tries) {
@@ -1272,8 +1285,8 @@ ngx_http_faas_peer_drop(ngx_http_faas_keepalive_t *item, ngx_uint_t reason)
     item->connection = NULL;
 
     ngx_queue_remove(&item->queue);
-    ngx_queue_insert_head(&gw->conns->free, &item->queue);
-    gw->conns->idle--;
+    ngx_queue_insert_head(&gw->state->conns.free, &item->queue);
+    gw->state->conns.idle--;
 
     (void) ngx_atomic_fetch_add(&gw->stats->idle, -1);
     (void) ngx_atomic_fetch_add(&gw->stats->closed[reason], 1);
@@ -1309,11 +1322,11 @@ ngx_http_faas_peer_set_session(ngx_peer_connection_t *pc, void *data)
 {
     ngx_http_faas_peer_data_t *pd = data;
 
-    if (pd->gw->session == NULL) {
+    if (pd->gw->state->session == NULL) {
         return NGX_OK;
     }
 
-    return ngx_ssl_set_session(pc->connection, pd->gw->session);
+    return ngx_ssl_set_session(pc->connection, pd->gw->state->session);
 }
 
 
@@ -1329,8 +1342,8 @@ ngx_http_faas_peer_save_session(ngx_peer_connection_t *pc, void *data)
         return;
     }
 
-    old = pd->gw->session;
-    pd->gw->session = session;
+    old = pd->gw->state->session;
+    pd->gw->state->session = session;
 
     if (old) {
         ngx_ssl_free_session(old);
