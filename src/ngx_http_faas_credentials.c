@@ -14,54 +14,41 @@
 #define NGX_HTTP_FAAS_SECRET_MAX  4096
 
 
-typedef struct ngx_http_faas_cred_command_s  ngx_http_faas_cred_command_t;
-
-typedef char *(*ngx_http_faas_cred_set_pt)(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value);
-
-struct ngx_http_faas_cred_command_s {
-    ngx_str_t                   name;
-    ngx_http_faas_cred_set_pt   set;
-    size_t                      offset;
-    ngx_conf_enum_t            *values;     /* ngx_http_faas_cred_set_enum */
-};
+/*
+ * The post of a number or time key: its lowest value, and what the
+ * message of a bad value says the key takes (nginx's setters say only
+ * "invalid value").
+ */
+typedef struct {
+    ngx_conf_post_handler_pt    post_handler;
+    ngx_int_t                   low;
+    char                       *must;
+} ngx_http_faas_cred_bounds_t;
 
 
 static char *ngx_http_faas_cred_directive(ngx_conf_t *cf, ngx_command_t *dummy,
     void *conf);
-static char *ngx_http_faas_cred_set_str(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value);
-static char *ngx_http_faas_cred_set_id(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value);
+static char *ngx_http_faas_cred_set_account(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_faas_cred_set_secret(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value);
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_faas_cred_set_region(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value);
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_faas_cred_set_enum(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value);
-static char *ngx_http_faas_cred_set_ttl(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value);
-static char *ngx_http_faas_cred_set_number(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value);
-static char *ngx_http_faas_cred_set_msec(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value);
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_faas_cred_enum(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf, ngx_uint_t caseless);
+static char *ngx_http_faas_cred_check_str(ngx_conf_t *cf, void *post,
+    void *data);
+static char *ngx_http_faas_cred_check_num(ngx_conf_t *cf, void *post,
+    void *data);
+static char *ngx_http_faas_cred_check_msec(ngx_conf_t *cf, void *post,
+    void *data);
+static char *ngx_http_faas_cred_check_sec(ngx_conf_t *cf, void *post,
+    void *data);
+static char *ngx_http_faas_cred_invalid(ngx_conf_t *cf, const char *must);
 static ngx_int_t ngx_http_faas_cred_domain(ngx_conf_t *cf,
     ngx_http_faas_cred_t *cred);
-static char *ngx_http_faas_cred_set_refresh(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value);
-static char *ngx_http_faas_cred_invalid(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value, const char *must);
 static ngx_int_t ngx_http_faas_cred_read_secret(ngx_conf_t *cf,
     ngx_http_faas_cred_t *cred, ngx_str_t *path);
 static char *ngx_http_faas_cred_finish(ngx_conf_t *cf,
@@ -92,63 +79,6 @@ static ngx_conf_enum_t  ngx_http_faas_platforms[] = {
 };
 
 
-static ngx_http_faas_cred_command_t  ngx_http_faas_cred_commands[] = {
-
-    { ngx_string("account"), ngx_http_faas_cred_set_id,
-      offsetof(ngx_http_faas_cred_t, account), NULL },
-
-    { ngx_string("client_id"), ngx_http_faas_cred_set_str,
-      offsetof(ngx_http_faas_cred_t, client_id), NULL },
-
-    { ngx_string("client_secret"), ngx_http_faas_cred_set_secret, 0, NULL },
-
-    { ngx_string("region"), ngx_http_faas_cred_set_region, 0, NULL },
-
-    { ngx_string("token_url"), ngx_http_faas_cred_set_str,
-      offsetof(ngx_http_faas_cred_t, token_url), NULL },
-
-    { ngx_string("gateway"), ngx_http_faas_cred_set_str,
-      offsetof(ngx_http_faas_cred_t, gateway), NULL },
-
-    { ngx_string("scope"), ngx_http_faas_cred_set_str,
-      offsetof(ngx_http_faas_cred_t, scope), NULL },
-
-    { ngx_string("faas_token_timeout"), ngx_http_faas_cred_set_msec,
-      offsetof(ngx_http_faas_cred_t, token_timeout), NULL },
-
-    { ngx_string("refresh_before"), ngx_http_faas_cred_set_refresh, 0, NULL },
-
-    { ngx_string("client_auth"), ngx_http_faas_cred_set_enum,
-      offsetof(ngx_http_faas_cred_t, client_auth),
-      ngx_http_faas_client_auths },
-
-    { ngx_string("domain_api"), ngx_http_faas_cred_set_str,
-      offsetof(ngx_http_faas_cred_t, domain_api), NULL },
-
-    { ngx_string("domain_ttl"), ngx_http_faas_cred_set_ttl, 0, NULL },
-
-    { ngx_string("keepalive"), ngx_http_faas_cred_set_number,
-      offsetof(ngx_http_faas_cred_t, gw.keepalive), NULL },
-
-    { ngx_string("keepalive_requests"), ngx_http_faas_cred_set_number,
-      offsetof(ngx_http_faas_cred_t, gw.keepalive_requests), NULL },
-
-    { ngx_string("keepalive_timeout"), ngx_http_faas_cred_set_msec,
-      offsetof(ngx_http_faas_cred_t, gw.keepalive_timeout), NULL },
-
-    { ngx_string("queue"), ngx_http_faas_cred_set_number,
-      offsetof(ngx_http_faas_cred_t, gw.queue), NULL },
-
-    { ngx_string("queue_timeout"), ngx_http_faas_cred_set_msec,
-      offsetof(ngx_http_faas_cred_t, gw.queue_timeout), NULL },
-
-    { ngx_string("platform"), ngx_http_faas_cred_set_enum,
-      offsetof(ngx_http_faas_cred_t, platform), ngx_http_faas_platforms },
-
-    { ngx_null_string, NULL, 0, NULL }
-};
-
-
 /* in the order of NGX_HTTP_FAAS_REGION_*, as the host prefixes below */
 static ngx_conf_enum_t  ngx_http_faas_regions[] = {
     { ngx_string("us"), NGX_HTTP_FAAS_REGION_US },
@@ -158,6 +88,162 @@ static ngx_conf_enum_t  ngx_http_faas_regions[] = {
 };
 
 static char  *ngx_http_faas_region_hosts[] = { "va", "lo", "sy" };
+
+
+static ngx_conf_post_t  ngx_http_faas_cred_not_empty =
+    { ngx_http_faas_cred_check_str };
+
+static ngx_http_faas_cred_bounds_t  ngx_http_faas_cred_number =
+    { ngx_http_faas_cred_check_num, 0, "it must be a number" };
+
+static ngx_http_faas_cred_bounds_t  ngx_http_faas_cred_timeout =
+    { ngx_http_faas_cred_check_msec, 1, "it must be a time over 0, "
+                                        "e.g. \"10s\"" };
+
+static ngx_http_faas_cred_bounds_t  ngx_http_faas_cred_ttl =
+    { ngx_http_faas_cred_check_sec, 1, "it must be a time of at least 1s, "
+                                       "e.g. \"10m\"" };
+
+static ngx_http_faas_cred_bounds_t  ngx_http_faas_cred_seconds =
+    { ngx_http_faas_cred_check_sec, 0, "it must be a time in seconds, "
+                                       "e.g. \"60s\"" };
+
+
+/*
+ * The keys of a faas_credentials block.  Each takes one value; the
+ * "conf" field is unused: the block's own ngx_http_faas_cred_t is the
+ * conf of every key.
+ */
+static ngx_command_t  ngx_http_faas_cred_commands[] = {
+
+    { ngx_string("account"),
+      NGX_CONF_TAKE1,
+      ngx_http_faas_cred_set_account,
+      0,
+      offsetof(ngx_http_faas_cred_t, account),
+      &ngx_http_faas_cred_not_empty },
+
+    { ngx_string("client_id"),
+      NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      0,
+      offsetof(ngx_http_faas_cred_t, client_id),
+      &ngx_http_faas_cred_not_empty },
+
+    { ngx_string("client_secret"),
+      NGX_CONF_TAKE1,
+      ngx_http_faas_cred_set_secret,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("region"),
+      NGX_CONF_TAKE1,
+      ngx_http_faas_cred_set_region,
+      0,
+      offsetof(ngx_http_faas_cred_t, region),
+      ngx_http_faas_regions },
+
+    { ngx_string("token_url"),
+      NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      0,
+      offsetof(ngx_http_faas_cred_t, token_url),
+      &ngx_http_faas_cred_not_empty },
+
+    { ngx_string("gateway"),
+      NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      0,
+      offsetof(ngx_http_faas_cred_t, gateway),
+      &ngx_http_faas_cred_not_empty },
+
+    { ngx_string("scope"),
+      NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      0,
+      offsetof(ngx_http_faas_cred_t, scope),
+      &ngx_http_faas_cred_not_empty },
+
+    { ngx_string("faas_token_timeout"),
+      NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      0,
+      offsetof(ngx_http_faas_cred_t, token_timeout),
+      &ngx_http_faas_cred_timeout },
+
+    { ngx_string("refresh_before"),
+      NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      0,
+      offsetof(ngx_http_faas_cred_t, refresh_before),
+      &ngx_http_faas_cred_seconds },
+
+    { ngx_string("client_auth"),
+      NGX_CONF_TAKE1,
+      ngx_http_faas_cred_set_enum,
+      0,
+      offsetof(ngx_http_faas_cred_t, client_auth),
+      ngx_http_faas_client_auths },
+
+    { ngx_string("domain_api"),
+      NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      0,
+      offsetof(ngx_http_faas_cred_t, domain_api),
+      &ngx_http_faas_cred_not_empty },
+
+    { ngx_string("domain_ttl"),
+      NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      0,
+      offsetof(ngx_http_faas_cred_t, domain_ttl),
+      &ngx_http_faas_cred_ttl },
+
+    { ngx_string("keepalive"),
+      NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      0,
+      offsetof(ngx_http_faas_cred_t, gw.keepalive),
+      &ngx_http_faas_cred_number },
+
+    { ngx_string("keepalive_requests"),
+      NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      0,
+      offsetof(ngx_http_faas_cred_t, gw.keepalive_requests),
+      &ngx_http_faas_cred_number },
+
+    { ngx_string("keepalive_timeout"),
+      NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      0,
+      offsetof(ngx_http_faas_cred_t, gw.keepalive_timeout),
+      &ngx_http_faas_cred_timeout },
+
+    { ngx_string("queue"),
+      NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      0,
+      offsetof(ngx_http_faas_cred_t, gw.queue),
+      &ngx_http_faas_cred_number },
+
+    { ngx_string("queue_timeout"),
+      NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      0,
+      offsetof(ngx_http_faas_cred_t, gw.queue_timeout),
+      &ngx_http_faas_cred_timeout },
+
+    { ngx_string("platform"),
+      NGX_CONF_TAKE1,
+      ngx_http_faas_cred_set_enum,
+      0,
+      offsetof(ngx_http_faas_cred_t, platform),
+      ngx_http_faas_platforms },
+
+      ngx_null_command
+};
 
 
 char *
@@ -227,14 +313,20 @@ ngx_http_faas_cred_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * One line of the block: the key's setter, and its answer told with the
+ * key and the set's name, as ngx_conf_handler() tells a directive's.
+ */
+
 static char *
 ngx_http_faas_cred_directive(ngx_conf_t *cf, ngx_command_t *dummy, void *conf)
 {
     ngx_http_faas_cred_t *cred = conf;
 
-    char                          *rv;
-    ngx_str_t                     *value;
-    ngx_http_faas_cred_command_t  *cmd;
+    char                         *rv;
+    ngx_str_t                    *value;
+    ngx_command_t                *cmd;
+    ngx_http_faas_cred_bounds_t  *bounds;
 
     value = cf->args->elts;
 
@@ -246,6 +338,7 @@ ngx_http_faas_cred_directive(ngx_conf_t *cf, ngx_command_t *dummy, void *conf)
             continue;
         }
 
+        /* every key is NGX_CONF_TAKE1 */
         if (cf->args->nelts != 2) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid number of arguments in \"%V\" "
@@ -254,17 +347,25 @@ ngx_http_faas_cred_directive(ngx_conf_t *cf, ngx_command_t *dummy, void *conf)
             return NGX_CONF_ERROR;
         }
 
-        rv = cmd->set(cf, cmd, cred, &value[1]);
+        rv = cmd->set(cf, cmd, cred);
 
-        if (rv == NGX_CONF_OK) {
+        if (rv == NGX_CONF_OK || rv == NGX_CONF_ERROR) {
             return rv;
         }
 
-        if (rv != NGX_CONF_ERROR) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%V\" of \"faas_credentials\" \"%V\" %s",
-                               &value[0], &cred->name, rv);
+        /*
+         * nginx's number and time setters answer "invalid number" or
+         * "invalid value"; the post of their keys is the bounds, which
+         * say what the key takes
+         */
+        if (ngx_strncmp(rv, "invalid ", sizeof("invalid ") - 1) == 0) {
+            bounds = cmd->post;
+            return ngx_http_faas_cred_invalid(cf, bounds->must);
         }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" of \"faas_credentials\" \"%V\" %s",
+                           &value[0], &cred->name, rv);
 
         return NGX_CONF_ERROR;
     }
@@ -278,79 +379,63 @@ ngx_http_faas_cred_directive(ngx_conf_t *cf, ngx_command_t *dummy, void *conf)
 
 
 static char *
-ngx_http_faas_cred_set_str(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value)
+ngx_http_faas_cred_set_account(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
 {
-    ngx_str_t  *field;
+    u_char     *p;
+    ngx_str_t  *value;
 
-    field = (ngx_str_t *) ((u_char *) cred + cmd->offset);
-
-    if (field->data != NULL) {
-        return "is duplicate";
-    }
-
-    if (value->len == 0) {
-        return "must not be empty";
-    }
-
-    *field = *value;
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_faas_cred_set_id(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value)
-{
-    u_char  *p;
+    value = cf->args->elts;
 
     /* the account goes into URL paths */
-    for (p = value->data; p < value->data + value->len; p++) {
+    for (p = value[1].data; p < value[1].data + value[1].len; p++) {
         if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z')
               || (*p >= 'A' && *p <= 'Z') || *p == '-' || *p == '_'))
         {
-            return ngx_http_faas_cred_invalid(cf, cmd, cred, value,
-                                              "it may hold only letters, "
+            return ngx_http_faas_cred_invalid(cf, "it may hold only letters, "
                                               "digits, \"-\" and \"_\"");
         }
     }
 
-    return ngx_http_faas_cred_set_str(cf, cmd, cred, value);
+    return ngx_conf_set_str_slot(cf, cmd, conf);
 }
 
 
+/* the secret itself, "file:PATH" or "env:VAR" */
+
 static char *
-ngx_http_faas_cred_set_secret(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value)
+ngx_http_faas_cred_set_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
+    ngx_http_faas_cred_t *cred = conf;
+
     u_char     *env;
-    ngx_str_t   path;
+    ngx_str_t   path, *value;
+
+    value = cf->args->elts;
 
     if (cred->client_secret.data != NULL) {
         return "is duplicate";
     }
 
-    if (value->len > 5 && ngx_strncmp(value->data, "file:", 5) == 0) {
-        path.len = value->len - 5;
-        path.data = value->data + 5;
+    if (value[1].len > 5 && ngx_strncmp(value[1].data, "file:", 5) == 0) {
+        path.len = value[1].len - 5;
+        path.data = value[1].data + 5;
 
         if (ngx_http_faas_cred_read_secret(cf, cred, &path) != NGX_OK) {
             return NGX_CONF_ERROR;
         }
 
-    } else if (value->len > 4 && ngx_strncmp(value->data, "env:", 4) == 0) {
-        env = (u_char *) getenv((char *) value->data + 4);
+    } else if (value[1].len > 4
+               && ngx_strncmp(value[1].data, "env:", 4) == 0)
+    {
+        env = (u_char *) getenv((char *) value[1].data + 4);
 
         if (env == NULL || *env == '\0') {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "\"client_secret\" of \"faas_credentials\" "
                                "\"%V\": environment variable \"%s\" is "
                                "not set or empty", &cred->name,
-                               value->data + 4);
+                               value[1].data + 4);
             return NGX_CONF_ERROR;
         }
 
@@ -363,16 +448,15 @@ ngx_http_faas_cred_set_secret(ngx_conf_t *cf,
 
         ngx_memcpy(cred->client_secret.data, env, cred->client_secret.len);
 
-    } else if (value->len == 0) {
+    } else if (value[1].len == 0) {
         return "must not be empty";
 
     } else {
-        cred->client_secret = *value;
+        cred->client_secret = value[1];
     }
 
     return NGX_CONF_OK;
 }
-
 
 static ngx_int_t
 ngx_http_faas_cred_read_secret(ngx_conf_t *cf, ngx_http_faas_cred_t *cred,
@@ -458,118 +542,117 @@ ngx_http_faas_cred_read_secret(ngx_conf_t *cf, ngx_http_faas_cred_t *cred,
 }
 
 
+
+
+/* region names take any case: "US" is "us" */
+
 static char *
-ngx_http_faas_cred_set_region(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value)
+ngx_http_faas_cred_set_region(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    return ngx_http_faas_cred_enum(cf, cmd, conf, 1);
+}
+
+
+static char *
+ngx_http_faas_cred_set_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    return ngx_http_faas_cred_enum(cf, cmd, conf, 0);
+}
+
+
+/*
+ * ngx_conf_set_enum_slot() for a name of cmd->post; any other value is
+ * told with the names the key takes, which nginx's setter does not say
+ */
+
+static char *
+ngx_http_faas_cred_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf,
+    ngx_uint_t caseless)
 {
     u_char           *last, buf[NGX_HTTP_FAAS_ENUM_NAMES_LEN];
-    ngx_conf_enum_t  *e;
-
-    if (cred->region != NGX_CONF_UNSET_UINT) {
-        return "is duplicate";
-    }
-
-    for (e = ngx_http_faas_regions; e->name.len; e++) {
-        if (e->name.len == value->len
-            && ngx_strncasecmp(e->name.data, value->data, value->len) == 0)
-        {
-            cred->region = e->value;
-            return NGX_CONF_OK;
-        }
-    }
-
-    last = ngx_http_faas_conf_enum_names(buf, buf + sizeof(buf) - 1,
-                                         ngx_http_faas_regions);
-    *last = '\0';
-
-    return ngx_http_faas_cred_invalid(cf, cmd, cred, value, (char *) buf);
-}
-
-
-static char *
-ngx_http_faas_cred_set_number(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value)
-{
-    ngx_int_t    n;
-    ngx_uint_t  *field;
-
-    field = (ngx_uint_t *) ((u_char *) cred + cmd->offset);
-
-    if (*field != NGX_CONF_UNSET_UINT) {
-        return "is duplicate";
-    }
-
-    n = ngx_atoi(value->data, value->len);
-    if (n == NGX_ERROR) {
-        return ngx_http_faas_cred_invalid(cf, cmd, cred, value,
-                                          "it must be a number");
-    }
-
-    *field = n;
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_faas_cred_set_msec(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value)
-{
-    ngx_msec_t   ms, *field;
-
-    field = (ngx_msec_t *) ((u_char *) cred + cmd->offset);
-
-    if (*field != NGX_CONF_UNSET_MSEC) {
-        return "is duplicate";
-    }
-
-    ms = ngx_parse_time(value, 0);
-    if (ms == (ngx_msec_t) NGX_ERROR || ms == 0) {
-        return ngx_http_faas_cred_invalid(cf, cmd, cred, value,
-                                          "it must be a time over 0, "
-                                          "e.g. \"10s\"");
-    }
-
-    *field = ms;
-
-    return NGX_CONF_OK;
-}
-
-
-/* one of the names of cmd->values */
-
-static char *
-ngx_http_faas_cred_set_enum(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value)
-{
-    u_char           *last, buf[NGX_HTTP_FAAS_ENUM_NAMES_LEN];
+    ngx_str_t        *value;
     ngx_uint_t       *field;
     ngx_conf_enum_t  *e;
 
-    field = (ngx_uint_t *) ((u_char *) cred + cmd->offset);
+    value = cf->args->elts;
+
+    for (e = cmd->post; e->name.len; e++) {
+        if (e->name.len == value[1].len
+            && (caseless
+                ? ngx_strncasecmp(e->name.data, value[1].data, value[1].len)
+                : ngx_strncmp(e->name.data, value[1].data, value[1].len))
+               == 0)
+        {
+            return ngx_conf_set_enum_slot(cf, cmd, conf);
+        }
+    }
+
+    field = (ngx_uint_t *) ((u_char *) conf + cmd->offset);
 
     if (*field != NGX_CONF_UNSET_UINT) {
         return "is duplicate";
     }
 
-    for (e = cmd->values; e->name.len; e++) {
-        if (e->name.len == value->len
-            && ngx_strncmp(e->name.data, value->data, value->len) == 0)
-        {
-            *field = e->value;
-            return NGX_CONF_OK;
-        }
-    }
-
     last = ngx_http_faas_conf_enum_names(buf, buf + sizeof(buf) - 1,
-                                         cmd->values);
+                                         cmd->post);
     *last = '\0';
 
-    return ngx_http_faas_cred_invalid(cf, cmd, cred, value, (char *) buf);
+    return ngx_http_faas_cred_invalid(cf, (char *) buf);
+}
+
+
+static char *
+ngx_http_faas_cred_check_str(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_str_t  *field = data;
+
+    if (field->len == 0) {
+        return "must not be empty";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_faas_cred_check_num(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_http_faas_cred_bounds_t  *bounds = post;
+    ngx_int_t                    *np = data;
+
+    if (*np < bounds->low) {
+        return ngx_http_faas_cred_invalid(cf, bounds->must);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_faas_cred_check_msec(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_http_faas_cred_bounds_t  *bounds = post;
+    ngx_msec_t                   *msp = data;
+
+    if (*msp < (ngx_msec_t) bounds->low) {
+        return ngx_http_faas_cred_invalid(cf, bounds->must);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_faas_cred_check_sec(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_http_faas_cred_bounds_t  *bounds = post;
+    time_t                       *sp = data;
+
+    if (*sp < (time_t) bounds->low) {
+        return ngx_http_faas_cred_invalid(cf, bounds->must);
+    }
+
+    return NGX_CONF_OK;
 }
 
 
@@ -600,65 +683,28 @@ ngx_http_faas_conf_enum_names(u_char *buf, u_char *last, ngx_conf_enum_t *e)
 
 /* nginx's form: invalid value "x" in "key" of "faas_credentials" "name" */
 
+
+/*
+ * nginx's form: invalid value "x" in "key" of "faas_credentials" "name";
+ * the set is the conf of the block being parsed, the key and the value
+ * are the line's
+ */
+
 static char *
-ngx_http_faas_cred_invalid(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value, const char *must)
+ngx_http_faas_cred_invalid(ngx_conf_t *cf, const char *must)
 {
+    ngx_str_t             *value;
+    ngx_http_faas_cred_t  *cred;
+
+    value = cf->args->elts;
+    cred = (ngx_http_faas_cred_t *) cf->handler_conf;
+
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "invalid value \"%V\" in \"%V\" of "
                        "\"faas_credentials\" \"%V\", %s",
-                       value, &cmd->name, &cred->name, must);
+                       &value[1], &value[0], &cred->name, must);
 
     return NGX_CONF_ERROR;
-}
-
-
-static char *
-ngx_http_faas_cred_set_ttl(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value)
-{
-    time_t  s;
-
-    if (cred->domain_ttl != NGX_CONF_UNSET) {
-        return "is duplicate";
-    }
-
-    s = ngx_parse_time(value, 1);
-    if (s == (time_t) NGX_ERROR || s == 0) {
-        return ngx_http_faas_cred_invalid(cf, cmd, cred, value,
-                                          "it must be a time of at least "
-                                          "1s, e.g. \"10m\"");
-    }
-
-    cred->domain_ttl = s;
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_faas_cred_set_refresh(ngx_conf_t *cf,
-    ngx_http_faas_cred_command_t *cmd, ngx_http_faas_cred_t *cred,
-    ngx_str_t *value)
-{
-    time_t  s;
-
-    if (cred->refresh_before != NGX_CONF_UNSET) {
-        return "is duplicate";
-    }
-
-    s = ngx_parse_time(value, 1);
-    if (s == (time_t) NGX_ERROR) {
-        return ngx_http_faas_cred_invalid(cf, cmd, cred, value,
-                                          "it must be a time in seconds, "
-                                          "e.g. \"60s\"");
-    }
-
-    cred->refresh_before = s;
-
-    return NGX_CONF_OK;
 }
 
 
