@@ -38,6 +38,8 @@ static char *ngx_http_faas_cred_set_enum(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_faas_cred_enum(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf, ngx_uint_t caseless);
+static char *ngx_http_faas_cred_set_deprecated_msec(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_faas_cred_check_str(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_faas_cred_check_num(ngx_conf_t *cf, void *post,
@@ -165,9 +167,17 @@ static ngx_command_t  ngx_http_faas_cred_commands[] = {
       offsetof(ngx_http_faas_cred_t, scope),
       &ngx_http_faas_cred_not_empty },
 
-    { ngx_string("faas_token_timeout"),
+    { ngx_string("token_timeout"),
       NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
+      0,
+      offsetof(ngx_http_faas_cred_t, token_timeout),
+      &ngx_http_faas_cred_timeout },
+
+    /* the old name of token_timeout */
+    { ngx_string("faas_token_timeout"),
+      NGX_CONF_TAKE1,
+      ngx_http_faas_cred_set_deprecated_msec,
       0,
       offsetof(ngx_http_faas_cred_t, token_timeout),
       &ngx_http_faas_cred_timeout },
@@ -598,6 +608,29 @@ ngx_http_faas_cred_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf,
     *last = '\0';
 
     return ngx_http_faas_cred_invalid(cf, (char *) buf);
+}
+
+
+/* a key's old name, "faas_" and its name: it still works, and warns */
+
+static char *
+ngx_http_faas_cred_set_deprecated_msec(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_faas_cred_t *cred = conf;
+
+    ngx_str_t  *value, name;
+
+    value = cf->args->elts;
+
+    name.len = cmd->name.len - (sizeof("faas_") - 1);
+    name.data = cmd->name.data + sizeof("faas_") - 1;
+
+    ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                       "\"%V\" of \"faas_credentials\" \"%V\" is deprecated, "
+                       "use \"%V\" instead", &value[0], &cred->name, &name);
+
+    return ngx_conf_set_msec_slot(cf, cmd, conf);
 }
 
 

@@ -483,3 +483,67 @@ faas_credentials demo {
 --- config_error
 "domain_api" of "faas_credentials" "demo": the host of "https://hhhh
 has 256 characters, more than a TLS server name can hold (255)
+
+
+
+=== TEST 40: token_timeout bounds the token request (10s by default)
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_timeout 1s;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/sentinel/api/account/12345678/app/token?v=2.0;
+    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+}
+faas_ssl_trusted_certificate $TEST_NGINX_CA;
+--- config
+location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
+--- standin
+{"auth":{"misbehave":"stall"}}
+--- request
+POST /hello
+{}
+--- timeout: 5
+--- error_code: 504
+--- response_body_json
+{"error":"auth_timeout","message":"qr/^timed out reading from 127\\.0\\.0\\.1:\\d+$/"}
+--- no_error_log
+[warn]
+
+
+
+=== TEST 41: token_timeout of 0
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_timeout 0;
+}
+--- config_error
+invalid value "0" in "token_timeout" of "faas_credentials" "demo", it must be a time over 0, e.g. "10s"
+
+
+
+=== TEST 42: faas_token_timeout, the old name, still works and warns
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    faas_token_timeout 3s;
+    token_url https://127.0.0.1:$TEST_NGINX_AUTH_PORT/t;
+    gateway https://127.0.0.1:$TEST_NGINX_GATEWAY_PORT;
+}
+--- config
+location /x { faas_invoke 11111111-1111-4111-8111-111111111111; }
+--- config_ok
+[warn]
+"faas_token_timeout" of "faas_credentials" "demo" is deprecated, use "token_timeout" instead
+
+
+
+=== TEST 43: token_timeout and faas_token_timeout are one key
+--- http_config
+faas_credentials demo {
+    account 12345678; client_id demo-client; client_secret demo-secret;
+    token_timeout 3s;
+    faas_token_timeout 3s;
+}
+--- config_error
+"faas_token_timeout" of "faas_credentials" "demo" is duplicate

@@ -49,8 +49,9 @@ package FaasTest;
 #   config_error   "nginx -t" must FAIL and print every line of this
 #                  section (substring match); nothing is started and no
 #                  other check runs.
-#   config_ok      "nginx -t" must pass; nothing is started and no other
-#                  check runs.
+#   config_ok      "nginx -t" must pass and print every line of this
+#                  section, if any (substring match, e.g. a warning);
+#                  nothing is started and no other check runs.
 #   whole_config   the whole nginx.conf, used as it is instead of the
 #                  file made of main_config, http_config and config
 #                  (those, workers, log_level and no_module are then
@@ -943,6 +944,11 @@ sub run_block {
     if (exists $s{config_ok}) {
         my ($good, $out) = nginx_test_config($http, %nopt);
         ok($good, 'nginx -t passes') or diag($out);
+        for my $want (split /\n/, $s{config_ok} // '') {
+            next unless $want =~ /\S/;
+            ok(index($out, $want) >= 0, "nginx -t output has: $want")
+                or diag($out);
+        }
         return;
     }
 
