@@ -788,12 +788,6 @@ ngx_int_t ngx_http_faas_response_headers(ngx_http_request_t *r,
 ngx_int_t ngx_http_faas_response_header_in(ngx_http_request_t *r,
     ngx_str_t *key, ngx_str_t *value);
 
-/* the former names, until client.c and invoke.c use the new ones */
-#define ngx_http_faas_parse_response  ngx_http_faas_client_response_parse
-#define ngx_http_faas_response_parse  ngx_http_faas_function_response_parse
-#define ngx_http_faas_response_parse_event                                  \
-    ngx_http_faas_function_response_parse_event
-
 /* platform: V1 or V2 gateways, and what each is sent */
 ngx_uint_t ngx_http_faas_platform_v2(ngx_uint_t platform, ngx_str_t *host);
 ngx_uint_t ngx_http_faas_event_valid(ngx_str_t *id);

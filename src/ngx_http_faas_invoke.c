@@ -1399,12 +1399,13 @@ ngx_http_faas_invoke_decide(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
         rc = NGX_ERROR;
 
     } else if (ctx->event) {
-        rc = ngx_http_faas_response_parse_event(r->pool, body.data, body.len,
-                                                &a, &error);
+        rc = ngx_http_faas_function_response_parse_event(r->pool, body.data,
+                                                         body.len, &a,
+                                                         &error);
 
     } else {
-        rc = ngx_http_faas_response_parse(r->pool, body.data, body.len, &a,
-                                          &error);
+        rc = ngx_http_faas_function_response_parse(r->pool, body.data,
+                                                   body.len, &a, &error);
     }
 
     if (rc != NGX_OK) {
