@@ -13,6 +13,8 @@ static void *ngx_http_faas_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_faas_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static char *ngx_http_faas_merge_upstream(ngx_conf_t *cf,
+    ngx_http_faas_loc_conf_t *prev, ngx_http_faas_loc_conf_t *conf);
 static ngx_int_t ngx_http_faas_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_faas_init(ngx_conf_t *cf);
 static ngx_int_t ngx_http_faas_init_process(ngx_cycle_t *cycle);
@@ -29,6 +31,8 @@ static char *ngx_http_faas_cache(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_faas_cache_key(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_faas_merge_cache(ngx_conf_t *cf,
+    ngx_http_faas_loc_conf_t *prev, ngx_http_faas_loc_conf_t *conf);
+static char *ngx_http_faas_merge_cache_buffers(ngx_conf_t *cf,
     ngx_http_faas_loc_conf_t *prev, ngx_http_faas_loc_conf_t *conf);
 #endif
 static char *ngx_http_faas_set_enum(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -550,8 +554,6 @@ ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_faas_loc_conf_t *prev = parent;
     ngx_http_faas_loc_conf_t *conf = child;
 
-    ngx_hash_init_t  hash;
-
     static ngx_str_t  default_user = ngx_string("nginx");
     static ngx_str_t  default_source = ngx_string("nginx");
 
@@ -592,6 +594,43 @@ ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->ssl_verify, prev->ssl_verify, 1);
     ngx_conf_merge_ptr_value(conf->ssl_conf_commands,
                              prev->ssl_conf_commands, NULL);
+
+    if (ngx_http_faas_merge_upstream(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+#if (NGX_HTTP_CACHE)
+    if (ngx_http_faas_merge_cache(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+#endif
+
+    if (conf->lambda == NULL) {
+        return NGX_CONF_OK;
+    }
+
+    conf->upstream.ssl_verify = conf->ssl_verify;
+    conf->upstream.ssl_server_name = 1;
+    conf->upstream.ssl_session_reuse = 1;
+    conf->upstream.ssl = ngx_http_faas_ssl_get(cf,
+                                               &conf->ssl_trusted_certificate,
+                                               conf->ssl_verify,
+                                               conf->ssl_conf_commands);
+    if (conf->upstream.ssl == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* the upstream's timeouts, hidden headers and when to try the next address */
+
+static char *
+ngx_http_faas_merge_upstream(ngx_conf_t *cf, ngx_http_faas_loc_conf_t *prev,
+    ngx_http_faas_loc_conf_t *conf)
+{
+    ngx_hash_init_t  hash;
 
     ngx_conf_merge_ptr_value(conf->upstream.local, prev->upstream.local,
                              NULL);
@@ -655,27 +694,6 @@ ngx_http_faas_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         /* a 429 is tried again by the module, after its Retry-After */
         conf->upstream.next_upstream = conf->next_upstream
                                        & ~NGX_HTTP_UPSTREAM_FT_HTTP_429;
-    }
-
-#if (NGX_HTTP_CACHE)
-    if (ngx_http_faas_merge_cache(cf, prev, conf) != NGX_CONF_OK) {
-        return NGX_CONF_ERROR;
-    }
-#endif
-
-    if (conf->lambda == NULL) {
-        return NGX_CONF_OK;
-    }
-
-    conf->upstream.ssl_verify = conf->ssl_verify;
-    conf->upstream.ssl_server_name = 1;
-    conf->upstream.ssl_session_reuse = 1;
-    conf->upstream.ssl = ngx_http_faas_ssl_get(cf,
-                                               &conf->ssl_trusted_certificate,
-                                               conf->ssl_verify,
-                                               conf->ssl_conf_commands);
-    if (conf->upstream.ssl == NULL) {
-        return NGX_CONF_ERROR;
     }
 
     return NGX_CONF_OK;
@@ -1270,12 +1288,7 @@ static char *
 ngx_http_faas_merge_cache(ngx_conf_t *cf, ngx_http_faas_loc_conf_t *prev,
     ngx_http_faas_loc_conf_t *conf)
 {
-    size_t           size;
     ngx_shm_zone_t  *shm_zone;
-
-    static ngx_path_init_t  temp_path = {
-        ngx_string("faas_temp"), { 1, 2, 0 }
-    };
 
     if (conf->upstream.cache == NGX_CONF_UNSET) {
         ngx_conf_merge_value(conf->upstream.cache, prev->upstream.cache, 0);
@@ -1348,7 +1361,21 @@ ngx_http_faas_merge_cache(ngx_conf_t *cf, ngx_http_faas_loc_conf_t *prev,
         return NGX_CONF_OK;
     }
 
-    /* what the event pipe needs to write an answer into the cache */
+    return ngx_http_faas_merge_cache_buffers(cf, prev, conf);
+}
+
+
+/* what the event pipe needs to write an answer into the cache */
+
+static char *
+ngx_http_faas_merge_cache_buffers(ngx_conf_t *cf,
+    ngx_http_faas_loc_conf_t *prev, ngx_http_faas_loc_conf_t *conf)
+{
+    size_t  size;
+
+    static ngx_path_init_t  temp_path = {
+        ngx_string("faas_temp"), { 1, 2, 0 }
+    };
 
     conf->upstream.buffering = 1;
     conf->upstream.bufs.num = 8;

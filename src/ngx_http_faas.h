@@ -475,61 +475,70 @@ struct ngx_http_faas_waiter_s {
 
 
 typedef struct {
+    /* what is invoked, with which credentials */
     ngx_http_faas_cred_t           *cred;
     ngx_str_t                       lambda;
+    unsigned                        event:1;
+    unsigned                        v2:1;
+
+    /* the token, and the wait for it */
     ngx_str_t                       token;
     ngx_uint_t                      token_generation;
+    ngx_http_faas_waiter_t          waiter;
+    ngx_msec_t                      wait_start;
+    ngx_msec_t                      token_wait;
+    unsigned                        token_waiting:1;
+    unsigned                        waited:1;
+
+    /* the body to send */
     ngx_http_faas_body_t           *body;
     ngx_str_t                       headers_json;
+
+    /* the gateway, its address and a connection slot */
     ngx_str_t                       gateway_host;   /* from lookups */
     ngx_str_t                       gateway_name;
     in_port_t                       gateway_port;
     ngx_resolver_ctx_t             *resolving;
     ngx_int_t                       resolve_rc;
-    ngx_buf_t                      *http_body;
-
-    ngx_http_faas_waiter_t          waiter;
     ngx_http_faas_slot_t            slot;
+    unsigned                        resolve_sync:1;
+    unsigned                        resolve_cleanup:1;
+
+    /* retries after a 429, the replay after a 401 */
     ngx_event_t                     replay;
     ngx_uint_t                      retries;        /* after a 429 */
-    ngx_uint_t                      cache_status;   /* u->cache_status */
     ngx_msec_t                      started;
-    ngx_str_t                       body_digest;
+    unsigned                        replayed:1;
+    unsigned                        replay_dropped:1;
+    unsigned                        replay_pending:1;
 
+    /* faas_cache */
+    ngx_uint_t                      cache_status;   /* u->cache_status */
+    ngx_str_t                       body_digest;
+    unsigned                        cache_body:1;
+
+    /* reading the gateway's answer */
     ngx_http_status_t               status;
     ngx_http_chunked_t              chunked;
     off_t                           length;
     ngx_uint_t                      gateway_status;
+    ngx_buf_t                      *http_body;
     ngx_buf_t                      *answer;         /* read whole */
     size_t                          answer_max;
     ngx_chain_t                    *out;            /* what goes out then */
-    ngx_buf_t                      *error_body;     /* our JSON error */
-
-    ngx_str_t                       error_code;
-    ngx_str_t                       error_message;
-
-    /* what the client got: for $faas_error and the counters */
-    ngx_str_t                       answered_code;
-    ngx_msec_t                      wait_start;
-    ngx_msec_t                      token_wait;
-    ngx_http_request_t             *request;
-
     unsigned                        function_error:1;
-    unsigned                        replayed:1;
-    unsigned                        replay_dropped:1;
-    unsigned                        replay_pending:1;
-    unsigned                        cache_body:1;
     unsigned                        whole:1;
     unsigned                        answer_too_large:1;
     unsigned                        answer_reusable:1;
     unsigned                        chunked_body:1;
+
+    /* the error, and what the client got: $faas_error and the counters */
+    ngx_buf_t                      *error_body;     /* our JSON error */
+    ngx_str_t                       error_code;
+    ngx_str_t                       error_message;
+    ngx_str_t                       answered_code;
+    ngx_http_request_t             *request;
     unsigned                        json_error:1;
-    unsigned                        resolve_sync:1;
-    unsigned                        resolve_cleanup:1;
-    unsigned                        event:1;
-    unsigned                        v2:1;
-    unsigned                        token_waiting:1;
-    unsigned                        waited:1;
     unsigned                        counted:1;
 } ngx_http_faas_ctx_t;
 
@@ -796,12 +805,6 @@ ngx_int_t ngx_http_faas_response_headers(ngx_http_request_t *r,
     ngx_http_faas_http_answer_t *a);
 ngx_int_t ngx_http_faas_response_header_in(ngx_http_request_t *r,
     ngx_str_t *key, ngx_str_t *value);
-
-/* the former names, until client.c and invoke.c use the new ones */
-#define ngx_http_faas_parse_response  ngx_http_faas_client_response_parse
-#define ngx_http_faas_response_parse  ngx_http_faas_function_response_parse
-#define ngx_http_faas_response_parse_event                                  \
-    ngx_http_faas_function_response_parse_event
 
 /* platform: V1 or V2 gateways, and what each is sent */
 ngx_uint_t ngx_http_faas_platform_v2(ngx_uint_t platform, ngx_str_t *host);

@@ -679,8 +679,8 @@ ngx_http_faas_client_read_handler(ngx_event_t *rev)
             b->last += n;
         }
 
-        rc = ngx_http_faas_parse_response(b->pos, b->last - b->pos, n == 0,
-                                          &client->response);
+        rc = ngx_http_faas_client_response_parse(b->pos, b->last - b->pos,
+                                                 n == 0, &client->response);
 
         if (rc == NGX_OK) {
             ngx_http_faas_client_finish(client, NGX_HTTP_FAAS_CLIENT_OK,

@@ -39,10 +39,21 @@ static void ngx_http_faas_invoke_replay_sent(ngx_http_request_t *r,
 static ssize_t ngx_http_faas_invoke_recv_none(ngx_connection_t *c, u_char *buf,
     size_t size);
 static ngx_int_t ngx_http_faas_invoke_create_request(ngx_http_request_t *r);
+static ngx_buf_t *ngx_http_faas_invoke_create_request_head(
+    ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx, ngx_str_t *target,
+    ngx_str_t *extra, ngx_http_variable_value_t *id);
+static ngx_int_t ngx_http_faas_invoke_create_request_body(
+    ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx, ngx_buf_t *head);
 static ngx_int_t ngx_http_faas_invoke_reinit_request(ngx_http_request_t *r);
 static ngx_int_t ngx_http_faas_invoke_process_status_line(
     ngx_http_request_t *r);
 static ngx_int_t ngx_http_faas_invoke_process_header(ngx_http_request_t *r);
+static ngx_int_t ngx_http_faas_invoke_process_header_line(
+    ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx, ngx_str_t *retry_after);
+static ngx_int_t ngx_http_faas_invoke_header_done(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_str_t *retry_after);
+static ngx_int_t ngx_http_faas_invoke_read_whole(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_http_faas_loc_conf_t *flcf);
 static ngx_int_t ngx_http_faas_invoke_process_answer(ngx_http_request_t *r);
 static ngx_int_t ngx_http_faas_invoke_read_answer(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
@@ -765,25 +776,16 @@ ngx_http_faas_invoke_recv_none(ngx_connection_t *c, u_char *buf, size_t size)
 static ngx_int_t
 ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
 {
-    u_char                     *p;
-    size_t                      len, json_len;
-    uint64_t                    ms;
-    ngx_buf_t                  *b, *end;
+    ngx_buf_t                  *b;
     ngx_str_t                   target, extra;
-    ngx_time_t                 *tp;
-    ngx_chain_t                *cl, **ll;
     ngx_http_upstream_t        *u;
     ngx_http_faas_ctx_t        *ctx;
-    ngx_http_faas_cred_t       *cred;
     ngx_http_variable_value_t  *id;
     ngx_http_faas_main_conf_t  *fmcf;
-    u_char                      json[sizeof("{\"timestamp\":,\"headers\":")
-                                     + NGX_INT64_LEN];
 
     u = r->upstream;
     ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
     fmcf = ngx_http_get_module_main_conf(r, ngx_http_faas_module);
-    cred = ctx->cred;
 
 #if (NGX_HTTP_CACHE)
     /* a miss, an expired answer, a bypass: what faas_status counts */
@@ -799,13 +801,53 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
         return NGX_ERROR;
     }
 
+    b = ngx_http_faas_invoke_create_request_head(r, ctx, &target, &extra, id);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    u->uri = target;
+
+    if (ngx_http_faas_invoke_create_request_body(r, ctx, b) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "faas: invoke \"%V\", payload %O bytes", &u->uri,
+                   ngx_http_faas_body_length(ctx->body));
+
+    return NGX_OK;
+}
+
+
+/*
+ * The request line, the headers and the body's JSON up to the payload, in
+ * one buffer: the Content-Length counts the whole body.
+ */
+
+static ngx_buf_t *
+ngx_http_faas_invoke_create_request_head(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_str_t *target, ngx_str_t *extra,
+    ngx_http_variable_value_t *id)
+{
+    u_char                *p;
+    size_t                 len, json_len;
+    uint64_t               ms;
+    ngx_buf_t             *b;
+    ngx_time_t            *tp;
+    ngx_http_faas_cred_t  *cred;
+    u_char                 json[sizeof("{\"timestamp\":,\"headers\":")
+                                + NGX_INT64_LEN];
+
+    cred = ctx->cred;
+
     tp = ngx_timeofday();
     ms = (uint64_t) tp->sec * 1000 + tp->msec;
 
     json_len = ngx_sprintf(json, "{\"timestamp\":%uL,\"headers\":", ms)
                - json;
 
-    len = sizeof("POST ") - 1 + target.len
+    len = sizeof("POST ") - 1 + target->len
           + sizeof(" HTTP/1.1" CRLF) - 1
           + sizeof("Host: " CRLF) - 1 + cred->gateway_host.len
           + ctx->gateway_host.len
@@ -814,18 +856,16 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
           + sizeof("Accept: application/json" CRLF) - 1
           + sizeof("X-Request-ID: " CRLF) - 1 + id->len
           + sizeof("Content-Length: " CRLF) - 1 + NGX_OFF_T_LEN
-          + extra.len + sizeof(CRLF) - 1
+          + extra->len + sizeof(CRLF) - 1
           + json_len + ctx->headers_json.len + sizeof(",\"payload\":") - 1;
 
     b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
-        return NGX_ERROR;
+        return NULL;
     }
 
     p = ngx_cpymem(b->last, "POST ", sizeof("POST ") - 1);
-    p = ngx_cpymem(p, target.data, target.len);
-
-    u->uri = target;
+    p = ngx_cpymem(p, target->data, target->len);
 
     p = ngx_sprintf(p, " HTTP/1.1" CRLF
                     "Host: %V" CRLF
@@ -841,13 +881,26 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
                     (off_t) (json_len + ctx->headers_json.len
                              + sizeof(",\"payload\":") - 1 + 1)
                     + ngx_http_faas_body_length(ctx->body),
-                    &extra);
+                    extra);
 
     p = ngx_cpymem(p, json, json_len);
     p = ngx_cpymem(p, ctx->headers_json.data, ctx->headers_json.len);
     p = ngx_cpymem(p, ",\"payload\":", sizeof(",\"payload\":") - 1);
 
     b->last = p;
+
+    return b;
+}
+
+
+/* what goes out: the head, the payload's buffers, the closing brace */
+
+static ngx_int_t
+ngx_http_faas_invoke_create_request_body(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_buf_t *head)
+{
+    ngx_buf_t    *end;
+    ngx_chain_t  *cl, **ll;
 
     end = ngx_calloc_buf(r->pool);
     if (end == NULL) {
@@ -868,7 +921,7 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
         return NGX_ERROR;
     }
 
-    cl->buf = b;
+    cl->buf = head;
     cl->next = NULL;
     ll = &cl->next;
 
@@ -885,11 +938,7 @@ ngx_http_faas_invoke_create_request(ngx_http_request_t *r)
     (*ll)->buf = end;
     (*ll)->next = NULL;
 
-    u->request_bufs = cl;
-
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "faas: invoke \"%V\", payload %O bytes", &u->uri,
-                   ngx_http_faas_body_length(ctx->body));
+    r->upstream->request_bufs = cl;
 
     return NGX_OK;
 }
@@ -978,14 +1027,10 @@ ngx_http_faas_invoke_process_status_line(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_faas_invoke_process_header(ngx_http_request_t *r)
 {
-    size_t                     len;
-    u_char                    *name, *value;
-    ngx_int_t                  rc;
-    ngx_str_t                  retry_after;
-    ngx_uint_t                 status;
-    ngx_http_upstream_t       *u;
-    ngx_http_faas_ctx_t       *ctx;
-    ngx_http_faas_loc_conf_t  *flcf;
+    ngx_int_t             rc;
+    ngx_str_t             retry_after;
+    ngx_http_upstream_t  *u;
+    ngx_http_faas_ctx_t  *ctx;
 
     u = r->upstream;
     ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
@@ -1001,58 +1046,10 @@ ngx_http_faas_invoke_process_header(ngx_http_request_t *r)
         rc = ngx_http_parse_header_line(r, &u->buffer, 1);
 
         if (rc == NGX_OK) {
-            name = r->header_name_start;
-            len = r->header_name_end - r->header_name_start;
-            value = r->header_start;
-
-            if (len == sizeof("Retry-After") - 1
-                && ngx_strncasecmp(name, (u_char *) "Retry-After", len) == 0)
-            {
-                retry_after.data = value;
-                retry_after.len = r->header_end - value;
-
-            } else if (len == sizeof("Content-Length") - 1
-                && ngx_strncasecmp(name, (u_char *) "Content-Length", len)
-                   == 0)
-            {
-                ctx->length = ngx_atoof(value, r->header_end - value);
-
-                if (ctx->length == NGX_ERROR) {
-                    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                                  "faas: the gateway sent an invalid "
-                                  "\"Content-Length\"");
-                    return NGX_HTTP_UPSTREAM_INVALID_HEADER;
-                }
-
-            } else if (len == sizeof("Transfer-Encoding") - 1
-                       && ngx_strncasecmp(name,
-                                          (u_char *) "Transfer-Encoding", len)
-                          == 0)
-            {
-                if (r->header_end - value != sizeof("chunked") - 1
-                    || ngx_strncasecmp(value, (u_char *) "chunked",
-                                       sizeof("chunked") - 1)
-                       != 0)
-                {
-                    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                                  "faas: the gateway sent an unknown "
-                                  "\"Transfer-Encoding\"");
-                    return NGX_HTTP_UPSTREAM_INVALID_HEADER;
-                }
-
-                ctx->chunked_body = 1;
-
-            } else if (len == sizeof("Connection") - 1
-                       && ngx_strncasecmp(name, (u_char *) "Connection", len)
-                          == 0)
-            {
-                if (ngx_strlcasestrn(value, r->header_end,
-                                     (u_char *) "close",
-                                     sizeof("close") - 2)
-                    != NULL)
-                {
-                    u->headers_in.connection_close = 1;
-                }
+            rc = ngx_http_faas_invoke_process_header_line(r, ctx,
+                                                          &retry_after);
+            if (rc != NGX_OK) {
+                return rc;
             }
 
             continue;
@@ -1072,6 +1069,93 @@ ngx_http_faas_invoke_process_header(ngx_http_request_t *r)
         return NGX_HTTP_UPSTREAM_INVALID_HEADER;
     }
 
+    return ngx_http_faas_invoke_header_done(r, ctx, &retry_after);
+}
+
+
+/* one header line of the gateway's answer: those the module acts on */
+
+static ngx_int_t
+ngx_http_faas_invoke_process_header_line(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_str_t *retry_after)
+{
+    size_t                len;
+    u_char               *name, *value;
+    ngx_http_upstream_t  *u;
+
+    u = r->upstream;
+
+    name = r->header_name_start;
+    len = r->header_name_end - r->header_name_start;
+    value = r->header_start;
+
+    if (len == sizeof("Retry-After") - 1
+        && ngx_strncasecmp(name, (u_char *) "Retry-After", len) == 0)
+    {
+        retry_after->data = value;
+        retry_after->len = r->header_end - value;
+
+    } else if (len == sizeof("Content-Length") - 1
+               && ngx_strncasecmp(name, (u_char *) "Content-Length", len)
+                  == 0)
+    {
+        ctx->length = ngx_atoof(value, r->header_end - value);
+
+        if (ctx->length == NGX_ERROR) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "faas: the gateway sent an invalid "
+                          "\"Content-Length\"");
+            return NGX_HTTP_UPSTREAM_INVALID_HEADER;
+        }
+
+    } else if (len == sizeof("Transfer-Encoding") - 1
+               && ngx_strncasecmp(name,
+                                  (u_char *) "Transfer-Encoding", len)
+                  == 0)
+    {
+        if (r->header_end - value != sizeof("chunked") - 1
+            || ngx_strncasecmp(value, (u_char *) "chunked",
+                               sizeof("chunked") - 1)
+               != 0)
+        {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "faas: the gateway sent an unknown "
+                          "\"Transfer-Encoding\"");
+            return NGX_HTTP_UPSTREAM_INVALID_HEADER;
+        }
+
+        ctx->chunked_body = 1;
+
+    } else if (len == sizeof("Connection") - 1
+               && ngx_strncasecmp(name, (u_char *) "Connection", len)
+                  == 0)
+    {
+        if (ngx_strlcasestrn(value, r->header_end,
+                             (u_char *) "close",
+                             sizeof("close") - 2)
+            != NULL)
+        {
+            u->headers_in.connection_close = 1;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* the header is in: a 429 to try again, an answer to stream or read whole */
+
+static ngx_int_t
+ngx_http_faas_invoke_header_done(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_str_t *retry_after)
+{
+    ngx_int_t                  rc;
+    ngx_uint_t                 status;
+    ngx_http_upstream_t       *u;
+    ngx_http_faas_loc_conf_t  *flcf;
+
+    u = r->upstream;
+
     if (ctx->chunked_body) {
         ctx->length = -1;
     }
@@ -1088,7 +1172,7 @@ ngx_http_faas_invoke_process_header(ngx_http_request_t *r)
     ctx->function_error = (status < 100 || status > 599);
 
     if (status == NGX_HTTP_TOO_MANY_REQUESTS) {
-        rc = ngx_http_faas_invoke_too_many(r, ctx, &retry_after);
+        rc = ngx_http_faas_invoke_too_many(r, ctx, retry_after);
 
         if (rc != NGX_DECLINED) {
             return rc;
@@ -1104,11 +1188,25 @@ ngx_http_faas_invoke_process_header(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    /*
-     * The function's response (faas_response http) or an error: the
-     * answer is read whole before anything goes to the client, so that an
-     * error can still be the operator's error_page.
-     */
+    return ngx_http_faas_invoke_read_whole(r, ctx, flcf);
+}
+
+
+/*
+ * The function's response (faas_response http) or an error: the answer is
+ * read whole before anything goes to the client, so that an error can
+ * still be the operator's error_page.
+ */
+
+static ngx_int_t
+ngx_http_faas_invoke_read_whole(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_http_faas_loc_conf_t *flcf)
+{
+    ngx_uint_t            status;
+    ngx_http_upstream_t  *u;
+
+    u = r->upstream;
+    status = ctx->status.code;
 
     ctx->whole = 1;
     ctx->answer_reusable = 1;
@@ -1399,12 +1497,13 @@ ngx_http_faas_invoke_decide(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
         rc = NGX_ERROR;
 
     } else if (ctx->event) {
-        rc = ngx_http_faas_response_parse_event(r->pool, body.data, body.len,
-                                                &a, &error);
+        rc = ngx_http_faas_function_response_parse_event(r->pool, body.data,
+                                                         body.len, &a,
+                                                         &error);
 
     } else {
-        rc = ngx_http_faas_response_parse(r->pool, body.data, body.len, &a,
-                                          &error);
+        rc = ngx_http_faas_function_response_parse(r->pool, body.data,
+                                                   body.len, &a, &error);
     }
 
     if (rc != NGX_OK) {

@@ -15,6 +15,8 @@
 static size_t ngx_http_faas_platform_arg_len(ngx_str_t *value);
 static u_char *ngx_http_faas_platform_arg(u_char *p, char *name,
     size_t len, ngx_str_t *value);
+static ngx_int_t ngx_http_faas_platform_event_source(ngx_http_request_t *r,
+    ngx_str_t *source, ngx_str_t *headers);
 
 
 /* V2 when the host holds "fninvocations" or "functions" (auto) */
@@ -83,7 +85,7 @@ ngx_int_t
 ngx_http_faas_platform_target(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
     ngx_str_t *target, ngx_str_t *headers)
 {
-    u_char                    *p, *q, *last;
+    u_char                    *p;
     size_t                     len;
     ngx_str_t                  source, user, skill, kind;
     ngx_http_faas_cred_t      *cred;
@@ -169,8 +171,20 @@ ngx_http_faas_platform_target(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
         return NGX_OK;
     }
 
+    return ngx_http_faas_platform_event_source(r, &source, headers);
+}
+
+
+/* V2: the event source as the LP-EventSource header line */
+
+static ngx_int_t
+ngx_http_faas_platform_event_source(ngx_http_request_t *r,
+    ngx_str_t *source, ngx_str_t *headers)
+{
+    u_char  *p, *q, *last;
+
     p = ngx_pnalloc(r->pool, sizeof("LP-EventSource: " CRLF) - 1
-                             + source.len);
+                             + source->len);
     if (p == NULL) {
         return NGX_ERROR;
     }
@@ -180,9 +194,9 @@ ngx_http_faas_platform_target(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
     p = ngx_cpymem(p, "LP-EventSource: ", sizeof("LP-EventSource: ") - 1);
 
     /* no header splitting: line breaks and control characters are dropped */
-    last = source.data + source.len;
+    last = source->data + source->len;
 
-    for (q = source.data; q < last; q++) {
+    for (q = source->data; q < last; q++) {
         if ((*q < 0x20 && *q != '\t') || *q == 0x7f) {
             continue;
         }

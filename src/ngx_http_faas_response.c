@@ -16,6 +16,11 @@
 
 static ngx_int_t ngx_http_faas_response_object(ngx_pool_t *pool,
     cJSON *root, ngx_http_faas_http_answer_t *a, const char **error);
+static ngx_int_t ngx_http_faas_response_header_object(ngx_pool_t *pool,
+    ngx_http_faas_http_answer_t *a, cJSON *item, const char **error);
+static ngx_int_t ngx_http_faas_response_body(ngx_pool_t *pool,
+    ngx_http_faas_http_answer_t *a, cJSON *item, ngx_uint_t base64,
+    const char **error);
 static ngx_int_t ngx_http_faas_response_header(ngx_pool_t *pool,
     ngx_http_faas_http_answer_t *a, cJSON *name, cJSON *value,
     const char **error);
@@ -116,9 +121,8 @@ static ngx_int_t
 ngx_http_faas_response_object(ngx_pool_t *pool, cJSON *root,
     ngx_http_faas_http_answer_t *a, const char **error)
 {
-    cJSON       *item, *h, *v;
+    cJSON       *item;
     ngx_int_t    rc;
-    ngx_str_t    src;
     ngx_uint_t   base64;
 
     ngx_memzero(a, sizeof(ngx_http_faas_http_answer_t));
@@ -155,65 +159,16 @@ ngx_http_faas_response_object(ngx_pool_t *pool, cJSON *root,
 
     item = cJSON_GetObjectItemCaseSensitive(root, "headers");
 
-    if (item != NULL && !cJSON_IsNull(item)) {
-        if (!cJSON_IsObject(item)) {
-            *error = "\"headers\" is not an object";
-            goto done;
-        }
-
-        cJSON_ArrayForEach(h, item) {
-
-            if (!cJSON_IsArray(h)) {
-                if (ngx_http_faas_response_header(pool, a, h, h, error)
-                    != NGX_OK)
-                {
-                    goto done;
-                }
-
-                continue;
-            }
-
-            cJSON_ArrayForEach(v, h) {
-                if (ngx_http_faas_response_header(pool, a, h, v, error)
-                    != NGX_OK)
-                {
-                    goto done;
-                }
-            }
-        }
+    if (ngx_http_faas_response_header_object(pool, a, item, error)
+        != NGX_OK)
+    {
+        goto done;
     }
 
     item = cJSON_GetObjectItemCaseSensitive(root, "body");
 
-    if (item != NULL && !cJSON_IsNull(item) && !cJSON_IsString(item)) {
-        *error = "\"body\" is not a string";
+    if (ngx_http_faas_response_body(pool, a, item, base64, error) != NGX_OK) {
         goto done;
-    }
-
-    if (cJSON_IsString(item)) {
-        src.data = (u_char *) item->valuestring;
-        src.len = ngx_strlen(item->valuestring);
-
-        if (base64) {
-            a->body.data = ngx_pnalloc(pool,
-                                       ngx_base64_decoded_length(src.len)
-                                       + 1);
-            if (a->body.data == NULL) {
-                *error = "out of memory";
-                goto done;
-            }
-
-            if (ngx_decode_base64(&a->body, &src) != NGX_OK) {
-                *error = "\"body\" is not valid base64";
-                goto done;
-            }
-
-        } else if (ngx_http_faas_cjson_string(pool, item, &a->body)
-                   != NGX_OK)
-        {
-            *error = "out of memory";
-            goto done;
-        }
     }
 
     rc = NGX_OK;
@@ -221,6 +176,90 @@ ngx_http_faas_response_object(ngx_pool_t *pool, cJSON *root,
 done:
 
     return rc;
+}
+
+
+/* "headers": each name with a value or an array of values */
+
+static ngx_int_t
+ngx_http_faas_response_header_object(ngx_pool_t *pool,
+    ngx_http_faas_http_answer_t *a, cJSON *item, const char **error)
+{
+    cJSON  *h, *v;
+
+    if (item == NULL || cJSON_IsNull(item)) {
+        return NGX_OK;
+    }
+
+    if (!cJSON_IsObject(item)) {
+        *error = "\"headers\" is not an object";
+        return NGX_ERROR;
+    }
+
+    cJSON_ArrayForEach(h, item) {
+
+        if (!cJSON_IsArray(h)) {
+            if (ngx_http_faas_response_header(pool, a, h, h, error)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            continue;
+        }
+
+        cJSON_ArrayForEach(v, h) {
+            if (ngx_http_faas_response_header(pool, a, h, v, error)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* "body": a string, as is or in base64 */
+
+static ngx_int_t
+ngx_http_faas_response_body(ngx_pool_t *pool, ngx_http_faas_http_answer_t *a,
+    cJSON *item, ngx_uint_t base64, const char **error)
+{
+    ngx_str_t  src;
+
+    if (item != NULL && !cJSON_IsNull(item) && !cJSON_IsString(item)) {
+        *error = "\"body\" is not a string";
+        return NGX_ERROR;
+    }
+
+    if (!cJSON_IsString(item)) {
+        return NGX_OK;
+    }
+
+    src.data = (u_char *) item->valuestring;
+    src.len = ngx_strlen(item->valuestring);
+
+    if (base64) {
+        a->body.data = ngx_pnalloc(pool,
+                                   ngx_base64_decoded_length(src.len) + 1);
+        if (a->body.data == NULL) {
+            *error = "out of memory";
+            return NGX_ERROR;
+        }
+
+        if (ngx_decode_base64(&a->body, &src) != NGX_OK) {
+            *error = "\"body\" is not valid base64";
+            return NGX_ERROR;
+        }
+
+    } else if (ngx_http_faas_cjson_string(pool, item, &a->body) != NGX_OK) {
+        *error = "out of memory";
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
