@@ -387,6 +387,7 @@ ngx_http_faas_invoke_gateway(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     ngx_int_t                       rc;
     ngx_str_t                       base, host, error;
     in_port_t                       port;
+    ngx_msec_t                      retry_at;
     ngx_http_upstream_resolved_t   *resolved;
     ngx_http_upstream_main_conf_t  *umcf;
 
@@ -398,8 +399,12 @@ ngx_http_faas_invoke_gateway(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     }
 
     if (rc == NGX_DECLINED) {
-        ngx_http_faas_domain_error(ctx->cred, NGX_HTTP_FAAS_FAASGW, r->pool,
-                                   &error);
+        retry_at = ngx_http_faas_domain_error(ctx->cred, NGX_HTTP_FAAS_FAASGW,
+                                              r->pool, &error);
+
+        /* a client may come back when the lookup goes again */
+        ngx_http_faas_error_retry(r,
+                                  ngx_http_faas_error_retry_after(retry_at));
 
         return ngx_http_faas_error(r, NGX_HTTP_FAAS_ERR_DOMAIN_LOOKUP_FAILED,
                                    "no host for the service \"faasGW\": %V",
@@ -465,7 +470,12 @@ ngx_http_faas_invoke_token_failed(ngx_http_request_t *r,
         ngx_http_faas_error_retry(r, retry);
 
     } else {
+        /* the fetch's failure; a lookup's with that lookup's backoff */
         status = ngx_http_faas_error(r, code, "%V", &error);
+
+        if (ngx_http_faas_error_get(code)->retry != NGX_HTTP_FAAS_RETRY_NONE) {
+            ngx_http_faas_error_retry(r, retry);
+        }
     }
 
     ngx_http_finalize_request(r, status);
