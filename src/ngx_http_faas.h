@@ -781,6 +781,8 @@ ngx_int_t ngx_http_faas_json_validate(u_char *data, size_t len,
 /* gateway_error: the error body of the gateway */
 ngx_int_t ngx_http_faas_json_gateway_error(ngx_pool_t *pool, u_char *data,
     size_t len, ngx_str_t *code, ngx_str_t *message);
+ngx_int_t ngx_http_faas_json_gateway_error_cut(ngx_pool_t *pool,
+    u_char *data, size_t len, ngx_str_t *code, ngx_str_t *message);
 
 /* json_error: the module's JSON error body */
 u_char *ngx_http_faas_json_error(ngx_pool_t *pool, ngx_str_t *code,
@@ -796,6 +798,7 @@ u_char *ngx_http_faas_base64_piece(u_char *dst, u_char *src, size_t len,
     ngx_uint_t last, size_t *used);
 size_t ngx_http_faas_utf8_seq(u_char *p, u_char *last);
 ngx_uint_t ngx_http_faas_utf8_cut(u_char *p, u_char *last);
+size_t ngx_http_faas_utf8_whole(u_char *p, size_t len);
 ngx_uint_t ngx_http_faas_utf8_valid(u_char *p, size_t len);
 
 /* cjson: the library's version (ngx_http_faas_cjson.h: the rest) */

@@ -1125,8 +1125,10 @@ ngx_http_faas_invoke_process_header(ngx_http_request_t *r)
         return NGX_HTTP_UPSTREAM_INVALID_HEADER;
     }
 
-    if (ctx->length > (off_t) ctx->answer_max) {
-        /* refused before its first byte */
+    if (ctx->length > (off_t) ctx->answer_max
+        && !(ctx->function_error || status < 200 || status > 299))
+    {
+        /* refused before its first byte; an error's start is read */
         ctx->answer_too_large = 1;
         return ngx_http_faas_invoke_decide(r, ctx);
     }
@@ -1235,7 +1237,12 @@ ngx_http_faas_invoke_read_answer(ngx_http_request_t *r,
     b->pos += n;
     ctx->length -= n;
 
-    if (ctx->length > 0 && !ctx->answer_too_large) {
+    if (ctx->answer_too_large) {
+        /* the start of an error too long to read whole */
+        return NGX_OK;
+    }
+
+    if (ctx->length > 0) {
         return NGX_AGAIN;
     }
 
@@ -1351,8 +1358,19 @@ ngx_http_faas_invoke_decide(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 
     if (ctx->function_error || status < 200 || status > 299) {
 
-        (void) ngx_http_faas_json_gateway_error(r->pool, body.data, body.len,
-                                                &gw_code, &gw_message);
+        if (!ctx->answer_too_large) {
+            (void) ngx_http_faas_json_gateway_error(r->pool, body.data,
+                                                    body.len, &gw_code,
+                                                    &gw_message);
+
+        } else if (ngx_http_faas_json_gateway_error_cut(r->pool, body.data,
+                                                        body.len, &gw_code,
+                                                        &gw_message)
+                   != NGX_OK)
+        {
+            ngx_str_set(&gw_message, "no errorCode or errorMsg in the first "
+                        "16384 bytes of a longer error");
+        }
 
         if (ctx->function_error) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -1502,9 +1520,12 @@ ngx_http_faas_invoke_answer_error(ngx_http_request_t *r,
     status = ngx_http_faas_error(r, code, "%V", message);
 
     if (gw_code != NULL) {
-        /* a sane length for a client */
-        gw_code->len = ngx_min(gw_code->len, 128);
-        gw_message->len = ngx_min(gw_message->len, 256);
+        /* a sane length for a client, cut between characters */
+        gw_code->len = ngx_http_faas_utf8_whole(gw_code->data,
+                                                ngx_min(gw_code->len, 128));
+        gw_message->len = ngx_http_faas_utf8_whole(gw_message->data,
+                                                   ngx_min(gw_message->len,
+                                                           256));
     }
 
     body.data = ngx_http_faas_json_error(r->pool,
