@@ -127,9 +127,9 @@ typedef struct {
     ngx_str_t                       code;
     ngx_uint_t                      status;
     ngx_str_t                       message;
-    ngx_uint_t                      log_level;
-    ngx_uint_t                      retry;    /* NGX_HTTP_FAAS_RETRY_* */
-    ngx_uint_t                      page;     /* nginx's page of status */
+    ngx_uint_t                      log_level;  /* the module's line */
+    ngx_uint_t                      retry;      /* NGX_HTTP_FAAS_RETRY_* */
+    ngx_uint_t                      page;       /* nginx's own page's */
 } ngx_http_faas_error_t;
 
 ngx_http_faas_error_t *ngx_http_faas_error_get(ngx_uint_t err);
