@@ -7,7 +7,9 @@
  * Checks: what was found is what cJSON reads in the body (V1 "errorCode"
  * and "errorMsg", or else V2 "code" and "message"); the built error is a
  * JSON object whose "errorCode" and "errorMsg" are those found (up to a
- * NUL in them).
+ * NUL in them).  ngx_http_faas_json_gateway_error_cut() on the body and
+ * on its first half, as a body too long to read whole is cut: no crash,
+ * NGX_OK only with something found.
  */
 
 
@@ -45,6 +47,20 @@ fuzz_same(cJSON *root, const char *name, const char *v2, ngx_str_t *s)
 }
 
 
+static void
+fuzz_cut(ngx_pool_t *pool, u_char *p, size_t size)
+{
+    ngx_int_t  rc;
+    ngx_str_t  code, message;
+
+    rc = ngx_http_faas_json_gateway_error_cut(pool, p, size, &code, &message);
+
+    FUZZ_CHECK(rc == NGX_OK || rc == NGX_DECLINED, "cut: rc %d", (int) rc);
+    FUZZ_CHECK(rc == NGX_DECLINED || code.len || message.len,
+               "cut: NGX_OK with nothing found");
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -64,6 +80,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(rc == NGX_OK || rc == NGX_DECLINED, "rc %d", (int) rc);
     FUZZ_CHECK(rc == NGX_DECLINED || gw_code.len || gw_message.len,
                "NGX_OK with nothing found");
+
+    fuzz_cut(pool, p, size);
+    fuzz_cut(pool, p, size / 2);
 
     body = cJSON_ParseWithLength((const char *) p, size);
 

@@ -79,8 +79,69 @@
 #define NGX_HTTP_FAAS_CLASS_FUNCTION      4
 #define NGX_HTTP_FAAS_CLASSES             5
 
-/* error codes counted per function (the last one: any other) */
-#define NGX_HTTP_FAAS_ERROR_CODES         26
+/*
+ * The module's error codes: indexes of the table of errors
+ * (ngx_http_faas_error_table.c), in its order
+ */
+typedef enum {
+    NGX_HTTP_FAAS_ERR_NONE = 0,
+    NGX_HTTP_FAAS_ERR_INVALID_JSON,
+    NGX_HTTP_FAAS_ERR_INVALID_LAMBDA,
+    NGX_HTTP_FAAS_ERR_INVALID_EVENT,
+    NGX_HTTP_FAAS_ERR_BODY_TOO_LARGE,
+    NGX_HTTP_FAAS_ERR_AUTH_UNREACHABLE,
+    NGX_HTTP_FAAS_ERR_AUTH_TLS,
+    NGX_HTTP_FAAS_ERR_AUTH_REJECTED,
+    NGX_HTTP_FAAS_ERR_AUTH_ERROR,
+    NGX_HTTP_FAAS_ERR_AUTH_BAD_RESPONSE,
+    NGX_HTTP_FAAS_ERR_AUTH_TIMEOUT,
+    NGX_HTTP_FAAS_ERR_DOMAIN_LOOKUP_FAILED,
+    NGX_HTTP_FAAS_ERR_TOKEN_UNAVAILABLE,
+    NGX_HTTP_FAAS_ERR_FUNCTION_ERROR,
+    NGX_HTTP_FAAS_ERR_BAD_FUNCTION_RESPONSE,
+    NGX_HTTP_FAAS_ERR_GATEWAY_ERROR,
+    NGX_HTTP_FAAS_ERR_GATEWAY_TIMEOUT,
+    NGX_HTTP_FAAS_ERR_GATEWAY_BUSY,
+    NGX_HTTP_FAAS_ERR_INTERNAL_ERROR,
+    NGX_HTTP_FAAS_ERR_BAD_REQUEST,
+    NGX_HTTP_FAAS_ERR_NOT_FOUND,
+    NGX_HTTP_FAAS_ERR_METHOD_NOT_ALLOWED,
+    NGX_HTTP_FAAS_ERR_REQUEST_TIMEOUT,
+    NGX_HTTP_FAAS_ERR_UNAVAILABLE,
+    NGX_HTTP_FAAS_ERR_SERVER_ERROR,
+    NGX_HTTP_FAAS_ERR_CLIENT_ERROR,
+    NGX_HTTP_FAAS_ERRORS
+} ngx_http_faas_err_e;
+
+/* how an error's Retry-After is computed */
+#define NGX_HTTP_FAAS_RETRY_NONE          0
+#define NGX_HTTP_FAAS_RETRY_TOKEN         1  /* the token fetch's backoff */
+#define NGX_HTTP_FAAS_RETRY_LOOKUP        2  /* the Domain API's backoff */
+#define NGX_HTTP_FAAS_RETRY_QUEUE         3  /* 1 s: the pool's queue */
+
+/* the status of a code for any status of a class without its own code */
+#define NGX_HTTP_FAAS_ANY_4XX             4
+#define NGX_HTTP_FAAS_ANY_5XX             5
+
+typedef struct {
+    ngx_str_t                       code;
+    ngx_uint_t                      status;
+    ngx_str_t                       message;
+    ngx_uint_t                      log_level;  /* the module's line */
+    ngx_uint_t                      retry;      /* NGX_HTTP_FAAS_RETRY_* */
+    ngx_uint_t                      page;       /* nginx's own page's */
+} ngx_http_faas_error_t;
+
+ngx_http_faas_error_t *ngx_http_faas_error_get(ngx_uint_t err);
+ngx_str_t *ngx_http_faas_error_code(ngx_uint_t err);
+ngx_uint_t ngx_http_faas_error_of_status(ngx_uint_t status);
+time_t ngx_http_faas_error_retry_after(ngx_msec_t retry_at);
+
+/*
+ * error codes counted per function: one for each code of the table, in
+ * its order, the last one for any other
+ */
+#define NGX_HTTP_FAAS_ERROR_CODES         NGX_HTTP_FAAS_ERRORS
 
 /* why a connection of the gateway's pool was closed, for the status */
 #define NGX_HTTP_FAAS_CLOSE_IDLE          0
@@ -207,8 +268,7 @@ typedef struct {
     ngx_uint_t                      fetches;
     ngx_uint_t                      failures;
     time_t                          last_failure;
-    ngx_uint_t                      error_status;
-    u_char                          error_code[32];
+    ngx_uint_t                      error_code;   /* the last failure's */
     u_char                          error[NGX_HTTP_FAAS_ERROR_LEN];
     size_t                          token_len;
     u_char                         *token;
@@ -534,9 +594,9 @@ typedef struct {
 
     /* the error, and what the client got: $faas_error and the counters */
     ngx_buf_t                      *error_body;     /* our JSON error */
-    ngx_str_t                       error_code;
+    ngx_uint_t                      error_code;     /* ngx_http_faas_err_e */
     ngx_str_t                       error_message;
-    ngx_str_t                       answered_code;
+    ngx_uint_t                      answered_code;  /* ngx_http_faas_err_e */
     ngx_http_request_t             *request;
     unsigned                        json_error:1;
     unsigned                        counted:1;
@@ -640,10 +700,10 @@ ngx_int_t ngx_http_faas_store_drop(ngx_http_faas_cred_t *cred,
 ngx_int_t ngx_http_faas_store_save(ngx_http_faas_cred_t *cred,
     ngx_str_t *token, time_t expires);
 ngx_msec_t ngx_http_faas_backoff(ngx_uint_t failures);
-void ngx_http_faas_store_fail(ngx_http_faas_cred_t *cred, ngx_uint_t status,
-    const char *code, ngx_str_t *error, ngx_msec_t retry_at);
-ngx_int_t ngx_http_faas_store_error(ngx_http_faas_cred_t *cred,
-    ngx_pool_t *pool, ngx_str_t *code, ngx_str_t *error, time_t *retry);
+void ngx_http_faas_store_fail(ngx_http_faas_cred_t *cred, ngx_uint_t err,
+    ngx_str_t *error, ngx_msec_t retry_at);
+ngx_uint_t ngx_http_faas_store_error(ngx_http_faas_cred_t *cred,
+    ngx_pool_t *pool, ngx_str_t *error, time_t *retry);
 
 /* token: fetch, refresh and waiting */
 ngx_int_t ngx_http_faas_token_init_process(ngx_cycle_t *cycle,
@@ -739,6 +799,8 @@ ngx_int_t ngx_http_faas_json_validate(u_char *data, size_t len,
 /* gateway_error: the error body of the gateway */
 ngx_int_t ngx_http_faas_json_gateway_error(ngx_pool_t *pool, u_char *data,
     size_t len, ngx_str_t *code, ngx_str_t *message);
+ngx_int_t ngx_http_faas_json_gateway_error_cut(ngx_pool_t *pool,
+    u_char *data, size_t len, ngx_str_t *code, ngx_str_t *message);
 
 /* json_error: the module's JSON error body */
 u_char *ngx_http_faas_json_error(ngx_pool_t *pool, ngx_str_t *code,
@@ -754,6 +816,7 @@ u_char *ngx_http_faas_base64_piece(u_char *dst, u_char *src, size_t len,
     ngx_uint_t last, size_t *used);
 size_t ngx_http_faas_utf8_seq(u_char *p, u_char *last);
 ngx_uint_t ngx_http_faas_utf8_cut(u_char *p, u_char *last);
+size_t ngx_http_faas_utf8_whole(u_char *p, size_t len);
 ngx_uint_t ngx_http_faas_utf8_valid(u_char *p, size_t len);
 
 /* cjson: the library's version (ngx_http_faas_cjson.h: the rest) */
@@ -847,8 +910,9 @@ ngx_http_variable_value_t *ngx_http_faas_request_id(ngx_http_request_t *r,
     ngx_uint_t index);
 
 /* errors: JSON error bodies for everything a faas location answers */
-ngx_int_t ngx_http_faas_error(ngx_http_request_t *r, ngx_int_t status,
-    const char *code, const char *fmt, ...);
+ngx_int_t ngx_http_faas_error(ngx_http_request_t *r, ngx_uint_t err,
+    const char *fmt, ...);
+void ngx_http_faas_error_retry(ngx_http_request_t *r, time_t retry);
 ngx_int_t ngx_http_faas_error_send(ngx_http_request_t *r, ngx_int_t status);
 ngx_int_t ngx_http_faas_error_filter_init(ngx_conf_t *cf);
 u_char *ngx_http_faas_log_error(ngx_http_request_t *r,

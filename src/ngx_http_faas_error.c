@@ -10,18 +10,9 @@
 #include "ngx_http_faas.h"
 
 
-typedef struct {
-    ngx_uint_t   status;
-    ngx_str_t    code;
-    ngx_str_t    message;
-} ngx_http_faas_error_default_t;
-
-
 static ngx_int_t ngx_http_faas_error_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_faas_error_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
-static void ngx_http_faas_error_default(ngx_uint_t status, ngx_str_t *code,
-    ngx_str_t *message);
 static ngx_http_faas_ctx_t *ngx_http_faas_error_ctx(ngx_http_request_t *r,
     ngx_http_faas_loc_conf_t *flcf);
 static ngx_uint_t ngx_http_faas_error_page(ngx_http_request_t *r,
@@ -31,30 +22,6 @@ static ngx_uint_t ngx_http_faas_error_page(ngx_http_request_t *r,
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 static ngx_http_log_handler_pt           ngx_http_faas_log_next;
-
-
-static ngx_http_faas_error_default_t  ngx_http_faas_error_defaults[] = {
-    { NGX_HTTP_BAD_REQUEST, ngx_string("bad_request"),
-      ngx_string("the request is not valid") },
-    { NGX_HTTP_NOT_FOUND, ngx_string("not_found"),
-      ngx_string("not found") },
-    { NGX_HTTP_NOT_ALLOWED, ngx_string("method_not_allowed"),
-      ngx_string("the method is not allowed here") },
-    { NGX_HTTP_REQUEST_TIME_OUT, ngx_string("request_timeout"),
-      ngx_string("the client was too slow to send the request") },
-    { NGX_HTTP_REQUEST_ENTITY_TOO_LARGE, ngx_string("body_too_large"),
-      ngx_string("the request body is larger than client_max_body_size") },
-    { NGX_HTTP_INTERNAL_SERVER_ERROR, ngx_string("internal_error"),
-      ngx_string("internal error, see the error log") },
-    { NGX_HTTP_BAD_GATEWAY, ngx_string("gateway_error"),
-      ngx_string("the function gateway could not be reached or sent an "
-                 "invalid answer") },
-    { NGX_HTTP_SERVICE_UNAVAILABLE, ngx_string("unavailable"),
-      ngx_string("the service is unavailable") },
-    { NGX_HTTP_GATEWAY_TIME_OUT, ngx_string("gateway_timeout"),
-      ngx_string("the function gateway did not answer in time") },
-    { 0, ngx_null_string, ngx_null_string }
-};
 
 
 ngx_int_t
@@ -70,29 +37,43 @@ ngx_http_faas_error_filter_init(ngx_conf_t *cf)
 }
 
 
-/* record the error for the filter: the caller finalizes with the status */
+/*
+ * Record the error for the filter: the caller finalizes with the status
+ * this returns, the code's in the table of errors.  Without a message
+ * (fmt NULL, or it says nothing), the table's goes out.
+ */
 
 ngx_int_t
-ngx_http_faas_error(ngx_http_request_t *r, ngx_int_t status,
-    const char *code, const char *fmt, ...)
+ngx_http_faas_error(ngx_http_request_t *r, ngx_uint_t err,
+    const char *fmt, ...)
 {
-    u_char               *p, buf[NGX_HTTP_FAAS_ERROR_LEN * 2];
-    va_list               args;
-    ngx_http_faas_ctx_t  *ctx;
+    u_char                 *p, buf[NGX_HTTP_FAAS_ERROR_LEN * 2];
+    va_list                 args;
+    ngx_http_faas_ctx_t    *ctx;
+    ngx_http_faas_error_t  *e;
 
+    e = ngx_http_faas_error_get(err);
     ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
 
     if (ctx == NULL) {
-        return status;
+        return e->status;
     }
 
-    va_start(args, fmt);
-    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
-    va_end(args);
+    p = buf;
 
-    ctx->error_code.data = (u_char *) code;
-    ctx->error_code.len = ngx_strlen(code);
-    ctx->answered_code = ctx->error_code;
+    if (fmt != NULL) {
+        va_start(args, fmt);
+        p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
+        va_end(args);
+    }
+
+    if (p == buf) {
+        p = ngx_cpymem(buf, e->message.data,
+                       ngx_min(e->message.len, sizeof(buf)));
+    }
+
+    ctx->error_code = err;
+    ctx->answered_code = err;
 
     ctx->error_message.len = p - buf;
     ctx->error_message.data = ngx_pnalloc(r->pool, p - buf);
@@ -104,7 +85,33 @@ ngx_http_faas_error(ngx_http_request_t *r, ngx_int_t status,
         ngx_memcpy(ctx->error_message.data, buf, p - buf);
     }
 
-    return status;
+    return e->status;
+}
+
+
+/* Retry-After: seconds, for an error whose code carries one */
+
+void
+ngx_http_faas_error_retry(ngx_http_request_t *r, time_t retry)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Retry-After");
+    h->value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+
+    if (h->value.data == NULL) {
+        h->hash = 0;
+        return;
+    }
+
+    h->value.len = ngx_snprintf(h->value.data, NGX_TIME_T_LEN, "%T", retry)
+                   - h->value.data;
 }
 
 
@@ -127,7 +134,8 @@ ngx_http_faas_error_send(ngx_http_request_t *r, ngx_int_t status)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_faas_module);
 
-    if (ctx == NULL || ctx->error_code.len == 0 || r->header_sent
+    if (ctx == NULL || ctx->error_code == NGX_HTTP_FAAS_ERR_NONE
+        || r->header_sent
         || ngx_http_faas_error_page(r, status))
     {
         return status;
@@ -138,7 +146,8 @@ ngx_http_faas_error_send(ngx_http_request_t *r, ngx_int_t status)
         return NGX_ERROR;
     }
 
-    b->pos = ngx_http_faas_json_error(r->pool, &ctx->error_code,
+    b->pos = ngx_http_faas_json_error(r->pool,
+                                      ngx_http_faas_error_code(ctx->error_code),
                                       &ctx->error_message, NULL, NULL, &len);
     if (b->pos == NULL) {
         return NGX_ERROR;
@@ -200,8 +209,9 @@ ngx_http_faas_error_header_filter(ngx_http_request_t *r)
 {
     size_t                     len;
     u_char                    *body;
-    ngx_str_t                  code, message;
+    ngx_str_t                 *message;
     ngx_buf_t                 *b;
+    ngx_uint_t                 err;
     ngx_http_faas_ctx_t       *ctx;
     ngx_http_faas_loc_conf_t  *flcf;
 
@@ -225,17 +235,19 @@ ngx_http_faas_error_header_filter(ngx_http_request_t *r)
         }
     }
 
-    ngx_http_faas_error_default(r->err_status, &code, &message);
+    if (ctx->error_code != NGX_HTTP_FAAS_ERR_NONE) {
+        err = ctx->error_code;
+        message = &ctx->error_message;
 
-    if (ctx->error_code.len) {
-        code = ctx->error_code;
-        message = ctx->error_message;
+    } else {
+        err = ngx_http_faas_error_of_status(r->err_status);
+        message = &ngx_http_faas_error_get(err)->message;
     }
 
-    ctx->answered_code = code;
+    ctx->answered_code = err;
 
-    body = ngx_http_faas_json_error(r->pool, &code, &message, NULL, NULL,
-                                    &len);
+    body = ngx_http_faas_json_error(r->pool, ngx_http_faas_error_code(err),
+                                    message, NULL, NULL, &len);
     if (body == NULL) {
         return NGX_ERROR;
     }
@@ -361,31 +373,6 @@ ngx_http_faas_error_ctx(ngx_http_request_t *r, ngx_http_faas_loc_conf_t *flcf)
     ngx_http_faas_log_wrap(r);
 
     return ctx;
-}
-
-
-static void
-ngx_http_faas_error_default(ngx_uint_t status, ngx_str_t *code,
-    ngx_str_t *message)
-{
-    ngx_http_faas_error_default_t  *d;
-
-    for (d = ngx_http_faas_error_defaults; d->status; d++) {
-        if (d->status == status) {
-            *code = d->code;
-            *message = d->message;
-            return;
-        }
-    }
-
-    if (status >= NGX_HTTP_INTERNAL_SERVER_ERROR) {
-        ngx_str_set(code, "server_error");
-        ngx_str_set(message, "the server could not answer the request");
-
-    } else {
-        ngx_str_set(code, "client_error");
-        ngx_str_set(message, "the request could not be answered");
-    }
 }
 
 

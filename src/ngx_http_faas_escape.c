@@ -314,6 +314,24 @@ ngx_http_faas_utf8_cut(u_char *p, u_char *last)
 }
 
 
+/* the length of p without a sequence that its end cuts */
+
+size_t
+ngx_http_faas_utf8_whole(u_char *p, size_t len)
+{
+    size_t  i;
+
+    /* a sequence has 4 bytes at most: its start is 3 bytes back at most */
+    for (i = len; i > 0 && len - i < 4; i--) {
+        if ((p[i - 1] & 0xc0) != 0x80) {
+            return ngx_http_faas_utf8_cut(p + i - 1, p + len) ? i - 1 : len;
+        }
+    }
+
+    return len;
+}
+
+
 /*
  * base64 of a piece: whole groups of three bytes, and with "last" the
  * rest, padded; *used tells how much was taken

@@ -66,7 +66,7 @@ static ngx_int_t ngx_http_faas_invoke_decide(ngx_http_request_t *r,
 static ngx_int_t ngx_http_faas_invoke_answer(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, ngx_str_t *body);
 static ngx_int_t ngx_http_faas_invoke_answer_error(ngx_http_request_t *r,
-    ngx_http_faas_ctx_t *ctx, const char *code, ngx_str_t *message,
+    ngx_http_faas_ctx_t *ctx, ngx_uint_t code, ngx_str_t *message,
     ngx_str_t *gw_code, ngx_str_t *gw_message);
 static ngx_int_t ngx_http_faas_invoke_parse_chunked(ngx_http_request_t *r,
     ngx_buf_t *b, ngx_http_chunked_t *ctx);
@@ -131,7 +131,7 @@ ngx_http_faas_invoke_handler(ngx_http_request_t *r)
                       "faas: the event id is not valid");
         ngx_str_null(&ctx->lambda);
 
-        return ngx_http_faas_error(r, NGX_HTTP_BAD_REQUEST, "invalid_event",
+        return ngx_http_faas_error(r, NGX_HTTP_FAAS_ERR_INVALID_EVENT,
                                    "the event id is not 1 to %d of "
                                    "A-Z a-z 0-9 _ . : -",
                                    NGX_HTTP_FAAS_EVENT_MAX);
@@ -142,8 +142,7 @@ ngx_http_faas_invoke_handler(ngx_http_request_t *r)
                       "faas: the lambda UUID is not a UUID");
         ngx_str_null(&ctx->lambda);
 
-        return ngx_http_faas_error(r, NGX_HTTP_BAD_REQUEST, "invalid_lambda",
-                                   "the lambda UUID is not a UUID");
+        return ngx_http_faas_error(r, NGX_HTTP_FAAS_ERR_INVALID_LAMBDA, NULL);
     }
 
     if (ngx_http_upstream_create(r) != NGX_OK) {
@@ -268,7 +267,7 @@ ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
                       "faas: the request body is not valid JSON %V",
                       &error);
 
-        (void) ngx_http_faas_error(r, NGX_HTTP_BAD_REQUEST, "invalid_json",
+        (void) ngx_http_faas_error(r, NGX_HTTP_FAAS_ERR_INVALID_JSON,
                                    "the request body is not valid JSON %V",
                                    &error);
 
@@ -399,6 +398,7 @@ ngx_http_faas_invoke_gateway(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     ngx_int_t                       rc;
     ngx_str_t                       base, host, error;
     in_port_t                       port;
+    ngx_msec_t                      retry_at;
     ngx_http_upstream_resolved_t   *resolved;
     ngx_http_upstream_main_conf_t  *umcf;
 
@@ -410,11 +410,14 @@ ngx_http_faas_invoke_gateway(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     }
 
     if (rc == NGX_DECLINED) {
-        ngx_http_faas_domain_error(ctx->cred, NGX_HTTP_FAAS_FAASGW, r->pool,
-                                   &error);
+        retry_at = ngx_http_faas_domain_error(ctx->cred, NGX_HTTP_FAAS_FAASGW,
+                                              r->pool, &error);
 
-        return ngx_http_faas_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                   "domain_lookup_failed",
+        /* a client may come back when the lookup goes again */
+        ngx_http_faas_error_retry(r,
+                                  ngx_http_faas_error_retry_after(retry_at));
+
+        return ngx_http_faas_error(r, NGX_HTTP_FAAS_ERR_DOMAIN_LOOKUP_FAILED,
                                    "no host for the service \"faasGW\": %V",
                                    &error);
     }
@@ -456,48 +459,34 @@ static void
 ngx_http_faas_invoke_token_failed(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, ngx_int_t rc)
 {
-    time_t            retry;
-    ngx_int_t         status;
-    ngx_str_t         code, error;
-    ngx_table_elt_t  *h;
+    time_t      retry;
+    ngx_int_t   status;
+    ngx_str_t   error;
+    ngx_uint_t  code;
 
-    status = ngx_http_faas_store_error(ctx->cred, r->pool, &code, &error,
-                                       &retry);
+    code = ngx_http_faas_store_error(ctx->cred, r->pool, &error, &retry);
 
     if (rc == NGX_ABORT) {
-        status = ngx_http_faas_error(r, NGX_HTTP_GATEWAY_TIME_OUT,
-                                     "auth_timeout",
-                                     "no token from the authorization "
-                                     "server in time");
+        status = ngx_http_faas_error(r, NGX_HTTP_FAAS_ERR_AUTH_TIMEOUT, NULL);
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "faas: gave up waiting for a token");
 
     } else if (rc == NGX_DECLINED) {
         /* no valid token and fetches back off: fail fast */
-        status = ngx_http_faas_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                     "token_unavailable",
+        status = ngx_http_faas_error(r, NGX_HTTP_FAAS_ERR_TOKEN_UNAVAILABLE,
                                      "no valid token, the next attempt is "
                                      "in %T s; last error: %V",
                                      retry, &error);
 
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h != NULL) {
-            h->hash = 1;
-            ngx_str_set(&h->key, "Retry-After");
-            h->value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
-
-            if (h->value.data == NULL) {
-                h->hash = 0;
-
-            } else {
-                h->value.len = ngx_sprintf(h->value.data, "%T", retry)
-                               - h->value.data;
-            }
-        }
+        ngx_http_faas_error_retry(r, retry);
 
     } else {
-        (void) ngx_http_faas_error(r, status, (char *) code.data, "%V",
-                                   &error);
+        /* the fetch's failure; a lookup's with that lookup's backoff */
+        status = ngx_http_faas_error(r, code, "%V", &error);
+
+        if (ngx_http_faas_error_get(code)->retry != NGX_HTTP_FAAS_RETRY_NONE) {
+            ngx_http_faas_error_retry(r, retry);
+        }
     }
 
     ngx_http_finalize_request(r, status);
@@ -1234,8 +1223,10 @@ ngx_http_faas_invoke_read_whole(ngx_http_request_t *r,
         return NGX_HTTP_UPSTREAM_INVALID_HEADER;
     }
 
-    if (ctx->length > (off_t) ctx->answer_max) {
-        /* refused before its first byte */
+    if (ctx->length > (off_t) ctx->answer_max
+        && !(ctx->function_error || status < 200 || status > 299))
+    {
+        /* refused before its first byte; an error's start is read */
         ctx->answer_too_large = 1;
         return ngx_http_faas_invoke_decide(r, ctx);
     }
@@ -1344,7 +1335,12 @@ ngx_http_faas_invoke_read_answer(ngx_http_request_t *r,
     b->pos += n;
     ctx->length -= n;
 
-    if (ctx->length > 0 && !ctx->answer_too_large) {
+    if (ctx->answer_too_large) {
+        /* the start of an error too long to read whole */
+        return NGX_OK;
+    }
+
+    if (ctx->length > 0) {
         return NGX_AGAIN;
     }
 
@@ -1424,8 +1420,8 @@ ngx_http_faas_invoke_decide(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 {
     ngx_int_t                     rc;
     ngx_str_t                     body, raw, message, gw_code, gw_message;
-    ngx_uint_t                    status;
-    const char                   *code, *error;
+    ngx_uint_t                    status, code;
+    const char                   *error;
     ngx_http_upstream_t          *u;
     ngx_http_faas_http_answer_t   a;
     u_char                        buf[NGX_HTTP_FAAS_ERROR_LEN];
@@ -1460,16 +1456,27 @@ ngx_http_faas_invoke_decide(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 
     if (ctx->function_error || status < 200 || status > 299) {
 
-        (void) ngx_http_faas_json_gateway_error(r->pool, body.data, body.len,
-                                                &gw_code, &gw_message);
+        if (!ctx->answer_too_large) {
+            (void) ngx_http_faas_json_gateway_error(r->pool, body.data,
+                                                    body.len, &gw_code,
+                                                    &gw_message);
+
+        } else if (ngx_http_faas_json_gateway_error_cut(r->pool, body.data,
+                                                        body.len, &gw_code,
+                                                        &gw_message)
+                   != NGX_OK)
+        {
+            ngx_str_set(&gw_message, "no errorCode or errorMsg in the first "
+                        "16384 bytes of a longer error");
+        }
 
         if (ctx->function_error) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "faas: the function failed, gateway status %ui: "
                           "\"%V\" \"%V\"", status, &gw_code, &gw_message);
 
-            code = "function_error";
-            ngx_str_set(&message, "the function failed");
+            code = NGX_HTTP_FAAS_ERR_FUNCTION_ERROR;
+            message = ngx_http_faas_error_get(code)->message;
 
         } else {
             /* faas_response http: the raw error goes to the log only */
@@ -1480,7 +1487,7 @@ ngx_http_faas_invoke_decide(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
                           "faas: the gateway answered status %ui: \"%V\"",
                           status, &raw);
 
-            code = "gateway_error";
+            code = NGX_HTTP_FAAS_ERR_GATEWAY_ERROR;
             message.data = buf;
             message.len = ngx_snprintf(buf, sizeof(buf),
                                        "the gateway answered status %ui",
@@ -1514,9 +1521,10 @@ ngx_http_faas_invoke_decide(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
         message.data = (u_char *) error;
         message.len = ngx_strlen(error);
 
-        return ngx_http_faas_invoke_answer_error(r, ctx,
-                                                 "bad_function_response",
-                                                 &message, NULL, NULL);
+        code = NGX_HTTP_FAAS_ERR_BAD_FUNCTION_RESPONSE;
+
+        return ngx_http_faas_invoke_answer_error(r, ctx, code, &message,
+                                                 NULL, NULL);
     }
 
     /* the function's status, headers and body, as a backend's */
@@ -1597,34 +1605,37 @@ ngx_http_faas_invoke_answer(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
 
 static ngx_int_t
 ngx_http_faas_invoke_answer_error(ngx_http_request_t *r,
-    ngx_http_faas_ctx_t *ctx, const char *code, ngx_str_t *message,
+    ngx_http_faas_ctx_t *ctx, ngx_uint_t code, ngx_str_t *message,
     ngx_str_t *gw_code, ngx_str_t *gw_message)
 {
-    ngx_str_t                  body, name;
+    ngx_str_t                  body;
+    ngx_int_t                  status;
     ngx_http_upstream_t       *u;
     ngx_http_faas_loc_conf_t  *flcf;
 
     u = r->upstream;
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
 
-    (void) ngx_http_faas_error(r, NGX_HTTP_BAD_GATEWAY, code, "%V", message);
+    status = ngx_http_faas_error(r, code, "%V", message);
 
     if (gw_code != NULL) {
-        /* a sane length for a client */
-        gw_code->len = ngx_min(gw_code->len, 128);
-        gw_message->len = ngx_min(gw_message->len, 256);
+        /* a sane length for a client, cut between characters */
+        gw_code->len = ngx_http_faas_utf8_whole(gw_code->data,
+                                                ngx_min(gw_code->len, 128));
+        gw_message->len = ngx_http_faas_utf8_whole(gw_message->data,
+                                                   ngx_min(gw_message->len,
+                                                           256));
     }
 
-    name.data = (u_char *) code;
-    name.len = ngx_strlen(code);
-
-    body.data = ngx_http_faas_json_error(r->pool, &name, message, gw_code,
-                                         gw_message, &body.len);
+    body.data = ngx_http_faas_json_error(r->pool,
+                                         ngx_http_faas_error_code(code),
+                                         message, gw_code, gw_message,
+                                         &body.len);
     if (body.data == NULL) {
         return NGX_ERROR;
     }
 
-    u->headers_in.status_n = NGX_HTTP_BAD_GATEWAY;
+    u->headers_in.status_n = status;
     u->conf = &flcf->upstream_errors;
 
     return ngx_http_faas_invoke_answer(r, ctx, &body);

@@ -492,7 +492,7 @@ ngx_http_faas_peer_prepare(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     }
 
     if (rctx == NGX_NO_RESOLVER) {
-        return ngx_http_faas_error(r, NGX_HTTP_BAD_GATEWAY, "gateway_error",
+        return ngx_http_faas_error(r, NGX_HTTP_FAAS_ERR_GATEWAY_ERROR,
                                    "no resolver for the gateway's host");
     }
 
@@ -548,7 +548,7 @@ ngx_http_faas_peer_resolved(ngx_resolver_ctx_t *rctx)
                       "resolved (%i: %s)", &host, rctx->state,
                       ngx_resolver_strerror(rctx->state));
 
-        rc = ngx_http_faas_error(r, NGX_HTTP_BAD_GATEWAY, "gateway_error",
+        rc = ngx_http_faas_error(r, NGX_HTTP_FAAS_ERR_GATEWAY_ERROR,
                                  "the gateway's host could not be resolved");
         ngx_resolve_name_done(rctx);
 
@@ -668,17 +668,10 @@ static ngx_int_t
 ngx_http_faas_peer_busy(ngx_http_request_t *r, ngx_http_faas_gateway_t *gw,
     const char *why)
 {
-    ngx_table_elt_t  *h;
+    /* a place may come free any moment */
+    ngx_http_faas_error_retry(r, 1);
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h != NULL) {
-        h->hash = 1;
-        ngx_str_set(&h->key, "Retry-After");
-        ngx_str_set(&h->value, "1");
-    }
-
-    return ngx_http_faas_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                               "gateway_busy",
+    return ngx_http_faas_error(r, NGX_HTTP_FAAS_ERR_GATEWAY_BUSY,
                                "all %ui connections to the gateway are in "
                                "use: %s", gw->keepalive, why);
 }

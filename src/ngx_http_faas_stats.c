@@ -20,40 +20,13 @@ static ngx_http_faas_fn_stats_t *ngx_http_faas_stats_function(
     ngx_http_faas_main_conf_t *fmcf, ngx_str_t *lambda);
 static ngx_http_faas_fn_stats_t *ngx_http_faas_stats_insert(
     ngx_http_faas_main_conf_t *fmcf, u_char *uuid, uint32_t hash);
-static ngx_uint_t ngx_http_faas_stats_error_index(ngx_str_t *code);
 
 
 static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
 
 
-static ngx_str_t  ngx_http_faas_stats_errors[NGX_HTTP_FAAS_ERROR_CODES] = {
-    ngx_string("invalid_json"),
-    ngx_string("invalid_lambda"),
-    ngx_string("invalid_event"),
-    ngx_string("body_too_large"),
-    ngx_string("auth_unreachable"),
-    ngx_string("auth_tls"),
-    ngx_string("auth_rejected"),
-    ngx_string("auth_error"),
-    ngx_string("auth_bad_response"),
-    ngx_string("auth_timeout"),
-    ngx_string("domain_lookup_failed"),
-    ngx_string("token_unavailable"),
-    ngx_string("function_error"),
-    ngx_string("bad_function_response"),
-    ngx_string("gateway_error"),
-    ngx_string("gateway_timeout"),
-    ngx_string("gateway_busy"),
-    ngx_string("internal_error"),
-    ngx_string("bad_request"),
-    ngx_string("not_found"),
-    ngx_string("method_not_allowed"),
-    ngx_string("request_timeout"),
-    ngx_string("unavailable"),
-    ngx_string("server_error"),
-    ngx_string("client_error"),
-    ngx_string("other")
-};
+/* the last counter of error codes: any code the table does not have */
+static ngx_str_t  ngx_http_faas_stats_other_error = ngx_string("other");
 
 
 /* upper bounds in ms; Prometheus' default buckets, and 30 s */
@@ -110,10 +83,16 @@ static ngx_str_t  ngx_http_faas_stats_closes[NGX_HTTP_FAAS_CLOSE_REASONS] = {
 };
 
 
+/* the counter i is of the code i + 1 of the table: 0 is no error */
+
 ngx_str_t *
 ngx_http_faas_stats_error_name(ngx_uint_t i)
 {
-    return &ngx_http_faas_stats_errors[i];
+    if (i + 1 < NGX_HTTP_FAAS_ERRORS) {
+        return ngx_http_faas_error_code(i + 1);
+    }
+
+    return &ngx_http_faas_stats_other_error;
 }
 
 
@@ -350,11 +329,7 @@ ngx_http_faas_stats_count(ngx_http_faas_ctx_t *ctx)
 
     status = r->err_status ? r->err_status : r->headers_out.status;
 
-    if (ctx->answered_code.len == sizeof("function_error") - 1
-        && ngx_strncmp(ctx->answered_code.data, "function_error",
-                       sizeof("function_error") - 1)
-           == 0)
-    {
+    if (ctx->answered_code == NGX_HTTP_FAAS_ERR_FUNCTION_ERROR) {
         class = NGX_HTTP_FAAS_CLASS_FUNCTION;
 
     } else if (status >= 200 && status < 300) {
@@ -372,8 +347,9 @@ ngx_http_faas_stats_count(ngx_http_faas_ctx_t *ctx)
 
     (void) ngx_atomic_fetch_add(&fn->classes[class], 1);
 
-    if (ctx->answered_code.len) {
-        i = ngx_http_faas_stats_error_index(&ctx->answered_code);
+    if (ctx->answered_code != NGX_HTTP_FAAS_ERR_NONE) {
+        i = (ctx->answered_code < NGX_HTTP_FAAS_ERRORS)
+            ? ctx->answered_code - 1 : NGX_HTTP_FAAS_ERROR_CODES - 1;
         (void) ngx_atomic_fetch_add(&fn->errors[i], 1);
     }
 
@@ -428,25 +404,6 @@ ngx_http_faas_stats_cache_name(ngx_uint_t i)
     return &ngx_http_faas_stats_caches[i];
 }
 
-
-
-static ngx_uint_t
-ngx_http_faas_stats_error_index(ngx_str_t *code)
-{
-    ngx_uint_t  i;
-
-    for (i = 0; i < NGX_HTTP_FAAS_ERROR_CODES - 1; i++) {
-        if (ngx_http_faas_stats_errors[i].len == code->len
-            && ngx_strncmp(ngx_http_faas_stats_errors[i].data, code->data,
-                           code->len)
-               == 0)
-        {
-            return i;
-        }
-    }
-
-    return NGX_HTTP_FAAS_ERROR_CODES - 1;
-}
 
 
 /* 8-4-4-4-12 hexadecimal digits: a function with counters of its own */

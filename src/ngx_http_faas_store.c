@@ -612,8 +612,8 @@ ngx_http_faas_backoff(ngx_uint_t failures)
 
 
 void
-ngx_http_faas_store_fail(ngx_http_faas_cred_t *cred, ngx_uint_t status,
-    const char *code, ngx_str_t *error, ngx_msec_t retry_at)
+ngx_http_faas_store_fail(ngx_http_faas_cred_t *cred, ngx_uint_t err,
+    ngx_str_t *error, ngx_msec_t retry_at)
 {
     ngx_http_faas_token_node_t  *node;
 
@@ -640,9 +640,7 @@ ngx_http_faas_store_fail(ngx_http_faas_cred_t *cred, ngx_uint_t status,
         node->next_attempt = ngx_http_faas_backoff(node->failures);
     }
 
-    node->error_status = status;
-
-    ngx_cpystrn(node->error_code, (u_char *) code, sizeof(node->error_code));
+    node->error_code = err;
 
     ngx_cpystrn(node->error, error->data,
                 ngx_min(error->len + 1, NGX_HTTP_FAAS_ERROR_LEN));
@@ -653,35 +651,32 @@ ngx_http_faas_store_fail(ngx_http_faas_cred_t *cred, ngx_uint_t status,
 }
 
 
-ngx_int_t
+/* the last failure's code (ngx_http_faas_err_e), its text, Retry-After */
+
+ngx_uint_t
 ngx_http_faas_store_error(ngx_http_faas_cred_t *cred, ngx_pool_t *pool,
-    ngx_str_t *code, ngx_str_t *error, time_t *retry)
+    ngx_str_t *error, time_t *retry)
 {
-    ngx_int_t                    status;
+    ngx_uint_t                   err;
     ngx_http_faas_token_node_t  *node;
 
     node = cred->node;
 
     ngx_shmtx_lock(&cred->shpool->mutex);
 
-    status = node->error_status ? node->error_status
-                                : NGX_HTTP_SERVICE_UNAVAILABLE;
+    err = node->error_code ? node->error_code
+                           : NGX_HTTP_FAAS_ERR_UNAVAILABLE;
 
-    code->len = ngx_strlen(node->error_code);
     error->len = ngx_strlen(node->error);
     *retry = ((ngx_msec_int_t) (node->next_attempt - ngx_current_msec)
               + 999) / 1000;
 
-    code->data = ngx_pnalloc(pool, code->len + 1);
     error->data = ngx_pnalloc(pool, error->len + 1);
 
-    if (code->data && error->data) {
-        /* the code is used as a C string */
-        ngx_cpystrn(code->data, node->error_code, code->len + 1);
+    if (error->data) {
         ngx_memcpy(error->data, node->error, error->len);
 
     } else {
-        code->len = 0;
         error->len = 0;
     }
 
@@ -691,5 +686,5 @@ ngx_http_faas_store_error(ngx_http_faas_cred_t *cred, ngx_pool_t *pool,
         *retry = 1;
     }
 
-    return status;
+    return err;
 }

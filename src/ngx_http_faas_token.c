@@ -20,8 +20,8 @@ static ngx_int_t ngx_http_faas_token_sentinel(ngx_http_faas_cred_t *cred,
     ngx_http_faas_client_t *client);
 static void ngx_http_faas_token_fetched(ngx_http_faas_client_t *client);
 static ngx_int_t ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
-    ngx_http_faas_client_t *client, ngx_str_t *error, const char **code,
-    ngx_uint_t *status, ngx_uint_t *reason);
+    ngx_http_faas_client_t *client, ngx_str_t *error, ngx_uint_t *code,
+    ngx_uint_t *reason);
 static ngx_uint_t ngx_http_faas_token_wake_failed(ngx_http_faas_cred_t *cred);
 static void ngx_http_faas_token_poll(ngx_event_t *ev);
 static void ngx_http_faas_token_timeout(ngx_event_t *ev);
@@ -220,8 +220,8 @@ ngx_http_faas_token_start(ngx_http_faas_cred_t *cred)
 
     if (client == NULL) {
         ngx_str_set(&error, "out of memory");
-        ngx_http_faas_store_fail(cred, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                 "internal_error", &error, 0);
+        ngx_http_faas_store_fail(cred, NGX_HTTP_FAAS_ERR_INTERNAL_ERROR,
+                                 &error, 0);
         return NGX_ERROR;
     }
 
@@ -297,8 +297,8 @@ ngx_http_faas_token_sentinel(ngx_http_faas_cred_t *cred,
         /* the next fetch goes with the next lookup, not after it */
         retry_at = ngx_http_faas_domain_error(cred, NGX_HTTP_FAAS_SENTINEL,
                                               client->pool, &error);
-        ngx_http_faas_store_fail(cred, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                 "domain_lookup_failed", &error, retry_at);
+        ngx_http_faas_store_fail(cred, NGX_HTTP_FAAS_ERR_DOMAIN_LOOKUP_FAILED,
+                                 &error, retry_at);
         return NGX_ERROR;
     }
 
@@ -306,8 +306,8 @@ ngx_http_faas_token_sentinel(ngx_http_faas_cred_t *cred,
         != NGX_OK)
     {
         ngx_str_set(&error, "bad base URI");
-        ngx_http_faas_store_fail(cred, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                 "domain_lookup_failed", &error, 0);
+        ngx_http_faas_store_fail(cred, NGX_HTTP_FAAS_ERR_DOMAIN_LOOKUP_FAILED,
+                                 &error, 0);
         return NGX_ERROR;
     }
 
@@ -354,8 +354,7 @@ ngx_http_faas_token_sentinel(ngx_http_faas_cred_t *cred,
 static void
 ngx_http_faas_token_fetched(ngx_http_faas_client_t *client)
 {
-    const char            *code;
-    ngx_uint_t             status, reason;
+    ngx_uint_t             code, reason;
     ngx_str_t              error;
     u_char                 buf[NGX_HTTP_FAAS_ERROR_LEN];
     ngx_http_faas_cred_t  *cred;
@@ -378,8 +377,7 @@ ngx_http_faas_token_fetched(ngx_http_faas_client_t *client)
     error.data = buf;
     error.len = 0;
 
-    if (ngx_http_faas_token_check(cred, client, &error, &code, &status,
-                                  &reason)
+    if (ngx_http_faas_token_check(cred, client, &error, &code, &reason)
         == NGX_OK)
     {
         ngx_http_faas_client_close(client);
@@ -395,7 +393,7 @@ ngx_http_faas_token_fetched(ngx_http_faas_client_t *client)
     }
 
     ngx_http_faas_stats_fetch_failed(cred, reason);
-    ngx_http_faas_store_fail(cred, status, code, &error, 0);
+    ngx_http_faas_store_fail(cred, code, &error, 0);
 
     ngx_http_faas_client_close(client);
 
@@ -410,8 +408,8 @@ ngx_http_faas_token_fetched(ngx_http_faas_client_t *client)
 
 static ngx_int_t
 ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
-    ngx_http_faas_client_t *client, ngx_str_t *error, const char **code,
-    ngx_uint_t *status, ngx_uint_t *reason)
+    ngx_http_faas_client_t *client, ngx_str_t *error, ngx_uint_t *code,
+    ngx_uint_t *reason)
 {
     u_char                        *last;
     time_t                         now;
@@ -419,7 +417,6 @@ ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
     u_char                         fp[NGX_HTTP_FAAS_FINGERPRINT_LEN];
 
     last = error->data + NGX_HTTP_FAAS_ERROR_LEN;
-    *status = NGX_HTTP_BAD_GATEWAY;
     *reason = NGX_HTTP_FAAS_FAIL_BAD_RESPONSE;
 
     switch (client->error) {
@@ -428,8 +425,7 @@ ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
         break;
 
     case NGX_HTTP_FAAS_CLIENT_TIMEOUT:
-        *code = "auth_timeout";
-        *status = NGX_HTTP_GATEWAY_TIME_OUT;
+        *code = NGX_HTTP_FAAS_ERR_AUTH_TIMEOUT;
         *reason = NGX_HTTP_FAAS_FAIL_TIMEOUT;
         error->len = ngx_slprintf(error->data, last, "%s",
                                   client->error_text)
@@ -437,14 +433,14 @@ ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
         return NGX_ERROR;
 
     case NGX_HTTP_FAAS_CLIENT_BAD_RESPONSE:
-        *code = "auth_bad_response";
+        *code = NGX_HTTP_FAAS_ERR_AUTH_BAD_RESPONSE;
         error->len = ngx_slprintf(error->data, last, "%s",
                                   client->error_text)
                      - error->data;
         return NGX_ERROR;
 
     case NGX_HTTP_FAAS_CLIENT_TLS:
-        *code = "auth_tls";
+        *code = NGX_HTTP_FAAS_ERR_AUTH_TLS;
         *reason = NGX_HTTP_FAAS_FAIL_TLS;
         error->len = ngx_slprintf(error->data, last, "%s",
                                   client->error_text)
@@ -452,7 +448,7 @@ ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
         return NGX_ERROR;
 
     default:
-        *code = "auth_unreachable";
+        *code = NGX_HTTP_FAAS_ERR_AUTH_UNREACHABLE;
         *reason = (client->error == NGX_HTTP_FAAS_CLIENT_CONNECT)
                   ? NGX_HTTP_FAAS_FAIL_CONNECT : NGX_HTTP_FAAS_FAIL_OTHER;
         error->len = ngx_slprintf(error->data, last, "%s",
@@ -464,7 +460,8 @@ ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
     if (client->response.status != NGX_HTTP_OK) {
         *code = (client->response.status >= 400
                  && client->response.status < 500)
-                ? "auth_rejected" : "auth_error";
+                ? NGX_HTTP_FAAS_ERR_AUTH_REJECTED
+                : NGX_HTTP_FAAS_ERR_AUTH_ERROR;
 
         if (client->response.status >= 400
             && client->response.status < 500)
@@ -490,7 +487,7 @@ ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
                                  client->response.body.len, now, &answer)
         != NGX_OK)
     {
-        *code = "auth_bad_response";
+        *code = NGX_HTTP_FAAS_ERR_AUTH_BAD_RESPONSE;
         error->len = ngx_slprintf(error->data, last,
                                   "unusable token answer: %s", answer.error)
                      - error->data;
@@ -498,7 +495,7 @@ ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
     }
 
     if (answer.expires <= now) {
-        *code = "auth_bad_response";
+        *code = NGX_HTTP_FAAS_ERR_AUTH_BAD_RESPONSE;
         error->len = ngx_slprintf(error->data, last,
                                   "the token expired on arrival")
                      - error->data;
@@ -508,8 +505,7 @@ ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
     if (ngx_http_faas_store_save(cred, &answer.token, answer.expires)
         != NGX_OK)
     {
-        *code = "internal_error";
-        *status = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        *code = NGX_HTTP_FAAS_ERR_INTERNAL_ERROR;
         *reason = NGX_HTTP_FAAS_FAIL_OTHER;
         error->len = ngx_slprintf(error->data, last,
                                   "no room for the token in shared memory")

@@ -108,7 +108,7 @@ ngx_http_faas_variable_str(ngx_http_request_t *r,
         break;
 
     default: /* NGX_HTTP_FAAS_VAR_ERROR */
-        s = &ctx->answered_code;
+        s = ngx_http_faas_error_code(ctx->answered_code);
         break;
     }
 

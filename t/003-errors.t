@@ -300,3 +300,72 @@ my ($s, $h, $b) = http_request('POST', '/fail', '{}');
 is($s, 502, 'empty 901: 502');
 is($b, qq({"error":"function_error","message":"the function failed"}\r\n),
     'empty 901: JSON error');
+
+
+
+=== TEST 16: a 901 body over 16 KB: its errorCode and errorMsg come first and are kept
+--- config
+location /fail { faas_invoke 99999999-9999-4999-8999-999999999999; }
+--- standin_eval
+{ gateway => { status => 901, body => { errorCode => 'com.example.first',
+      errorMsg => 'what went wrong', stack => 'x' x 20000 } } }
+--- request
+POST /fail
+{}
+--- error_code: 502
+--- response_body_json
+{"error":"function_error","message":"the function failed",
+ "errorCode":"com.example.first","errorMsg":"what went wrong"}
+--- error_log
+the function failed, gateway status 901: "com.example.first" "what went wrong"
+--- check_eval
+# chunked, with no length known before
+standin_control({ gateway => { status => 901, chunked => 1,
+    body => { errorCode => 'com.example.chunked', errorMsg => 'cut later',
+              stack => 'x' x 20000 } } });
+my ($s, $h, $b) = http_request('POST', '/fail', '{}');
+is($s, 502, 'chunked: 502');
+like($b, qr/"errorCode":"com\.example\.chunked","errorMsg":"cut later"/,
+     'chunked: the code and message');
+# the message itself is what is too long: its start, as far as it came
+standin_control({ gateway => { status => 901,
+    body => { errorCode => 'c', errorMsg => 'm' . ('y' x 20000) } } });
+($s, $h, $b) = http_request('POST', '/fail', '{}');
+like($b, qr/"errorCode":"c","errorMsg":"my{255}"\}/,
+     'a long errorMsg: its first 256 bytes');
+# nothing fits: the client is told so
+standin_control({ gateway => { status => 901,
+    body => { aaa => 'x' x 20000, errorCode => 'late', errorMsg => 'late' } } });
+($s, $h, $b) = http_request('POST', '/fail', '{}');
+is($s, 502, 'nothing fits: 502');
+is($b, qq({"error":"function_error","message":"the function failed",)
+       . qq("errorMsg":"no errorCode or errorMsg in the first 16384 bytes )
+       . qq(of a longer error"}\r\n), 'nothing fits: said so');
+
+
+
+=== TEST 17: errorMsg is cut at 256 bytes between characters: valid UTF-8
+--- config
+location /fail { faas_invoke 99999999-9999-4999-8999-999999999999; }
+--- standin_eval
+{ gateway => { status => 901, body => { errorCode => 'com.example.utf8',
+      errorMsg => ('a' x 255) . "\x{e9}t\x{e9}" } } }
+--- request
+POST /fail
+{}
+--- error_code: 502
+--- check_eval
+my ($s, $h, $b) = http_request('POST', '/fail', '{}');
+is($s, 502, 'status 502');
+my $copy = $b;
+ok(utf8::decode($copy), 'the body is valid UTF-8');
+my $j = eval { JSON::PP->new->utf8->decode($b) } // {};
+is($j->{errorMsg}, 'a' x 255, 'errorMsg: the 255 bytes before the cut character');
+# a long message of 2-byte characters from an odd start, cut by the 16 KB too
+standin_control({ gateway => { status => 901,
+    body => { errorCode => 'c', errorMsg => 'a' . ("\x{e9}" x 10000) } } });
+($s, $h, $b) = http_request('POST', '/fail', '{}');
+$copy = $b;
+ok(utf8::decode($copy), 'long: the body is valid UTF-8');
+$j = eval { JSON::PP->new->utf8->decode($b) } // {};
+is($j->{errorMsg}, 'a' . ("\x{e9}" x 127), 'long: 255 bytes, whole characters');

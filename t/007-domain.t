@@ -170,7 +170,7 @@ ok($fails >= 1 && $fails <= 3, "failed lookups back off: $fails");
 
 
 
-=== TEST 5: no answer ever: 503 domain_lookup_failed
+=== TEST 5: no answer ever: 503 domain_lookup_failed, Retry-After from the lookup's backoff
 --- config
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- standin
@@ -179,6 +179,8 @@ location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 POST /hello
 {}
 --- error_code: 503
+--- response_headers_like
+Retry-After: ^[1-9][0-9]*$
 --- response_body_json
 {"error":"domain_lookup_failed","message":"no host for the service \"faasGW\": the Domain API answered status 404"}
 --- error_log
@@ -187,7 +189,7 @@ lookup of service "faasGW" failed: the Domain API answered status 404
 
 
 
-=== TEST 6: no sentinel ever: the token cannot be had, 503
+=== TEST 6: no sentinel ever: the token cannot be had, 503 with Retry-After
 --- config
 location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 --- standin
@@ -196,6 +198,8 @@ location /hello { faas_invoke 11111111-1111-4111-8111-111111111111; }
 POST /hello
 {}
 --- error_code: 503
+--- response_headers_like
+Retry-After: ^[1-9][0-9]*$
 --- response_body_json
 {"error":"domain_lookup_failed","message":"the Domain API answered status 500"}
 --- auth_requests: 0

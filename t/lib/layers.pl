@@ -27,7 +27,7 @@ my @LAYERS = (
     [policy    => qw(token domain)],
     [store     => qw(store stats)],
     [transport => qw(client peer ssl)],
-    [pure      => qw(json validate payload platform)],
+    [pure      => qw(json validate payload platform error_table)],
 );
 
 my $verbose = @ARGV && $ARGV[0] eq '-v' ? shift : 0;
