@@ -22,6 +22,8 @@ static void ngx_http_faas_invoke_token(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
 static ngx_int_t ngx_http_faas_invoke_gateway(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
+static ngx_int_t ngx_http_faas_invoke_peer_failed(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_int_t rc);
 static void ngx_http_faas_invoke_token_failed(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, ngx_int_t rc);
 static void ngx_http_faas_invoke_woken(ngx_http_faas_waiter_t *w,
@@ -308,6 +310,7 @@ ngx_http_faas_invoke_token(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
             ngx_http_upstream_init(r);
 
         } else if (rc != NGX_AGAIN) {
+            rc = ngx_http_faas_invoke_peer_failed(r, ctx, rc);
             ngx_http_finalize_request(r, rc);
         }
 
@@ -370,10 +373,54 @@ ngx_http_faas_invoke_resume(ngx_http_request_t *r, ngx_int_t rc)
         ngx_http_upstream_init(r);
 
     } else {
+        rc = ngx_http_faas_invoke_peer_failed(r, ctx, rc);
         ngx_http_finalize_request(r, rc);
     }
 
     ngx_http_run_posted_requests(c);
+}
+
+
+/* the gateway's peer gave no connection: the error says why */
+
+static ngx_int_t
+ngx_http_faas_invoke_peer_failed(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_int_t rc)
+{
+    const char       *why;
+    ngx_table_elt_t  *h;
+
+    switch (ctx->slot.failure) {
+
+    case NGX_HTTP_FAAS_PEER_NO_RESOLVER:
+        return ngx_http_faas_error(r, rc, "gateway_error",
+                                   "no resolver for the gateway's host");
+
+    case NGX_HTTP_FAAS_PEER_UNRESOLVED:
+        return ngx_http_faas_error(r, rc, "gateway_error",
+                                   "the gateway's host could not be "
+                                   "resolved");
+
+    case NGX_HTTP_FAAS_PEER_QUEUE_FULL:
+    case NGX_HTTP_FAAS_PEER_QUEUE_TIMEOUT:
+        why = (ctx->slot.failure == NGX_HTTP_FAAS_PEER_QUEUE_FULL)
+              ? "the queue is full" : "none came free in time";
+
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h != NULL) {
+            h->hash = 1;
+            ngx_str_set(&h->key, "Retry-After");
+            ngx_str_set(&h->value, "1");
+        }
+
+        return ngx_http_faas_error(r, rc, "gateway_busy",
+                                   "all %ui connections to the gateway are "
+                                   "in use: %s", ctx->cred->gw.keepalive,
+                                   why);
+
+    default:
+        return rc;
+    }
 }
 
 

@@ -60,8 +60,6 @@ static ngx_int_t ngx_http_faas_peer_prepare(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
 static ngx_int_t ngx_http_faas_peer_place(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
-static ngx_int_t ngx_http_faas_peer_busy(ngx_http_request_t *r,
-    ngx_http_faas_gateway_t *gw, const char *why);
 static void ngx_http_faas_peer_wake(ngx_event_t *ev);
 static void ngx_http_faas_peer_wait_timeout(ngx_event_t *ev);
 static void ngx_http_faas_peer_unqueue(ngx_http_faas_slot_t *slot);
@@ -414,6 +412,7 @@ ngx_http_faas_peer_acquire(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
     ngx_int_t  rc;
 
     ctx->slot.resume = resume;
+    ctx->slot.failure = NGX_HTTP_FAAS_PEER_OK;
 
     rc = ngx_http_faas_peer_prepare(r, ctx);
 
@@ -486,8 +485,8 @@ ngx_http_faas_peer_prepare(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     }
 
     if (rctx == NGX_NO_RESOLVER) {
-        return ngx_http_faas_error(r, NGX_HTTP_BAD_GATEWAY, "gateway_error",
-                                   "no resolver for the gateway's host");
+        ctx->slot.failure = NGX_HTTP_FAAS_PEER_NO_RESOLVER;
+        return NGX_HTTP_BAD_GATEWAY;
     }
 
     rctx->name = *host;
@@ -542,8 +541,8 @@ ngx_http_faas_peer_resolved(ngx_resolver_ctx_t *rctx)
                       "resolved (%i: %s)", &host, rctx->state,
                       ngx_resolver_strerror(rctx->state));
 
-        rc = ngx_http_faas_error(r, NGX_HTTP_BAD_GATEWAY, "gateway_error",
-                                 "the gateway's host could not be resolved");
+        ctx->slot.failure = NGX_HTTP_FAAS_PEER_UNRESOLVED;
+        rc = NGX_HTTP_BAD_GATEWAY;
         ngx_resolve_name_done(rctx);
 
     } else {
@@ -629,7 +628,8 @@ ngx_http_faas_peer_place(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
                       "and %ui requests wait", gw->keepalive,
                       conns->nwaiting);
 
-        return ngx_http_faas_peer_busy(r, gw, "the queue is full");
+        slot->failure = NGX_HTTP_FAAS_PEER_QUEUE_FULL;
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
 
     ngx_queue_insert_tail(&conns->waiting, &slot->queue);
@@ -653,28 +653,6 @@ ngx_http_faas_peer_place(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
                    conns->active, conns->nwaiting);
 
     return NGX_AGAIN;
-}
-
-
-/* 503 gateway_busy, with Retry-After */
-
-static ngx_int_t
-ngx_http_faas_peer_busy(ngx_http_request_t *r, ngx_http_faas_gateway_t *gw,
-    const char *why)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h != NULL) {
-        h->hash = 1;
-        ngx_str_set(&h->key, "Retry-After");
-        ngx_str_set(&h->value, "1");
-    }
-
-    return ngx_http_faas_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                               "gateway_busy",
-                               "all %ui connections to the gateway are in "
-                               "use: %s", gw->keepalive, why);
 }
 
 
@@ -713,7 +691,6 @@ ngx_http_faas_peer_wake(ngx_event_t *ev)
 static void
 ngx_http_faas_peer_wait_timeout(ngx_event_t *ev)
 {
-    ngx_int_t              rc;
     ngx_http_request_t    *r;
     ngx_http_faas_slot_t  *slot;
 
@@ -728,10 +705,9 @@ ngx_http_faas_peer_wait_timeout(ngx_event_t *ev)
                   "faas: no gateway connection came free in time "
                   "(%ui in use)", slot->gw->conns->active);
 
-    rc = ngx_http_faas_peer_busy(r, slot->gw,
-                                 "none came free in time");
+    slot->failure = NGX_HTTP_FAAS_PEER_QUEUE_TIMEOUT;
 
-    slot->resume(r, rc);
+    slot->resume(r, NGX_HTTP_SERVICE_UNAVAILABLE);
 }
 
 

@@ -9,8 +9,6 @@
 
 #include "ngx_http_faas.h"
 
-#include <openssl/evp.h>
-
 
 #define NGX_HTTP_FAAS_POLL_INTERVAL  25
 
@@ -22,9 +20,9 @@ static void ngx_http_faas_token_fetched(ngx_http_faas_client_t *client);
 static ngx_int_t ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
     ngx_http_faas_client_t *client, ngx_str_t *error, const char **code,
     ngx_uint_t *status, ngx_uint_t *reason);
-static ngx_uint_t ngx_http_faas_token_wake_failed(ngx_http_faas_cred_t *cred);
+static void ngx_http_faas_token_wake(ngx_http_faas_cred_t *cred,
+    ngx_int_t rc);
 static void ngx_http_faas_token_poll(ngx_event_t *ev);
-static void ngx_http_faas_token_timeout(ngx_event_t *ev);
 static void ngx_http_faas_token_refresh(ngx_event_t *ev);
 static void ngx_http_faas_token_schedule(ngx_http_faas_cred_t *cred,
     ngx_msec_t delay);
@@ -92,7 +90,7 @@ ngx_http_faas_token_exit_process(ngx_http_faas_main_conf_t *fmcf)
         if (cred->fetch != NULL) {
             ngx_http_faas_client_close(cred->fetch);
             cred->fetch = NULL;
-            ngx_http_faas_store_release(cred);
+            ngx_http_faas_store_release(cred, NGX_HTTP_FAAS_TOKEN);
         }
 
         ngx_http_faas_domain_exit_process(cred);
@@ -111,9 +109,9 @@ ngx_int_t
 ngx_http_faas_token_get(ngx_http_faas_cred_t *cred, ngx_str_t *token,
     ngx_uint_t *generation)
 {
-    time_t      now, expires;
+    time_t      now, expires, fetched;
     ngx_int_t   rc;
-    ngx_uint_t  looks;
+    ngx_uint_t  looks, seen;
 
     looks = 0;
 
@@ -124,12 +122,16 @@ again:
     if (cred->cached_generation != cred->node->generation
         || now >= cred->cached_expires)
     {
-        if (ngx_http_faas_store_get(cred, &cred->cached_token, &expires)
-            == NGX_OK)
-        {
+        /* a copy of the shared token, kept here until it changes */
+        rc = ngx_http_faas_store_get(cred, &cred->cached_token, &expires,
+                                     &fetched, &seen);
+
+        cred->cached_generation = seen;
+
+        if (rc == NGX_OK) {
             cred->cached_expires = expires - NGX_HTTP_FAAS_EXPIRY_MARGIN;
             cred->cached_refresh = ngx_http_faas_token_refresh_at(cred,
-                                                 cred->node->fetched, expires);
+                                                             fetched, expires);
 
             /* refresh ahead even if no request comes at the right time */
             if (cred->cached_refresh > now) {
@@ -149,7 +151,8 @@ again:
             && !ngx_exiting)
         {
             /* ahead of expiry: one worker refreshes, nobody waits */
-            if (ngx_http_faas_store_claim(cred, cred->cached_generation)
+            if (ngx_http_faas_store_claim(cred, NGX_HTTP_FAAS_TOKEN,
+                                          cred->cached_generation)
                 == NGX_OK)
             {
                 (void) ngx_http_faas_token_start(cred);
@@ -165,7 +168,8 @@ again:
         return NGX_AGAIN;
     }
 
-    rc = ngx_http_faas_store_claim(cred, cred->cached_generation);
+    rc = ngx_http_faas_store_claim(cred, NGX_HTTP_FAAS_TOKEN,
+                                   cred->cached_generation);
 
     if (rc == NGX_DONE) {
         /* a fetch of another worker ended since the look above */
@@ -289,7 +293,7 @@ ngx_http_faas_token_sentinel(ngx_http_faas_cred_t *cred,
                                   client->pool, &base);
 
     if (rc == NGX_AGAIN) {
-        ngx_http_faas_store_release(cred);
+        ngx_http_faas_store_release(cred, NGX_HTTP_FAAS_TOKEN);
         return NGX_AGAIN;
     }
 
@@ -369,7 +373,7 @@ ngx_http_faas_token_fetched(ngx_http_faas_client_t *client)
                       "faas: credentials \"%V\": token request ended: %s",
                       &cred->name, client->error_text);
 
-        ngx_http_faas_store_release(cred);
+        ngx_http_faas_store_release(cred, NGX_HTTP_FAAS_TOKEN);
         ngx_http_faas_client_close(client);
         ngx_http_faas_token_wake(cred, NGX_ABORT);
         return;
@@ -517,7 +521,7 @@ ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
         return NGX_ERROR;
     }
 
-    ngx_http_faas_token_fingerprint(&answer.token, fp);
+    ngx_http_faas_fingerprint(&answer.token, fp);
 
     ngx_log_error(NGX_LOG_INFO, client->log, 0,
                   "faas: credentials \"%V\": new token %*s, valid for %T s",
@@ -528,6 +532,8 @@ ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
 }
 
 
+/* the store keeps the waiters; this worker polls while some wait */
+
 void
 ngx_http_faas_token_wait(ngx_http_faas_waiter_t *w)
 {
@@ -535,15 +541,7 @@ ngx_http_faas_token_wait(ngx_http_faas_waiter_t *w)
 
     cred = w->cred;
 
-    w->fail_generation = cred->node->fail_generation;
-    w->waiting = 1;
-
-    ngx_queue_insert_tail(&cred->waiters, &w->queue);
-
-    /* long enough for a fetching worker to die and another to fetch */
-    w->deadline.handler = ngx_http_faas_token_timeout;
-    w->deadline.data = w;
-    ngx_add_timer(&w->deadline, 2 * cred->token_timeout + 2000);
+    ngx_http_faas_store_wait(w);
 
     /* another worker fetches: look at the shared entry now and then */
     if (cred->fetch == NULL && !cred->poll.timer_set) {
@@ -555,86 +553,18 @@ ngx_http_faas_token_wait(ngx_http_faas_waiter_t *w)
 void
 ngx_http_faas_token_unwait(ngx_http_faas_waiter_t *w)
 {
-    if (!w->waiting) {
-        return;
-    }
-
-    w->waiting = 0;
-    ngx_queue_remove(&w->queue);
-
-    if (w->deadline.timer_set) {
-        ngx_del_timer(&w->deadline);
-    }
+    ngx_http_faas_store_unwait(w);
 }
 
 
-void
+static void
 ngx_http_faas_token_wake(ngx_http_faas_cred_t *cred, ngx_int_t rc)
 {
-    ngx_queue_t              *q, list;
-    ngx_http_faas_waiter_t   *w;
-
-    if (ngx_queue_empty(&cred->waiters)) {
-        return;
-    }
-
-    /* handlers may wait again: work on a list of our own */
-    list = cred->waiters;
-    list.next->prev = &list;
-    list.prev->next = &list;
-    ngx_queue_init(&cred->waiters);
-
-    while (!ngx_queue_empty(&list)) {
-        q = ngx_queue_head(&list);
-        w = ngx_queue_data(q, ngx_http_faas_waiter_t, queue);
-
-        ngx_queue_remove(q);
-        w->waiting = 0;
-
-        if (w->deadline.timer_set) {
-            ngx_del_timer(&w->deadline);
-        }
-
-        w->handler(w, rc);
-    }
+    ngx_http_faas_store_wake(cred, rc);
 
     if (cred->poll.timer_set && ngx_queue_empty(&cred->waiters)) {
         ngx_del_timer(&cred->poll);
     }
-}
-
-
-/* a fetch in another worker failed after these requests began to wait */
-
-static ngx_uint_t
-ngx_http_faas_token_wake_failed(ngx_http_faas_cred_t *cred)
-{
-    ngx_uint_t               n;
-    ngx_queue_t             *q, *next;
-    ngx_http_faas_waiter_t  *w;
-
-    n = 0;
-
-    for (q = ngx_queue_head(&cred->waiters);
-         q != ngx_queue_sentinel(&cred->waiters);
-         q = next)
-    {
-        next = ngx_queue_next(q);
-        w = ngx_queue_data(q, ngx_http_faas_waiter_t, queue);
-
-        if (w->fail_generation == cred->node->fail_generation) {
-            continue;
-        }
-
-        ngx_http_faas_token_unwait(w);
-        w->handler(w, NGX_ERROR);
-        n++;
-
-        /* the handler may have changed the queue */
-        next = ngx_queue_head(&cred->waiters);
-    }
-
-    return n;
 }
 
 
@@ -667,7 +597,7 @@ ngx_http_faas_token_poll(ngx_event_t *ev)
         return;
     }
 
-    if (ngx_http_faas_token_wake_failed(cred)) {
+    if (ngx_http_faas_store_wake_failed(cred)) {
         return;
     }
 
@@ -678,7 +608,8 @@ ngx_http_faas_token_poll(ngx_event_t *ev)
     }
 
     /* the fetching worker may have died: its claim runs out */
-    rc = ngx_http_faas_store_claim(cred, cred->cached_generation);
+    rc = ngx_http_faas_store_claim(cred, NGX_HTTP_FAAS_TOKEN,
+                                   cred->cached_generation);
 
     if (rc == NGX_DONE) {
         /* a token came between the look above and the claim */
@@ -701,20 +632,6 @@ ngx_http_faas_token_poll(ngx_event_t *ev)
     }
 
     ngx_add_timer(ev, NGX_HTTP_FAAS_POLL_INTERVAL);
-}
-
-
-static void
-ngx_http_faas_token_timeout(ngx_event_t *ev)
-{
-    ngx_http_faas_waiter_t  *w;
-
-    w = ev->data;
-
-    w->waiting = 0;
-    ngx_queue_remove(&w->queue);
-
-    w->handler(w, NGX_ABORT);
 }
 
 
@@ -749,7 +666,8 @@ ngx_http_faas_token_refresh(ngx_event_t *ev)
         return;
     }
 
-    rc = ngx_http_faas_store_claim(cred, cred->cached_generation);
+    rc = ngx_http_faas_store_claim(cred, NGX_HTTP_FAAS_TOKEN,
+                                   cred->cached_generation);
 
     if (rc == NGX_OK) {
         (void) ngx_http_faas_token_start(cred);
@@ -777,7 +695,8 @@ ngx_http_faas_token_schedule(ngx_http_faas_cred_t *cred, ngx_msec_t delay)
 
     if (delay == 0) {
         /* when the backoff ends, or in a second */
-        wait = (ngx_msec_int_t) (cred->node->next_attempt - ngx_current_msec);
+        wait = (ngx_msec_int_t) (cred->node->claim.next_attempt
+                                 - ngx_current_msec);
         delay = (wait > 0) ? (ngx_msec_t) wait : 1000;
     }
 
@@ -788,19 +707,3 @@ ngx_http_faas_token_schedule(ngx_http_faas_cred_t *cred, ngx_msec_t delay)
     ngx_add_timer(&cred->refresh, delay);
 }
 
-
-void
-ngx_http_faas_token_fingerprint(ngx_str_t *token, u_char *out)
-{
-    u_char        md[EVP_MAX_MD_SIZE];
-    unsigned int  len;
-
-    if (EVP_Digest(token->data, token->len, md, &len, EVP_sha256(), NULL)
-        != 1)
-    {
-        ngx_memset(out, '-', NGX_HTTP_FAAS_FINGERPRINT_LEN);
-        return;
-    }
-
-    ngx_hex_dump(out, md, NGX_HTTP_FAAS_FINGERPRINT_LEN / 2);
-}

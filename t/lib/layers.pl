@@ -23,11 +23,14 @@ use File::Basename qw(basename);
 my @LAYERS = (
     [wiring    => qw(module)],
     [config    => qw(credentials)],
-    [serving   => qw(invoke body response status variables error)],
+    [serving   => qw(invoke body response status variables error cache)],
     [policy    => qw(token domain)],
-    [store     => qw(store stats)],
+    [store     => qw(store)],
     [transport => qw(client peer ssl)],
-    [pure      => qw(json validate payload platform)],
+    # counts into the slots of the zone the store made, and calls no part
+    [counters  => qw(stats)],
+    [pure      => qw(json validate payload platform cjson client_response
+                     escape gateway_error json_error token_answer)],
 );
 
 my $verbose = @ARGV && $ARGV[0] eq '-v' ? shift : 0;
