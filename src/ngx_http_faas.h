@@ -688,6 +688,10 @@ ngx_int_t ngx_http_faas_endpoint_parse(ngx_conf_t *cf, ngx_str_t *url,
     ngx_http_faas_endpoint_t *ep, const char *directive,
     ngx_str_t *cred_name);
 
+/* resolve: a resolver's answer as addresses, for peer and client */
+ngx_addr_t *ngx_http_faas_resolved_addrs(ngx_pool_t *pool,
+    ngx_resolver_ctx_t *rctx, in_port_t port);
+
 /* peer: the gateway's addresses, kept connections, TLS sessions */
 ngx_int_t ngx_http_faas_peer_conf(ngx_conf_t *cf, ngx_http_faas_cred_t *cred);
 ngx_int_t ngx_http_faas_peer_init_process(ngx_cycle_t *cycle,
@@ -696,8 +700,6 @@ ngx_int_t ngx_http_faas_peer_acquire(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, ngx_http_faas_resume_pt resume);
 ngx_http_upstream_srv_conf_t *ngx_http_faas_upstream_block(
     ngx_http_upstream_main_conf_t *umcf, ngx_str_t *host);
-ngx_addr_t *ngx_http_faas_resolved_addrs(ngx_pool_t *pool,
-    ngx_resolver_ctx_t *rctx, in_port_t port);
 ngx_int_t ngx_http_faas_endpoint_resolve(ngx_conf_t *cf,
     ngx_http_faas_endpoint_t *ep, ngx_resolver_t *resolver,
     const char *directive, ngx_str_t *cred_name);

@@ -26,10 +26,10 @@ my @LAYERS = (
     [serving   => qw(invoke body response status variables error cache)],
     [policy    => qw(token domain)],
     [store     => qw(store)],
-    [transport => qw(client peer ssl)],
+    [transport => qw(client peer resolve ssl)],
     # counts into the slots of the zone the store made, and calls no part
     [counters  => qw(stats)],
-    [pure      => qw(json validate payload platform cjson client_response
+    [pure      => qw(validate payload platform cjson client_response
                      escape gateway_error json_error token_answer)],
 );
 
