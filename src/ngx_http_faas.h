@@ -319,7 +319,32 @@ struct ngx_http_faas_gateway_s {
 };
 
 
-/* one faas_credentials block; the tail is per worker process state */
+/*
+ * A credentials set's state in one worker process, made by init_process
+ * (ngx_http_faas_token_init_process()): the fetch and lookups under way,
+ * the requests that wait, the timers, and the copy of the shared token.
+ */
+typedef struct {
+    ngx_queue_t                     waiters;
+    ngx_event_t                     poll;
+    ngx_event_t                     refresh;
+    ngx_http_faas_client_t         *fetch;
+    ngx_http_faas_client_t         *domain_fetch[2];
+    ngx_atomic_uint_t               cached_domain_generation;
+    ngx_atomic_uint_t               polled_generation;
+    ngx_uint_t                      polls;
+    ngx_atomic_uint_t               cached_generation;
+    time_t                          cached_expires;
+    time_t                          cached_refresh;
+    ngx_str_t                       cached_token;
+} ngx_http_faas_cred_state_t;
+
+
+/*
+ * One faas_credentials block, read-only once the configuration is made;
+ * what changes while serving is in "state" (per worker) and in the
+ * shared zone ("node")
+ */
 struct ngx_http_faas_cred_s {
     ngx_str_t                       name;
     ngx_str_t                       account;
@@ -365,19 +390,7 @@ struct ngx_http_faas_cred_s {
     ngx_http_faas_token_node_t     *node;
     ngx_slab_pool_t                *shpool;
 
-    /* per worker */
-    ngx_queue_t                     waiters;
-    ngx_event_t                     poll;
-    ngx_event_t                     refresh;
-    ngx_http_faas_client_t         *fetch;
-    ngx_http_faas_client_t         *domain_fetch[2];
-    ngx_atomic_uint_t               cached_domain_generation;
-    ngx_atomic_uint_t               polled_generation;
-    ngx_uint_t                      polls;
-    ngx_atomic_uint_t               cached_generation;
-    time_t                          cached_expires;
-    time_t                          cached_refresh;
-    ngx_str_t                       cached_token;
+    ngx_http_faas_cred_state_t     *state;        /* made per worker */
 };
 
 

@@ -110,8 +110,11 @@ ngx_int_t
 ngx_http_faas_domain_get(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
     ngx_pool_t *pool, ngx_str_t *base)
 {
-    time_t     expires;
-    ngx_int_t  rc;
+    time_t                       expires;
+    ngx_int_t                    rc;
+    ngx_http_faas_cred_state_t  *st;
+
+    st = cred->state;
 
     if (ngx_http_faas_store_host_get(cred, svc, pool, base, &expires)
         != NGX_OK)
@@ -121,7 +124,7 @@ ngx_http_faas_domain_get(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
 
     if (base->len) {
         /* a stale answer: looked up again in the background */
-        if (ngx_time() >= expires && cred->domain_fetch[svc] == NULL
+        if (ngx_time() >= expires && st->domain_fetch[svc] == NULL
             && !ngx_exiting
             && ngx_http_faas_store_claim(cred, svc, 0) == NGX_OK)
         {
@@ -131,7 +134,7 @@ ngx_http_faas_domain_get(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
         return NGX_OK;
     }
 
-    if (cred->domain_fetch[svc] != NULL) {
+    if (st->domain_fetch[svc] != NULL) {
         return NGX_AGAIN;
     }
 
@@ -164,12 +167,15 @@ ngx_http_faas_domain_error(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
 void
 ngx_http_faas_domain_exit_process(ngx_http_faas_cred_t *cred)
 {
-    ngx_uint_t  svc;
+    ngx_uint_t                   svc;
+    ngx_http_faas_cred_state_t  *st;
+
+    st = cred->state;
 
     for (svc = 0; svc < 2; svc++) {
-        if (cred->domain_fetch[svc] != NULL) {
-            ngx_http_faas_client_close(cred->domain_fetch[svc]);
-            cred->domain_fetch[svc] = NULL;
+        if (st->domain_fetch[svc] != NULL) {
+            ngx_http_faas_client_close(st->domain_fetch[svc]);
+            st->domain_fetch[svc] = NULL;
             ngx_http_faas_store_release(cred, svc);
         }
     }
@@ -181,9 +187,11 @@ ngx_http_faas_domain_exit_process(ngx_http_faas_cred_t *cred)
 static ngx_int_t
 ngx_http_faas_domain_start(ngx_http_faas_cred_t *cred, ngx_uint_t svc)
 {
-    u_char                  buf[NGX_HTTP_FAAS_ERROR_LEN];
-    ngx_http_faas_client_t  *client;
+    u_char                       buf[NGX_HTTP_FAAS_ERROR_LEN];
+    ngx_http_faas_client_t      *client;
+    ngx_http_faas_cred_state_t  *st;
 
+    st = cred->state;
     client = ngx_http_faas_client_create(ngx_cycle->log, &cred->domain);
 
     if (client == NULL) {
@@ -205,11 +213,11 @@ ngx_http_faas_domain_start(ngx_http_faas_cred_t *cred, ngx_uint_t svc)
                                   "lookup of \"%V\" of credentials \"%V\"",
                                   &ngx_http_faas_services[svc], &cred->name);
 
-    cred->domain_fetch[svc] = client;
+    st->domain_fetch[svc] = client;
 
     ngx_http_faas_client_start(client);
 
-    if (cred->domain_fetch[svc] != NULL) {
+    if (st->domain_fetch[svc] != NULL) {
         return NGX_AGAIN;
     }
 
@@ -220,14 +228,16 @@ ngx_http_faas_domain_start(ngx_http_faas_cred_t *cred, ngx_uint_t svc)
 static void
 ngx_http_faas_domain_fetched(ngx_http_faas_client_t *client)
 {
-    ngx_str_t              base;
-    ngx_uint_t             svc;
-    ngx_http_faas_cred_t  *cred;
-    u_char                 error[NGX_HTTP_FAAS_ERROR_LEN];
+    ngx_str_t                    base;
+    ngx_uint_t                   svc;
+    ngx_http_faas_cred_t        *cred;
+    u_char                       error[NGX_HTTP_FAAS_ERROR_LEN];
+    ngx_http_faas_cred_state_t  *st;
 
     cred = client->data;
+    st = cred->state;
     svc = client->service;
-    cred->domain_fetch[svc] = NULL;
+    st->domain_fetch[svc] = NULL;
 
     if (client->error == NGX_HTTP_FAAS_CLIENT_CLOSED) {
         /* no failure of the Domain API: no backoff */

@@ -857,14 +857,16 @@ ngx_http_faas_store_host_save(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
 void
 ngx_http_faas_store_wait(ngx_http_faas_waiter_t *w)
 {
-    ngx_http_faas_cred_t  *cred;
+    ngx_http_faas_cred_t        *cred;
+    ngx_http_faas_cred_state_t  *st;
 
     cred = w->cred;
+    st = cred->state;
 
     w->fail_generation = cred->node->fail_generation;
     w->waiting = 1;
 
-    ngx_queue_insert_tail(&cred->waiters, &w->queue);
+    ngx_queue_insert_tail(&st->waiters, &w->queue);
 
     /* long enough for a fetching worker to die and another to fetch */
     w->deadline.handler = ngx_http_faas_store_wait_timeout;
@@ -892,18 +894,21 @@ ngx_http_faas_store_unwait(ngx_http_faas_waiter_t *w)
 void
 ngx_http_faas_store_wake(ngx_http_faas_cred_t *cred, ngx_int_t rc)
 {
-    ngx_queue_t              *q, list;
-    ngx_http_faas_waiter_t   *w;
+    ngx_queue_t                 *q, list;
+    ngx_http_faas_waiter_t      *w;
+    ngx_http_faas_cred_state_t  *st;
 
-    if (ngx_queue_empty(&cred->waiters)) {
+    st = cred->state;
+
+    if (ngx_queue_empty(&st->waiters)) {
         return;
     }
 
     /* handlers may wait again: work on a list of our own */
-    list = cred->waiters;
+    list = st->waiters;
     list.next->prev = &list;
     list.prev->next = &list;
-    ngx_queue_init(&cred->waiters);
+    ngx_queue_init(&st->waiters);
 
     while (!ngx_queue_empty(&list)) {
         q = ngx_queue_head(&list);
@@ -926,14 +931,16 @@ ngx_http_faas_store_wake(ngx_http_faas_cred_t *cred, ngx_int_t rc)
 ngx_uint_t
 ngx_http_faas_store_wake_failed(ngx_http_faas_cred_t *cred)
 {
-    ngx_uint_t               n;
-    ngx_queue_t             *q, *next;
-    ngx_http_faas_waiter_t  *w;
+    ngx_uint_t                   n;
+    ngx_queue_t                 *q, *next;
+    ngx_http_faas_waiter_t      *w;
+    ngx_http_faas_cred_state_t  *st;
 
+    st = cred->state;
     n = 0;
 
-    for (q = ngx_queue_head(&cred->waiters);
-         q != ngx_queue_sentinel(&cred->waiters);
+    for (q = ngx_queue_head(&st->waiters);
+         q != ngx_queue_sentinel(&st->waiters);
          q = next)
     {
         next = ngx_queue_next(q);
@@ -948,7 +955,7 @@ ngx_http_faas_store_wake_failed(ngx_http_faas_cred_t *cred)
         n++;
 
         /* the handler may have changed the queue */
-        next = ngx_queue_head(&cred->waiters);
+        next = ngx_queue_head(&st->waiters);
     }
 
     return n;
