@@ -58,15 +58,20 @@ $(MODULE): $(BUILD)/nginx/objs/Makefile $(SOURCES)
 	cp $(BUILD)/nginx/objs/ngx_http_faas_module.so $(MODULE).tmp
 	mv -f $(MODULE).tmp $(MODULE)
 
-# lines over 80 columns or tabs fail the build, as in lua-nginx-module's CI
-style:
+# lines over 80 columns or tabs fail the build, as in lua-nginx-module's
+# CI; so does a call against the order of the layers (README.md,
+# "Architecture"), read from the built objects
+style: $(MODULE)
 	@bad=$$(grep -nP '\t' ngx_http_faas_module.c src/*.[ch]; \
 	        awk 'length > 80 { print FILENAME ":" FNR ": over 80 columns" }' \
 	            ngx_http_faas_module.c src/*.[ch]); \
-	if [ -n "$$bad" ]; then echo "$$bad"; echo "style: failed"; exit 1; fi; \
-	echo "style: ok"
+	if [ -n "$$bad" ]; then echo "$$bad"; echo "style: failed"; exit 1; fi
+	@perl t/lib/layers.pl $(BUILD)/nginx/objs/addon/* \
+	    || { echo "style: failed"; exit 1; }
+	@echo "style: ok"
 
-test: style module
+# the build, then style and layers, then the tests
+test: module style
 	FAAS_MODULE=$(FAAS_MODULE) prove -r t/
 
 # compiles against the nginx-dev package of another Debian suite

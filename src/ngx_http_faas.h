@@ -172,8 +172,22 @@ typedef struct ngx_http_faas_gateway_s  ngx_http_faas_gateway_t;
 typedef struct ngx_http_faas_body_s    ngx_http_faas_body_t;
 
 
+/* the slots of a credentials set's entry in the shared zone (store.c) */
 #define NGX_HTTP_FAAS_SENTINEL            0
 #define NGX_HTTP_FAAS_FAASGW              1
+#define NGX_HTTP_FAAS_TOKEN               2
+
+
+/*
+ * One fetch at a time for all workers, and the backoff after failures:
+ * the same for the token and for each host the Domain API gives.
+ */
+typedef struct {
+    ngx_pid_t                       fetcher;
+    ngx_msec_t                      claim_expires;  /* monotonic */
+    ngx_msec_t                      next_attempt;   /* monotonic */
+    ngx_uint_t                      failures;       /* in a row */
+} ngx_http_faas_claim_t;
 
 
 /* what the Domain API said of a service, in the shared zone */
@@ -182,10 +196,7 @@ typedef struct {
     size_t                          host_len;
     time_t                          expires;
     time_t                          fetched;
-    ngx_pid_t                       fetcher;
-    ngx_msec_t                      claim_expires;  /* monotonic */
-    ngx_msec_t                      next_attempt;   /* monotonic */
-    ngx_uint_t                      failures;
+    ngx_http_faas_claim_t           claim;
     ngx_uint_t                      lookups;
     ngx_uint_t                      failed;         /* lookups, in all */
     u_char                          error[NGX_HTTP_FAAS_ERROR_LEN];
@@ -262,11 +273,8 @@ typedef struct {
     time_t                          expires;
     time_t                          fetched;
     time_t                          dropped;
-    ngx_msec_t                      next_attempt;   /* monotonic */
-    ngx_pid_t                       fetcher;
-    ngx_msec_t                      claim_expires;  /* monotonic */
+    ngx_http_faas_claim_t           claim;
     ngx_uint_t                      fetches;
-    ngx_uint_t                      failures;
     time_t                          last_failure;
     ngx_uint_t                      error_code;   /* the last failure's */
     u_char                          error[NGX_HTTP_FAAS_ERROR_LEN];
@@ -380,7 +388,32 @@ struct ngx_http_faas_gateway_s {
 };
 
 
-/* one faas_credentials block; the tail is per worker process state */
+/*
+ * A credentials set's state in one worker process, made by init_process
+ * (ngx_http_faas_token_init_process()): the fetch and lookups under way,
+ * the requests that wait, the timers, and the copy of the shared token.
+ */
+typedef struct {
+    ngx_queue_t                     waiters;
+    ngx_event_t                     poll;
+    ngx_event_t                     refresh;
+    ngx_http_faas_client_t         *fetch;
+    ngx_http_faas_client_t         *domain_fetch[2];
+    ngx_atomic_uint_t               cached_domain_generation;
+    ngx_atomic_uint_t               polled_generation;
+    ngx_uint_t                      polls;
+    ngx_atomic_uint_t               cached_generation;
+    time_t                          cached_expires;
+    time_t                          cached_refresh;
+    ngx_str_t                       cached_token;
+} ngx_http_faas_cred_state_t;
+
+
+/*
+ * One faas_credentials block, read-only once the configuration is made;
+ * what changes while serving is in "state" (per worker) and in the
+ * shared zone ("node")
+ */
 struct ngx_http_faas_cred_s {
     ngx_str_t                       name;
     ngx_str_t                       account;
@@ -426,19 +459,7 @@ struct ngx_http_faas_cred_s {
     ngx_http_faas_token_node_t     *node;
     ngx_slab_pool_t                *shpool;
 
-    /* per worker */
-    ngx_queue_t                     waiters;
-    ngx_event_t                     poll;
-    ngx_event_t                     refresh;
-    ngx_http_faas_client_t         *fetch;
-    ngx_http_faas_client_t         *domain_fetch[2];
-    ngx_atomic_uint_t               cached_domain_generation;
-    ngx_atomic_uint_t               polled_generation;
-    ngx_uint_t                      polls;
-    ngx_atomic_uint_t               cached_generation;
-    time_t                          cached_expires;
-    time_t                          cached_refresh;
-    ngx_str_t                       cached_token;
+    ngx_http_faas_cred_state_t     *state;        /* made per worker */
 };
 
 
@@ -511,6 +532,16 @@ typedef void (*ngx_http_faas_resume_pt)(ngx_http_request_t *r,
     ngx_int_t rc);
 
 
+/*
+ * Why the gateway's peer gave a request no connection: peer.c returns the
+ * status and says why in the slot; its caller sends the error.
+ */
+#define NGX_HTTP_FAAS_PEER_OK             0
+#define NGX_HTTP_FAAS_PEER_NO_RESOLVER    1
+#define NGX_HTTP_FAAS_PEER_UNRESOLVED     2
+#define NGX_HTTP_FAAS_PEER_QUEUE_FULL     3
+#define NGX_HTTP_FAAS_PEER_QUEUE_TIMEOUT  4
+
 /* a request's place among the gateway's connections (peer.c) */
 typedef struct {
     ngx_queue_t                     queue;
@@ -518,6 +549,7 @@ typedef struct {
     ngx_http_request_t             *request;
     ngx_http_faas_gateway_t        *gw;
     ngx_http_faas_resume_pt         resume;
+    ngx_uint_t                      failure;     /* NGX_HTTP_FAAS_PEER_* */
     unsigned                        held:1;      /* counted in "active" */
     unsigned                        queued:1;
     unsigned                        cleanup:1;
@@ -691,19 +723,31 @@ ngx_int_t ngx_http_faas_zone_add(ngx_conf_t *cf,
 void ngx_http_faas_store_init_process(ngx_http_faas_main_conf_t *fmcf);
 void ngx_http_faas_store_exit_process(ngx_http_faas_main_conf_t *fmcf);
 ngx_int_t ngx_http_faas_store_get(ngx_http_faas_cred_t *cred,
-    ngx_str_t *token, time_t *expires);
+    ngx_str_t *token, time_t *expires, time_t *fetched,
+    ngx_uint_t *generation);
 ngx_int_t ngx_http_faas_store_claim(ngx_http_faas_cred_t *cred,
-    ngx_uint_t generation);
-void ngx_http_faas_store_release(ngx_http_faas_cred_t *cred);
+    ngx_uint_t slot, ngx_uint_t generation);
+void ngx_http_faas_store_release(ngx_http_faas_cred_t *cred,
+    ngx_uint_t slot);
 ngx_int_t ngx_http_faas_store_drop(ngx_http_faas_cred_t *cred,
     ngx_uint_t generation);
 ngx_int_t ngx_http_faas_store_save(ngx_http_faas_cred_t *cred,
     ngx_str_t *token, time_t expires);
-ngx_msec_t ngx_http_faas_backoff(ngx_uint_t failures);
 void ngx_http_faas_store_fail(ngx_http_faas_cred_t *cred, ngx_uint_t err,
     ngx_str_t *error, ngx_msec_t retry_at);
 ngx_uint_t ngx_http_faas_store_error(ngx_http_faas_cred_t *cred,
     ngx_pool_t *pool, ngx_str_t *error, time_t *retry);
+ngx_int_t ngx_http_faas_store_host_get(ngx_http_faas_cred_t *cred,
+    ngx_uint_t svc, ngx_pool_t *pool, ngx_str_t *base, time_t *expires);
+ngx_msec_t ngx_http_faas_store_host_error(ngx_http_faas_cred_t *cred,
+    ngx_uint_t svc, ngx_pool_t *pool, ngx_str_t *error);
+void ngx_http_faas_store_host_save(ngx_http_faas_cred_t *cred,
+    ngx_uint_t svc, ngx_str_t *base, u_char *error);
+void ngx_http_faas_store_wait(ngx_http_faas_waiter_t *w);
+void ngx_http_faas_store_unwait(ngx_http_faas_waiter_t *w);
+void ngx_http_faas_store_wake(ngx_http_faas_cred_t *cred, ngx_int_t rc);
+ngx_uint_t ngx_http_faas_store_wake_failed(ngx_http_faas_cred_t *cred);
+void ngx_http_faas_fingerprint(ngx_str_t *token, u_char *out);
 
 /* token: fetch, refresh and waiting */
 ngx_int_t ngx_http_faas_token_init_process(ngx_cycle_t *cycle,
@@ -713,8 +757,6 @@ ngx_int_t ngx_http_faas_token_get(ngx_http_faas_cred_t *cred,
     ngx_str_t *token, ngx_uint_t *generation);
 void ngx_http_faas_token_wait(ngx_http_faas_waiter_t *w);
 void ngx_http_faas_token_unwait(ngx_http_faas_waiter_t *w);
-void ngx_http_faas_token_fingerprint(ngx_str_t *token, u_char *out);
-void ngx_http_faas_token_wake(ngx_http_faas_cred_t *cred, ngx_int_t rc);
 
 /* domain: the Domain API lookups */
 ngx_int_t ngx_http_faas_domain_get(ngx_http_faas_cred_t *cred,
@@ -737,6 +779,10 @@ ngx_int_t ngx_http_faas_endpoint_parse(ngx_conf_t *cf, ngx_str_t *url,
     ngx_http_faas_endpoint_t *ep, const char *directive,
     ngx_str_t *cred_name);
 
+/* resolve: a resolver's answer as addresses, for peer and client */
+ngx_addr_t *ngx_http_faas_resolved_addrs(ngx_pool_t *pool,
+    ngx_resolver_ctx_t *rctx, in_port_t port);
+
 /* peer: the gateway's addresses, kept connections, TLS sessions */
 ngx_int_t ngx_http_faas_peer_conf(ngx_conf_t *cf, ngx_http_faas_cred_t *cred);
 ngx_int_t ngx_http_faas_peer_init_process(ngx_cycle_t *cycle,
@@ -745,8 +791,6 @@ ngx_int_t ngx_http_faas_peer_acquire(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, ngx_http_faas_resume_pt resume);
 ngx_http_upstream_srv_conf_t *ngx_http_faas_upstream_block(
     ngx_http_upstream_main_conf_t *umcf, ngx_str_t *host);
-ngx_addr_t *ngx_http_faas_resolved_addrs(ngx_pool_t *pool,
-    ngx_resolver_ctx_t *rctx, in_port_t port);
 ngx_int_t ngx_http_faas_endpoint_resolve(ngx_conf_t *cf,
     ngx_http_faas_endpoint_t *ep, ngx_resolver_t *resolver,
     const char *directive, ngx_str_t *cred_name);

@@ -1144,8 +1144,6 @@ ngx_http_faas_cred_init(ngx_conf_t *cf, ngx_http_faas_main_conf_t *fmcf)
 
         cred->ssl = fmcf->token_ssl;
         cred->ssl_verify = fmcf->token_ssl_verify;
-
-        ngx_queue_init(&cred->waiters);
     }
 
     return NGX_OK;

@@ -4,8 +4,8 @@
  *
  * The LivePerson Domain API: the hosts of the authorization server
  * ("sentinel") and of the gateway ("faasGW"), looked up once per TTL for
- * all workers, kept in the shared zone, the last good answer kept when a
- * lookup fails.
+ * all workers, kept in the store's slots of the credentials set, the last
+ * good answer kept when a lookup fails.
  */
 
 
@@ -14,17 +14,11 @@
 #include <cjson/cJSON.h>
 
 
-static ngx_int_t ngx_http_faas_domain_claim(ngx_http_faas_cred_t *cred,
-    ngx_uint_t svc);
-static void ngx_http_faas_domain_release(ngx_http_faas_cred_t *cred,
-    ngx_uint_t svc);
 static ngx_int_t ngx_http_faas_domain_start(ngx_http_faas_cred_t *cred,
     ngx_uint_t svc);
 static void ngx_http_faas_domain_fetched(ngx_http_faas_client_t *client);
 static ngx_int_t ngx_http_faas_domain_check(ngx_http_faas_client_t *client,
     ngx_str_t *base, u_char *error);
-static void ngx_http_faas_domain_store(ngx_http_faas_cred_t *cred,
-    ngx_uint_t svc, ngx_str_t *base, u_char *error);
 
 
 static ngx_str_t  ngx_http_faas_services[] = {
@@ -116,36 +110,23 @@ ngx_int_t
 ngx_http_faas_domain_get(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
     ngx_pool_t *pool, ngx_str_t *base)
 {
-    time_t                         expires;
-    ngx_int_t                      rc;
-    ngx_http_faas_domain_entry_t  *e;
+    time_t                       expires;
+    ngx_int_t                    rc;
+    ngx_http_faas_cred_state_t  *st;
 
-    e = &cred->node->services[svc];
+    st = cred->state;
 
-    ngx_shmtx_lock(&cred->shpool->mutex);
-
-    expires = e->expires;
-    base->len = e->host_len;
-    base->data = NULL;
-
-    if (base->len) {
-        base->data = ngx_pnalloc(pool, base->len);
-        if (base->data != NULL) {
-            ngx_memcpy(base->data, e->host, base->len);
-        }
-    }
-
-    ngx_shmtx_unlock(&cred->shpool->mutex);
-
-    if (base->len && base->data == NULL) {
+    if (ngx_http_faas_store_host_get(cred, svc, pool, base, &expires)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
     if (base->len) {
         /* a stale answer: looked up again in the background */
-        if (ngx_time() >= expires && cred->domain_fetch[svc] == NULL
+        if (ngx_time() >= expires && st->domain_fetch[svc] == NULL
             && !ngx_exiting
-            && ngx_http_faas_domain_claim(cred, svc) == NGX_OK)
+            && ngx_http_faas_store_claim(cred, svc, 0) == NGX_OK)
         {
             (void) ngx_http_faas_domain_start(cred, svc);
         }
@@ -153,11 +134,11 @@ ngx_http_faas_domain_get(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
         return NGX_OK;
     }
 
-    if (cred->domain_fetch[svc] != NULL) {
+    if (st->domain_fetch[svc] != NULL) {
         return NGX_AGAIN;
     }
 
-    rc = ngx_http_faas_domain_claim(cred, svc);
+    rc = ngx_http_faas_store_claim(cred, svc, 0);
 
     if (rc == NGX_BUSY) {
         return NGX_AGAIN;
@@ -177,79 +158,7 @@ ngx_msec_t
 ngx_http_faas_domain_error(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
     ngx_pool_t *pool, ngx_str_t *error)
 {
-    ngx_msec_t                     next;
-    ngx_http_faas_domain_entry_t  *e;
-
-    e = &cred->node->services[svc];
-
-    ngx_shmtx_lock(&cred->shpool->mutex);
-
-    error->len = ngx_strlen(e->error);
-    error->data = ngx_pnalloc(pool, error->len);
-
-    if (error->data == NULL) {
-        error->len = 0;
-
-    } else {
-        ngx_memcpy(error->data, e->error, error->len);
-    }
-
-    next = e->next_attempt;
-
-    ngx_shmtx_unlock(&cred->shpool->mutex);
-
-    return next;
-}
-
-
-static ngx_int_t
-ngx_http_faas_domain_claim(ngx_http_faas_cred_t *cred, ngx_uint_t svc)
-{
-    ngx_int_t                      rc;
-    ngx_msec_t                     now;
-    ngx_http_faas_domain_entry_t  *e;
-
-    e = &cred->node->services[svc];
-    now = ngx_current_msec;
-
-    ngx_shmtx_lock(&cred->shpool->mutex);
-
-    if (e->fetcher != 0 && (ngx_msec_int_t) (e->claim_expires - now) > 0) {
-        rc = NGX_BUSY;
-
-    } else if (e->next_attempt
-               && (ngx_msec_int_t) (e->next_attempt - now) > 0)
-    {
-        rc = NGX_DECLINED;
-
-    } else {
-        e->fetcher = ngx_pid;
-        e->claim_expires = now + cred->token_timeout + 1000;
-        rc = NGX_OK;
-    }
-
-    ngx_shmtx_unlock(&cred->shpool->mutex);
-
-    return rc;
-}
-
-
-/* the lookup cannot go on here: another worker may claim it */
-
-static void
-ngx_http_faas_domain_release(ngx_http_faas_cred_t *cred, ngx_uint_t svc)
-{
-    ngx_http_faas_domain_entry_t  *e;
-
-    e = &cred->node->services[svc];
-
-    ngx_shmtx_lock(&cred->shpool->mutex);
-
-    if (e->fetcher == ngx_pid) {
-        e->fetcher = 0;
-    }
-
-    ngx_shmtx_unlock(&cred->shpool->mutex);
+    return ngx_http_faas_store_host_error(cred, svc, pool, error);
 }
 
 
@@ -258,13 +167,16 @@ ngx_http_faas_domain_release(ngx_http_faas_cred_t *cred, ngx_uint_t svc)
 void
 ngx_http_faas_domain_exit_process(ngx_http_faas_cred_t *cred)
 {
-    ngx_uint_t  svc;
+    ngx_uint_t                   svc;
+    ngx_http_faas_cred_state_t  *st;
+
+    st = cred->state;
 
     for (svc = 0; svc < 2; svc++) {
-        if (cred->domain_fetch[svc] != NULL) {
-            ngx_http_faas_client_close(cred->domain_fetch[svc]);
-            cred->domain_fetch[svc] = NULL;
-            ngx_http_faas_domain_release(cred, svc);
+        if (st->domain_fetch[svc] != NULL) {
+            ngx_http_faas_client_close(st->domain_fetch[svc]);
+            st->domain_fetch[svc] = NULL;
+            ngx_http_faas_store_release(cred, svc);
         }
     }
 }
@@ -275,14 +187,16 @@ ngx_http_faas_domain_exit_process(ngx_http_faas_cred_t *cred)
 static ngx_int_t
 ngx_http_faas_domain_start(ngx_http_faas_cred_t *cred, ngx_uint_t svc)
 {
-    u_char                  buf[NGX_HTTP_FAAS_ERROR_LEN];
-    ngx_http_faas_client_t  *client;
+    u_char                       buf[NGX_HTTP_FAAS_ERROR_LEN];
+    ngx_http_faas_client_t      *client;
+    ngx_http_faas_cred_state_t  *st;
 
+    st = cred->state;
     client = ngx_http_faas_client_create(ngx_cycle->log, &cred->domain);
 
     if (client == NULL) {
         ngx_cpystrn(buf, (u_char *) "out of memory", sizeof(buf));
-        ngx_http_faas_domain_store(cred, svc, NULL, buf);
+        ngx_http_faas_store_host_save(cred, svc, NULL, buf);
         return NGX_DECLINED;
     }
 
@@ -299,11 +213,11 @@ ngx_http_faas_domain_start(ngx_http_faas_cred_t *cred, ngx_uint_t svc)
                                   "lookup of \"%V\" of credentials \"%V\"",
                                   &ngx_http_faas_services[svc], &cred->name);
 
-    cred->domain_fetch[svc] = client;
+    st->domain_fetch[svc] = client;
 
     ngx_http_faas_client_start(client);
 
-    if (cred->domain_fetch[svc] != NULL) {
+    if (st->domain_fetch[svc] != NULL) {
         return NGX_AGAIN;
     }
 
@@ -314,14 +228,16 @@ ngx_http_faas_domain_start(ngx_http_faas_cred_t *cred, ngx_uint_t svc)
 static void
 ngx_http_faas_domain_fetched(ngx_http_faas_client_t *client)
 {
-    ngx_str_t              base;
-    ngx_uint_t             svc;
-    ngx_http_faas_cred_t  *cred;
-    u_char                 error[NGX_HTTP_FAAS_ERROR_LEN];
+    ngx_str_t                    base;
+    ngx_uint_t                   svc;
+    ngx_http_faas_cred_t        *cred;
+    u_char                       error[NGX_HTTP_FAAS_ERROR_LEN];
+    ngx_http_faas_cred_state_t  *st;
 
     cred = client->data;
+    st = cred->state;
     svc = client->service;
-    cred->domain_fetch[svc] = NULL;
+    st->domain_fetch[svc] = NULL;
 
     if (client->error == NGX_HTTP_FAAS_CLIENT_CLOSED) {
         /* no failure of the Domain API: no backoff */
@@ -330,9 +246,9 @@ ngx_http_faas_domain_fetched(ngx_http_faas_client_t *client)
                       "ended: %s", &cred->name, &ngx_http_faas_services[svc],
                       client->error_text);
 
-        ngx_http_faas_domain_release(cred, svc);
+        ngx_http_faas_store_release(cred, svc);
         ngx_http_faas_client_close(client);
-        ngx_http_faas_token_wake(cred, NGX_ABORT);
+        ngx_http_faas_store_wake(cred, NGX_ABORT);
         return;
     }
 
@@ -344,7 +260,7 @@ ngx_http_faas_domain_fetched(ngx_http_faas_client_t *client)
                       "\"%V\"", &cred->name, &ngx_http_faas_services[svc],
                       &base);
 
-        ngx_http_faas_domain_store(cred, svc, &base, NULL);
+        ngx_http_faas_store_host_save(cred, svc, &base, NULL);
 
     } else {
         if (!client->logged
@@ -356,13 +272,13 @@ ngx_http_faas_domain_fetched(ngx_http_faas_client_t *client)
                           &ngx_http_faas_services[svc], error);
         }
 
-        ngx_http_faas_domain_store(cred, svc, NULL, error);
+        ngx_http_faas_store_host_save(cred, svc, NULL, error);
     }
 
     ngx_http_faas_client_close(client);
 
     /* waiting requests look again: at the answer, or at the failure */
-    ngx_http_faas_token_wake(cred, NGX_OK);
+    ngx_http_faas_store_wake(cred, NGX_OK);
 }
 
 
@@ -438,44 +354,3 @@ done:
     return rc;
 }
 
-
-static void
-ngx_http_faas_domain_store(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
-    ngx_str_t *base, u_char *error)
-{
-    ngx_http_faas_domain_entry_t  *e;
-
-    e = &cred->node->services[svc];
-
-    ngx_shmtx_lock(&cred->shpool->mutex);
-
-    if (e->fetcher == ngx_pid) {
-        e->fetcher = 0;
-    }
-
-    e->lookups++;
-
-    if (base != NULL) {
-        /* ngx_http_faas_baseuri_parse() allows NGX_HTTP_FAAS_HOST_MAX */
-        e->host_len = ngx_min(base->len, sizeof(e->host));
-        ngx_memcpy(e->host, base->data, e->host_len);
-        e->fetched = ngx_time();
-        e->expires = e->fetched + cred->domain_ttl;
-        e->failures = 0;
-        e->next_attempt = 0;
-        e->error[0] = '\0';
-
-    } else {
-        /* the last good answer, if any, stays in use */
-        e->failures++;
-        e->failed++;
-
-        e->next_attempt = ngx_http_faas_backoff(e->failures);
-
-        ngx_cpystrn(e->error, error, sizeof(e->error));
-    }
-
-    cred->node->domain_generation++;
-
-    ngx_shmtx_unlock(&cred->shpool->mutex);
-}

@@ -22,6 +22,8 @@ static void ngx_http_faas_invoke_token(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
 static ngx_int_t ngx_http_faas_invoke_gateway(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
+static ngx_int_t ngx_http_faas_invoke_peer_failed(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_int_t rc);
 static void ngx_http_faas_invoke_token_failed(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, ngx_int_t rc);
 static void ngx_http_faas_invoke_woken(ngx_http_faas_waiter_t *w,
@@ -318,6 +320,7 @@ ngx_http_faas_invoke_token(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
             ngx_http_upstream_init(r);
 
         } else if (rc != NGX_AGAIN) {
+            rc = ngx_http_faas_invoke_peer_failed(r, ctx, rc);
             ngx_http_finalize_request(r, rc);
         }
 
@@ -380,10 +383,49 @@ ngx_http_faas_invoke_resume(ngx_http_request_t *r, ngx_int_t rc)
         ngx_http_upstream_init(r);
 
     } else {
+        rc = ngx_http_faas_invoke_peer_failed(r, ctx, rc);
         ngx_http_finalize_request(r, rc);
     }
 
     ngx_http_run_posted_requests(c);
+}
+
+
+/* the gateway's peer gave no connection: the error says why */
+
+static ngx_int_t
+ngx_http_faas_invoke_peer_failed(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_int_t rc)
+{
+    const char  *why;
+
+    switch (ctx->slot.failure) {
+
+    case NGX_HTTP_FAAS_PEER_NO_RESOLVER:
+        return ngx_http_faas_error(r, NGX_HTTP_FAAS_ERR_GATEWAY_ERROR,
+                                   "no resolver for the gateway's host");
+
+    case NGX_HTTP_FAAS_PEER_UNRESOLVED:
+        return ngx_http_faas_error(r, NGX_HTTP_FAAS_ERR_GATEWAY_ERROR,
+                                   "the gateway's host could not be "
+                                   "resolved");
+
+    case NGX_HTTP_FAAS_PEER_QUEUE_FULL:
+    case NGX_HTTP_FAAS_PEER_QUEUE_TIMEOUT:
+        why = (ctx->slot.failure == NGX_HTTP_FAAS_PEER_QUEUE_FULL)
+              ? "the queue is full" : "none came free in time";
+
+        /* a place may come free any moment */
+        ngx_http_faas_error_retry(r, 1);
+
+        return ngx_http_faas_error(r, NGX_HTTP_FAAS_ERR_GATEWAY_BUSY,
+                                   "all %ui connections to the gateway are "
+                                   "in use: %s", ctx->cred->gw.keepalive,
+                                   why);
+
+    default:
+        return rc;
+    }
 }
 
 

@@ -60,8 +60,6 @@ static ngx_int_t ngx_http_faas_peer_prepare(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
 static ngx_int_t ngx_http_faas_peer_place(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
-static ngx_int_t ngx_http_faas_peer_busy(ngx_http_request_t *r,
-    ngx_http_faas_gateway_t *gw, const char *why);
 static void ngx_http_faas_peer_wake(ngx_event_t *ev);
 static void ngx_http_faas_peer_wait_timeout(ngx_event_t *ev);
 static void ngx_http_faas_peer_unqueue(ngx_http_faas_slot_t *slot);
@@ -258,48 +256,6 @@ ngx_http_faas_upstream_block(ngx_http_upstream_main_conf_t *umcf,
 }
 
 
-/* the addresses a resolver answered, with the port: NULL, no memory */
-
-ngx_addr_t *
-ngx_http_faas_resolved_addrs(ngx_pool_t *pool, ngx_resolver_ctx_t *rctx,
-    in_port_t port)
-{
-    ngx_uint_t        i;
-    ngx_addr_t       *addrs;
-    struct sockaddr  *sa;
-    u_char            text[NGX_SOCKADDR_STRLEN];
-
-    addrs = ngx_pcalloc(pool, rctx->naddrs * sizeof(ngx_addr_t));
-    if (addrs == NULL) {
-        return NULL;
-    }
-
-    for (i = 0; i < rctx->naddrs; i++) {
-        sa = ngx_palloc(pool, rctx->addrs[i].socklen);
-        if (sa == NULL) {
-            return NULL;
-        }
-
-        ngx_memcpy(sa, rctx->addrs[i].sockaddr, rctx->addrs[i].socklen);
-        ngx_inet_set_port(sa, port);
-
-        addrs[i].sockaddr = sa;
-        addrs[i].socklen = rctx->addrs[i].socklen;
-        addrs[i].name.len = ngx_sock_ntop(sa, addrs[i].socklen, text,
-                                          NGX_SOCKADDR_STRLEN, 1);
-        addrs[i].name.data = ngx_pnalloc(pool, addrs[i].name.len);
-
-        if (addrs[i].name.data == NULL) {
-            return NULL;
-        }
-
-        ngx_memcpy(addrs[i].name.data, text, addrs[i].name.len);
-    }
-
-    return addrs;
-}
-
-
 /* the token URL and the Domain API: a name without a resolver, now */
 
 ngx_int_t
@@ -418,6 +374,7 @@ ngx_http_faas_peer_acquire(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
     ngx_int_t  rc;
 
     ctx->slot.resume = resume;
+    ctx->slot.failure = NGX_HTTP_FAAS_PEER_OK;
 
     rc = ngx_http_faas_peer_prepare(r, ctx);
 
@@ -492,8 +449,8 @@ ngx_http_faas_peer_prepare(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     }
 
     if (rctx == NGX_NO_RESOLVER) {
-        return ngx_http_faas_error(r, NGX_HTTP_FAAS_ERR_GATEWAY_ERROR,
-                                   "no resolver for the gateway's host");
+        ctx->slot.failure = NGX_HTTP_FAAS_PEER_NO_RESOLVER;
+        return NGX_HTTP_BAD_GATEWAY;
     }
 
     rctx->name = *host;
@@ -548,8 +505,8 @@ ngx_http_faas_peer_resolved(ngx_resolver_ctx_t *rctx)
                       "resolved (%i: %s)", &host, rctx->state,
                       ngx_resolver_strerror(rctx->state));
 
-        rc = ngx_http_faas_error(r, NGX_HTTP_FAAS_ERR_GATEWAY_ERROR,
-                                 "the gateway's host could not be resolved");
+        ctx->slot.failure = NGX_HTTP_FAAS_PEER_UNRESOLVED;
+        rc = NGX_HTTP_BAD_GATEWAY;
         ngx_resolve_name_done(rctx);
 
     } else {
@@ -635,7 +592,8 @@ ngx_http_faas_peer_place(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
                       "and %ui requests wait", gw->keepalive,
                       conns->nwaiting);
 
-        return ngx_http_faas_peer_busy(r, gw, "the queue is full");
+        slot->failure = NGX_HTTP_FAAS_PEER_QUEUE_FULL;
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
 
     ngx_queue_insert_tail(&conns->waiting, &slot->queue);
@@ -659,21 +617,6 @@ ngx_http_faas_peer_place(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
                    conns->active, conns->nwaiting);
 
     return NGX_AGAIN;
-}
-
-
-/* 503 gateway_busy, with Retry-After */
-
-static ngx_int_t
-ngx_http_faas_peer_busy(ngx_http_request_t *r, ngx_http_faas_gateway_t *gw,
-    const char *why)
-{
-    /* a place may come free any moment */
-    ngx_http_faas_error_retry(r, 1);
-
-    return ngx_http_faas_error(r, NGX_HTTP_FAAS_ERR_GATEWAY_BUSY,
-                               "all %ui connections to the gateway are in "
-                               "use: %s", gw->keepalive, why);
 }
 
 
@@ -712,7 +655,6 @@ ngx_http_faas_peer_wake(ngx_event_t *ev)
 static void
 ngx_http_faas_peer_wait_timeout(ngx_event_t *ev)
 {
-    ngx_int_t              rc;
     ngx_http_request_t    *r;
     ngx_http_faas_slot_t  *slot;
 
@@ -727,10 +669,9 @@ ngx_http_faas_peer_wait_timeout(ngx_event_t *ev)
                   "faas: no gateway connection came free in time "
                   "(%ui in use)", slot->gw->state->conns.active);
 
-    rc = ngx_http_faas_peer_busy(r, slot->gw,
-                                 "none came free in time");
+    slot->failure = NGX_HTTP_FAAS_PEER_QUEUE_TIMEOUT;
 
-    slot->resume(r, rc);
+    slot->resume(r, NGX_HTTP_SERVICE_UNAVAILABLE);
 }
 
 

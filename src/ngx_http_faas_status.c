@@ -695,8 +695,8 @@ ngx_http_faas_status_cred(ngx_http_faas_cred_t *cred,
     ngx_shmtx_lock(&cred->shpool->mutex);
 
     sc->has_token = (node->token_len != 0 && node->expires > st->now);
-    fetching = (node->fetcher != 0
-                && (ngx_msec_int_t) (node->claim_expires - now) > 0);
+    fetching = (node->claim.fetcher != 0
+                && (ngx_msec_int_t) (node->claim.claim_expires - now) > 0);
 
     if (fetching) {
         sc->state = NGX_HTTP_FAAS_STATUS_REFRESHING;
@@ -723,10 +723,10 @@ ngx_http_faas_status_cred(ngx_http_faas_cred_t *cred,
     sc->last_failure = node->last_failure;
     sc->fetches = node->fetches;
 
-    if (node->next_attempt
-        && (ngx_msec_int_t) (node->next_attempt - now) > 0)
+    if (node->claim.next_attempt
+        && (ngx_msec_int_t) (node->claim.next_attempt - now) > 0)
     {
-        sc->backoff = node->next_attempt - now;
+        sc->backoff = node->claim.next_attempt - now;
     }
 
     for (i = 0; i < 2; i++) {

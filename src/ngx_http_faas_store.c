@@ -4,11 +4,16 @@
  *
  * The shared zone: one token entry for each credentials identity, seen by
  * every worker and kept across reloads, freed at a reload once no running
- * configuration uses it.
+ * configuration uses it.  The store is its sole owner: the token and the
+ * hosts of the Domain API are slots of an entry, each with one claim,
+ * deadline and backoff for all workers, and the requests of a worker
+ * that wait for a slot are woken here by whoever ended the fetch.
  */
 
 
 #include "ngx_http_faas.h"
+
+#include <openssl/evp.h>
 
 
 static ngx_int_t ngx_http_faas_zone_init(ngx_shm_zone_t *shm_zone,
@@ -26,6 +31,12 @@ static ngx_uint_t ngx_http_faas_store_oldest(ngx_http_faas_shctx_t *sh,
     ngx_uint_t running);
 static ngx_uint_t ngx_http_faas_store_sweep(ngx_slab_pool_t *shpool,
     ngx_http_faas_shctx_t *sh, ngx_uint_t oldest, ngx_uint_t created);
+static ngx_http_faas_claim_t *ngx_http_faas_store_slot(
+    ngx_http_faas_cred_t *cred, ngx_uint_t slot);
+static ngx_msec_t ngx_http_faas_backoff(ngx_uint_t failures);
+static void ngx_http_faas_claim_end(ngx_http_faas_claim_t *c,
+    ngx_uint_t failed, ngx_msec_t retry_at);
+static void ngx_http_faas_store_wait_timeout(ngx_event_t *ev);
 
 
 static ngx_str_t  ngx_http_faas_zone_name = ngx_string("ngx_http_faas");
@@ -405,9 +416,14 @@ ngx_http_faas_store_exit_process(ngx_http_faas_main_conf_t *fmcf)
 }
 
 
+/*
+ * A copy of the token, with its expiry, when it was fetched and the
+ * generation it is of: the caller keeps what it needs for itself.
+ */
+
 ngx_int_t
 ngx_http_faas_store_get(ngx_http_faas_cred_t *cred, ngx_str_t *token,
-    time_t *expires)
+    time_t *expires, time_t *fetched, ngx_uint_t *generation)
 {
     ngx_int_t                    rc;
     ngx_http_faas_token_node_t  *node;
@@ -416,7 +432,8 @@ ngx_http_faas_store_get(ngx_http_faas_cred_t *cred, ngx_str_t *token,
 
     ngx_shmtx_lock(&cred->shpool->mutex);
 
-    cred->cached_generation = node->generation;
+    *generation = node->generation;
+    *fetched = node->fetched;
 
     if (node->token_len == 0 || node->token_len > NGX_HTTP_FAAS_TOKEN_MAX) {
         rc = NGX_DECLINED;
@@ -434,43 +451,56 @@ ngx_http_faas_store_get(ngx_http_faas_cred_t *cred, ngx_str_t *token,
 }
 
 
+static ngx_http_faas_claim_t *
+ngx_http_faas_store_slot(ngx_http_faas_cred_t *cred, ngx_uint_t slot)
+{
+    if (slot == NGX_HTTP_FAAS_TOKEN) {
+        return &cred->node->claim;
+    }
+
+    return &cred->node->services[slot].claim;
+}
+
+
 /*
- * One fetch at a time for all workers: the claim has a deadline, so that
- * a worker that dies while fetching does not stop the others for long.
- * The caller claims for the token of the generation it saw last; if
- * another worker has stored or dropped one since (NGX_DONE), there is
- * nothing to fetch until the caller has looked again: looking and
- * claiming are two holds of the lock, and a fetch can end between them.
+ * One fetch at a time for all workers, of the token or of a host: the
+ * claim has a deadline, so that a worker that dies while fetching does
+ * not stop the others for long.  For the token, the caller claims for
+ * the generation it saw last; if another worker has stored or dropped
+ * one since (NGX_DONE), there is nothing to fetch until the caller has
+ * looked again: looking and claiming are two holds of the lock, and a
+ * fetch can end between them.  A host's claim takes no generation.
  */
 
 ngx_int_t
-ngx_http_faas_store_claim(ngx_http_faas_cred_t *cred, ngx_uint_t generation)
+ngx_http_faas_store_claim(ngx_http_faas_cred_t *cred, ngx_uint_t slot,
+    ngx_uint_t generation)
 {
-    ngx_int_t                    rc;
-    ngx_msec_t                   now;
-    ngx_http_faas_token_node_t  *node;
+    ngx_int_t               rc;
+    ngx_msec_t              now;
+    ngx_http_faas_claim_t  *c;
 
-    node = cred->node;
+    c = ngx_http_faas_store_slot(cred, slot);
     now = ngx_current_msec;
 
     ngx_shmtx_lock(&cred->shpool->mutex);
 
-    if (node->generation != generation) {
+    if (slot == NGX_HTTP_FAAS_TOKEN && cred->node->generation != generation) {
         rc = NGX_DONE;
 
-    } else if (node->fetcher != 0
-               && (ngx_msec_int_t) (node->claim_expires - now) > 0)
+    } else if (c->fetcher != 0
+               && (ngx_msec_int_t) (c->claim_expires - now) > 0)
     {
         rc = NGX_BUSY;
 
-    } else if (node->next_attempt
-               && (ngx_msec_int_t) (node->next_attempt - now) > 0)
+    } else if (c->next_attempt
+               && (ngx_msec_int_t) (c->next_attempt - now) > 0)
     {
         rc = NGX_DECLINED;
 
     } else {
-        node->fetcher = ngx_pid;
-        node->claim_expires = now + cred->token_timeout + 1000;
+        c->fetcher = ngx_pid;
+        c->claim_expires = now + cred->token_timeout + 1000;
         rc = NGX_OK;
     }
 
@@ -480,18 +510,73 @@ ngx_http_faas_store_claim(ngx_http_faas_cred_t *cred, ngx_uint_t generation)
 }
 
 
-/* the fetch cannot start yet: another worker may claim it */
+/* the fetch cannot start yet, or went with the worker: another may go */
 
 void
-ngx_http_faas_store_release(ngx_http_faas_cred_t *cred)
+ngx_http_faas_store_release(ngx_http_faas_cred_t *cred, ngx_uint_t slot)
 {
+    ngx_http_faas_claim_t  *c;
+
+    c = ngx_http_faas_store_slot(cred, slot);
+
     ngx_shmtx_lock(&cred->shpool->mutex);
 
-    if (cred->node->fetcher == ngx_pid) {
-        cred->node->fetcher = 0;
+    if (c->fetcher == ngx_pid) {
+        c->fetcher = 0;
     }
 
     ngx_shmtx_unlock(&cred->shpool->mutex);
+}
+
+
+/*
+ * When to try again after the n-th failure in a row (token fetches and
+ * Domain API lookups): 1, 2, 4 ... s, at most a minute, each with up to
+ * half off at random; never 0, which means "now".
+ */
+
+static ngx_msec_t
+ngx_http_faas_backoff(ngx_uint_t failures)
+{
+    ngx_msec_t  backoff, next;
+
+    backoff = (failures > 7) ? 60000 : (1000 << (failures - 1));
+    backoff = ngx_min(backoff, 60000);
+    backoff = backoff / 2 + (ngx_msec_t) ngx_random() % (backoff / 2 + 1);
+
+    next = ngx_current_msec + backoff;
+
+    return (next == 0) ? 1 : next;
+}
+
+
+/*
+ * Under the lock: the fetch of a slot ended, and the claim with it; a
+ * failure backs off, until "retry_at" if that is later than now
+ */
+
+static void
+ngx_http_faas_claim_end(ngx_http_faas_claim_t *c, ngx_uint_t failed,
+    ngx_msec_t retry_at)
+{
+    if (c->fetcher == ngx_pid) {
+        c->fetcher = 0;
+    }
+
+    if (!failed) {
+        c->failures = 0;
+        c->next_attempt = 0;
+        return;
+    }
+
+    c->failures++;
+
+    if (retry_at && (ngx_msec_int_t) (retry_at - ngx_current_msec) > 0) {
+        c->next_attempt = retry_at;
+
+    } else {
+        c->next_attempt = ngx_http_faas_backoff(c->failures);
+    }
 }
 
 
@@ -532,7 +617,7 @@ ngx_http_faas_store_drop(ngx_http_faas_cred_t *cred, ngx_uint_t generation)
          * one fetch may go now, still one for all; if it fails, the
          * backoff goes on from where it was
          */
-        node->next_attempt = 0;
+        node->claim.next_attempt = 0;
 
         rc = NGX_OK;
     }
@@ -553,12 +638,12 @@ ngx_http_faas_store_save(ngx_http_faas_cred_t *cred, ngx_str_t *token,
 
     node = cred->node;
 
-    ngx_http_faas_token_fingerprint(token, fp);
+    ngx_http_faas_fingerprint(token, fp);
 
     ngx_shmtx_lock(&cred->shpool->mutex);
 
-    if (node->fetcher == ngx_pid) {
-        node->fetcher = 0;
+    if (node->claim.fetcher == ngx_pid) {
+        node->claim.fetcher = 0;
     }
 
     p = ngx_slab_alloc_locked(cred->shpool, token->len);
@@ -580,34 +665,12 @@ ngx_http_faas_store_save(ngx_http_faas_cred_t *cred, ngx_str_t *token,
     node->expires = expires;
     node->fetched = ngx_time();
     node->fetches++;
-    node->failures = 0;
-    node->next_attempt = 0;
+    ngx_http_faas_claim_end(&node->claim, 0, 0);
     node->generation++;
 
     ngx_shmtx_unlock(&cred->shpool->mutex);
 
     return NGX_OK;
-}
-
-
-/*
- * When to try again after the n-th failure in a row (token fetches and
- * Domain API lookups): 1, 2, 4 ... s, at most a minute, each with up to
- * half off at random; never 0, which means "now".
- */
-
-ngx_msec_t
-ngx_http_faas_backoff(ngx_uint_t failures)
-{
-    ngx_msec_t  backoff, next;
-
-    backoff = (failures > 7) ? 60000 : (1000 << (failures - 1));
-    backoff = ngx_min(backoff, 60000);
-    backoff = backoff / 2 + (ngx_msec_t) ngx_random() % (backoff / 2 + 1);
-
-    next = ngx_current_msec + backoff;
-
-    return (next == 0) ? 1 : next;
 }
 
 
@@ -621,25 +684,14 @@ ngx_http_faas_store_fail(ngx_http_faas_cred_t *cred, ngx_uint_t err,
 
     ngx_shmtx_lock(&cred->shpool->mutex);
 
-    if (node->fetcher == ngx_pid) {
-        node->fetcher = 0;
-    }
+    /*
+     * "retry_at": what failed was a lookup the fetch depends on, which
+     * backs off itself: the next fetch goes when that lookup may go
+     * again, a backoff of its own on top would only delay the recovery
+     */
+    ngx_http_faas_claim_end(&node->claim, 1, retry_at);
 
-    node->failures++;
     node->last_failure = ngx_time();
-
-    if (retry_at && (ngx_msec_int_t) (retry_at - ngx_current_msec) > 0) {
-        /*
-         * what failed was a lookup the fetch depends on, which backs off
-         * itself: the next fetch goes when that lookup may go again, a
-         * backoff of its own on top would only delay the recovery
-         */
-        node->next_attempt = retry_at;
-
-    } else {
-        node->next_attempt = ngx_http_faas_backoff(node->failures);
-    }
-
     node->error_code = err;
 
     ngx_cpystrn(node->error, error->data,
@@ -668,7 +720,7 @@ ngx_http_faas_store_error(ngx_http_faas_cred_t *cred, ngx_pool_t *pool,
                            : NGX_HTTP_FAAS_ERR_UNAVAILABLE;
 
     error->len = ngx_strlen(node->error);
-    *retry = ((ngx_msec_int_t) (node->next_attempt - ngx_current_msec)
+    *retry = ((ngx_msec_int_t) (node->claim.next_attempt - ngx_current_msec)
               + 999) / 1000;
 
     error->data = ngx_pnalloc(pool, error->len + 1);
@@ -687,4 +739,252 @@ ngx_http_faas_store_error(ngx_http_faas_cred_t *cred, ngx_pool_t *pool,
     }
 
     return err;
+}
+
+
+/* a copy of the host a service was last said to be at, and its expiry */
+
+ngx_int_t
+ngx_http_faas_store_host_get(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
+    ngx_pool_t *pool, ngx_str_t *base, time_t *expires)
+{
+    ngx_http_faas_domain_entry_t  *e;
+
+    e = &cred->node->services[svc];
+
+    ngx_shmtx_lock(&cred->shpool->mutex);
+
+    *expires = e->expires;
+    base->len = e->host_len;
+    base->data = NULL;
+
+    if (base->len) {
+        base->data = ngx_pnalloc(pool, base->len);
+        if (base->data != NULL) {
+            ngx_memcpy(base->data, e->host, base->len);
+        }
+    }
+
+    ngx_shmtx_unlock(&cred->shpool->mutex);
+
+    if (base->len && base->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* why the last lookup failed, and when the next one may go (0: now) */
+
+ngx_msec_t
+ngx_http_faas_store_host_error(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
+    ngx_pool_t *pool, ngx_str_t *error)
+{
+    ngx_msec_t                     next;
+    ngx_http_faas_domain_entry_t  *e;
+
+    e = &cred->node->services[svc];
+
+    ngx_shmtx_lock(&cred->shpool->mutex);
+
+    error->len = ngx_strlen(e->error);
+    error->data = ngx_pnalloc(pool, error->len);
+
+    if (error->data == NULL) {
+        error->len = 0;
+
+    } else {
+        ngx_memcpy(error->data, e->error, error->len);
+    }
+
+    next = e->claim.next_attempt;
+
+    ngx_shmtx_unlock(&cred->shpool->mutex);
+
+    return next;
+}
+
+
+/* a lookup ended: with the host ("base"), or with "error" */
+
+void
+ngx_http_faas_store_host_save(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
+    ngx_str_t *base, u_char *error)
+{
+    ngx_http_faas_domain_entry_t  *e;
+
+    e = &cred->node->services[svc];
+
+    ngx_shmtx_lock(&cred->shpool->mutex);
+
+    e->lookups++;
+
+    ngx_http_faas_claim_end(&e->claim, base == NULL, 0);
+
+    if (base != NULL) {
+        /* ngx_http_faas_baseuri_parse() allows NGX_HTTP_FAAS_HOST_MAX */
+        e->host_len = ngx_min(base->len, sizeof(e->host));
+        ngx_memcpy(e->host, base->data, e->host_len);
+        e->fetched = ngx_time();
+        e->expires = e->fetched + cred->domain_ttl;
+        e->error[0] = '\0';
+
+    } else {
+        /* the last good answer, if any, stays in use */
+        e->failed++;
+
+        ngx_cpystrn(e->error, error, sizeof(e->error));
+    }
+
+    cred->node->domain_generation++;
+
+    ngx_shmtx_unlock(&cred->shpool->mutex);
+}
+
+
+/*
+ * The requests of this worker that wait for a credentials set's token or
+ * hosts: whoever ends a fetch or a lookup wakes them, and they look
+ * again.  The waiter's handler is the caller's own.
+ */
+
+void
+ngx_http_faas_store_wait(ngx_http_faas_waiter_t *w)
+{
+    ngx_http_faas_cred_t        *cred;
+    ngx_http_faas_cred_state_t  *st;
+
+    cred = w->cred;
+    st = cred->state;
+
+    w->fail_generation = cred->node->fail_generation;
+    w->waiting = 1;
+
+    ngx_queue_insert_tail(&st->waiters, &w->queue);
+
+    /* long enough for a fetching worker to die and another to fetch */
+    w->deadline.handler = ngx_http_faas_store_wait_timeout;
+    w->deadline.data = w;
+    ngx_add_timer(&w->deadline, 2 * cred->token_timeout + 2000);
+}
+
+
+void
+ngx_http_faas_store_unwait(ngx_http_faas_waiter_t *w)
+{
+    if (!w->waiting) {
+        return;
+    }
+
+    w->waiting = 0;
+    ngx_queue_remove(&w->queue);
+
+    if (w->deadline.timer_set) {
+        ngx_del_timer(&w->deadline);
+    }
+}
+
+
+void
+ngx_http_faas_store_wake(ngx_http_faas_cred_t *cred, ngx_int_t rc)
+{
+    ngx_queue_t                 *q, list;
+    ngx_http_faas_waiter_t      *w;
+    ngx_http_faas_cred_state_t  *st;
+
+    st = cred->state;
+
+    if (ngx_queue_empty(&st->waiters)) {
+        return;
+    }
+
+    /* handlers may wait again: work on a list of our own */
+    list = st->waiters;
+    list.next->prev = &list;
+    list.prev->next = &list;
+    ngx_queue_init(&st->waiters);
+
+    while (!ngx_queue_empty(&list)) {
+        q = ngx_queue_head(&list);
+        w = ngx_queue_data(q, ngx_http_faas_waiter_t, queue);
+
+        ngx_queue_remove(q);
+        w->waiting = 0;
+
+        if (w->deadline.timer_set) {
+            ngx_del_timer(&w->deadline);
+        }
+
+        w->handler(w, rc);
+    }
+}
+
+
+/* a fetch in another worker failed after these requests began to wait */
+
+ngx_uint_t
+ngx_http_faas_store_wake_failed(ngx_http_faas_cred_t *cred)
+{
+    ngx_uint_t                   n;
+    ngx_queue_t                 *q, *next;
+    ngx_http_faas_waiter_t      *w;
+    ngx_http_faas_cred_state_t  *st;
+
+    st = cred->state;
+    n = 0;
+
+    for (q = ngx_queue_head(&st->waiters);
+         q != ngx_queue_sentinel(&st->waiters);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        w = ngx_queue_data(q, ngx_http_faas_waiter_t, queue);
+
+        if (w->fail_generation == cred->node->fail_generation) {
+            continue;
+        }
+
+        ngx_http_faas_store_unwait(w);
+        w->handler(w, NGX_ERROR);
+        n++;
+
+        /* the handler may have changed the queue */
+        next = ngx_queue_head(&st->waiters);
+    }
+
+    return n;
+}
+
+
+static void
+ngx_http_faas_store_wait_timeout(ngx_event_t *ev)
+{
+    ngx_http_faas_waiter_t  *w;
+
+    w = ev->data;
+
+    w->waiting = 0;
+    ngx_queue_remove(&w->queue);
+
+    w->handler(w, NGX_ABORT);
+}
+
+
+/* what the status and the log show of a token: never the token itself */
+
+void
+ngx_http_faas_fingerprint(ngx_str_t *token, u_char *out)
+{
+    u_char        md[EVP_MAX_MD_SIZE];
+    unsigned int  len;
+
+    if (EVP_Digest(token->data, token->len, md, &len, EVP_sha256(), NULL)
+        != 1)
+    {
+        ngx_memset(out, '-', NGX_HTTP_FAAS_FINGERPRINT_LEN);
+        return;
+    }
+
+    ngx_hex_dump(out, md, NGX_HTTP_FAAS_FINGERPRINT_LEN / 2);
 }

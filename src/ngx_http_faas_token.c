@@ -9,8 +9,6 @@
 
 #include "ngx_http_faas.h"
 
-#include <openssl/evp.h>
-
 
 #define NGX_HTTP_FAAS_POLL_INTERVAL  25
 
@@ -22,9 +20,9 @@ static void ngx_http_faas_token_fetched(ngx_http_faas_client_t *client);
 static ngx_int_t ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
     ngx_http_faas_client_t *client, ngx_str_t *error, ngx_uint_t *code,
     ngx_uint_t *reason);
-static ngx_uint_t ngx_http_faas_token_wake_failed(ngx_http_faas_cred_t *cred);
+static void ngx_http_faas_token_wake(ngx_http_faas_cred_t *cred,
+    ngx_int_t rc);
 static void ngx_http_faas_token_poll(ngx_event_t *ev);
-static void ngx_http_faas_token_timeout(ngx_event_t *ev);
 static void ngx_http_faas_token_refresh(ngx_event_t *ev);
 static void ngx_http_faas_token_schedule(ngx_http_faas_cred_t *cred,
     ngx_msec_t delay);
@@ -36,8 +34,9 @@ ngx_int_t
 ngx_http_faas_token_init_process(ngx_cycle_t *cycle,
     ngx_http_faas_main_conf_t *fmcf)
 {
-    ngx_uint_t              i;
-    ngx_http_faas_cred_t  **creds, *cred;
+    ngx_uint_t                   i;
+    ngx_http_faas_cred_t       **creds, *cred;
+    ngx_http_faas_cred_state_t  *st;
 
     creds = fmcf->creds.elts;
 
@@ -45,27 +44,30 @@ ngx_http_faas_token_init_process(ngx_cycle_t *cycle,
         cred = creds[i];
 
         /* from the cycle's pool: gone with the worker */
-        cred->cached_token.data = ngx_pnalloc(cycle->pool,
-                                              NGX_HTTP_FAAS_TOKEN_MAX);
-        if (cred->cached_token.data == NULL) {
+        st = ngx_pcalloc(cycle->pool, sizeof(ngx_http_faas_cred_state_t));
+        if (st == NULL) {
             return NGX_ERROR;
         }
 
-        cred->cached_token.len = 0;
-        cred->cached_expires = 0;
-        cred->fetch = NULL;
+        st->cached_token.data = ngx_pnalloc(cycle->pool,
+                                            NGX_HTTP_FAAS_TOKEN_MAX);
+        if (st->cached_token.data == NULL) {
+            return NGX_ERROR;
+        }
 
-        ngx_queue_init(&cred->waiters);
+        cred->state = st;
 
-        cred->poll.handler = ngx_http_faas_token_poll;
-        cred->poll.data = cred;
-        cred->poll.log = cycle->log;
-        cred->poll.cancelable = 1;
+        ngx_queue_init(&st->waiters);
 
-        cred->refresh.handler = ngx_http_faas_token_refresh;
-        cred->refresh.data = cred;
-        cred->refresh.log = cycle->log;
-        cred->refresh.cancelable = 1;
+        st->poll.handler = ngx_http_faas_token_poll;
+        st->poll.data = cred;
+        st->poll.log = cycle->log;
+        st->poll.cancelable = 1;
+
+        st->refresh.handler = ngx_http_faas_token_refresh;
+        st->refresh.data = cred;
+        st->refresh.log = cycle->log;
+        st->refresh.cancelable = 1;
     }
 
     return NGX_OK;
@@ -81,18 +83,25 @@ ngx_http_faas_token_init_process(ngx_cycle_t *cycle,
 void
 ngx_http_faas_token_exit_process(ngx_http_faas_main_conf_t *fmcf)
 {
-    ngx_uint_t              i;
-    ngx_http_faas_cred_t  **creds, *cred;
+    ngx_uint_t                   i;
+    ngx_http_faas_cred_t       **creds, *cred;
+    ngx_http_faas_cred_state_t  *st;
 
     creds = fmcf->creds.elts;
 
     for (i = 0; i < fmcf->creds.nelts; i++) {
         cred = creds[i];
+        st = cred->state;
 
-        if (cred->fetch != NULL) {
-            ngx_http_faas_client_close(cred->fetch);
-            cred->fetch = NULL;
-            ngx_http_faas_store_release(cred);
+        if (st == NULL) {
+            /* init_process failed before this set */
+            continue;
+        }
+
+        if (st->fetch != NULL) {
+            ngx_http_faas_client_close(st->fetch);
+            st->fetch = NULL;
+            ngx_http_faas_store_release(cred, NGX_HTTP_FAAS_TOKEN);
         }
 
         ngx_http_faas_domain_exit_process(cred);
@@ -111,61 +120,69 @@ ngx_int_t
 ngx_http_faas_token_get(ngx_http_faas_cred_t *cred, ngx_str_t *token,
     ngx_uint_t *generation)
 {
-    time_t      now, expires;
-    ngx_int_t   rc;
-    ngx_uint_t  looks;
+    time_t                       now, expires, fetched;
+    ngx_int_t                    rc;
+    ngx_uint_t                   looks, seen;
+    ngx_http_faas_cred_state_t  *st;
 
+    st = cred->state;
     looks = 0;
 
 again:
 
     now = ngx_time();
 
-    if (cred->cached_generation != cred->node->generation
-        || now >= cred->cached_expires)
+    if (st->cached_generation != cred->node->generation
+        || now >= st->cached_expires)
     {
-        if (ngx_http_faas_store_get(cred, &cred->cached_token, &expires)
-            == NGX_OK)
-        {
-            cred->cached_expires = expires - NGX_HTTP_FAAS_EXPIRY_MARGIN;
-            cred->cached_refresh = ngx_http_faas_token_refresh_at(cred,
-                                                 cred->node->fetched, expires);
+        /* a copy of the shared token, kept here until it changes */
+        rc = ngx_http_faas_store_get(cred, &st->cached_token, &expires,
+                                     &fetched, &seen);
+
+        st->cached_generation = seen;
+
+        if (rc == NGX_OK) {
+            st->cached_expires = expires - NGX_HTTP_FAAS_EXPIRY_MARGIN;
+            st->cached_refresh = ngx_http_faas_token_refresh_at(cred,
+                                                           fetched, expires);
 
             /* refresh ahead even if no request comes at the right time */
-            if (cred->cached_refresh > now) {
+            if (st->cached_refresh > now) {
                 ngx_http_faas_token_schedule(cred,
-                                   (ngx_msec_t) (cred->cached_refresh - now)
+                                   (ngx_msec_t) (st->cached_refresh - now)
                                    * 1000);
             }
 
         } else {
-            cred->cached_expires = 0;
+            st->cached_expires = 0;
         }
     }
 
-    if (now < cred->cached_expires) {
+    if (now < st->cached_expires) {
 
-        if (now >= cred->cached_refresh && cred->fetch == NULL
+        if (now >= st->cached_refresh && st->fetch == NULL
             && !ngx_exiting)
         {
             /* ahead of expiry: one worker refreshes, nobody waits */
-            if (ngx_http_faas_store_claim(cred, cred->cached_generation)
+            if (ngx_http_faas_store_claim(cred, NGX_HTTP_FAAS_TOKEN,
+                                          st->cached_generation)
                 == NGX_OK)
             {
                 (void) ngx_http_faas_token_start(cred);
             }
         }
 
-        *token = cred->cached_token;
-        *generation = cred->cached_generation;
+        *token = st->cached_token;
+        *generation = st->cached_generation;
         return NGX_OK;
     }
 
-    if (cred->fetch != NULL) {
+    if (st->fetch != NULL) {
         return NGX_AGAIN;
     }
 
-    rc = ngx_http_faas_store_claim(cred, cred->cached_generation);
+    rc = ngx_http_faas_store_claim(cred, NGX_HTTP_FAAS_TOKEN,
+                                   st->cached_generation);
 
     if (rc == NGX_DONE) {
         /* a fetch of another worker ended since the look above */
@@ -212,10 +229,12 @@ ngx_http_faas_token_refresh_at(ngx_http_faas_cred_t *cred, time_t fetched,
 static ngx_int_t
 ngx_http_faas_token_start(ngx_http_faas_cred_t *cred)
 {
-    ngx_int_t                rc;
-    ngx_str_t                error;
-    ngx_http_faas_client_t  *client;
+    ngx_int_t                    rc;
+    ngx_str_t                    error;
+    ngx_http_faas_client_t      *client;
+    ngx_http_faas_cred_state_t  *st;
 
+    st = cred->state;
     client = ngx_http_faas_client_create(ngx_cycle->log, &cred->token);
 
     if (client == NULL) {
@@ -247,20 +266,20 @@ ngx_http_faas_token_start(ngx_http_faas_cred_t *cred)
                                   "token request of credentials \"%V\"",
                                   &cred->name);
 
-    cred->fetch = client;
+    st->fetch = client;
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
                    "faas: credentials \"%V\": fetching a token", &cred->name);
 
     ngx_http_faas_client_start(client);
 
-    if (cred->fetch != NULL) {
+    if (st->fetch != NULL) {
         return NGX_AGAIN;
     }
 
     /* it ended at once */
 
-    if (cred->cached_generation != cred->node->generation) {
+    if (st->cached_generation != cred->node->generation) {
         return NGX_AGAIN;
     }
 
@@ -289,7 +308,7 @@ ngx_http_faas_token_sentinel(ngx_http_faas_cred_t *cred,
                                   client->pool, &base);
 
     if (rc == NGX_AGAIN) {
-        ngx_http_faas_store_release(cred);
+        ngx_http_faas_store_release(cred, NGX_HTTP_FAAS_TOKEN);
         return NGX_AGAIN;
     }
 
@@ -354,13 +373,15 @@ ngx_http_faas_token_sentinel(ngx_http_faas_cred_t *cred,
 static void
 ngx_http_faas_token_fetched(ngx_http_faas_client_t *client)
 {
-    ngx_uint_t             code, reason;
-    ngx_str_t              error;
-    u_char                 buf[NGX_HTTP_FAAS_ERROR_LEN];
-    ngx_http_faas_cred_t  *cred;
+    ngx_uint_t                   code, reason;
+    ngx_str_t                    error;
+    u_char                       buf[NGX_HTTP_FAAS_ERROR_LEN];
+    ngx_http_faas_cred_t        *cred;
+    ngx_http_faas_cred_state_t  *st;
 
     cred = client->data;
-    cred->fetch = NULL;
+    st = cred->state;
+    st->fetch = NULL;
 
     if (client->error == NGX_HTTP_FAAS_CLIENT_CLOSED) {
         /* no failure of the authorization server: no backoff */
@@ -368,7 +389,7 @@ ngx_http_faas_token_fetched(ngx_http_faas_client_t *client)
                       "faas: credentials \"%V\": token request ended: %s",
                       &cred->name, client->error_text);
 
-        ngx_http_faas_store_release(cred);
+        ngx_http_faas_store_release(cred, NGX_HTTP_FAAS_TOKEN);
         ngx_http_faas_client_close(client);
         ngx_http_faas_token_wake(cred, NGX_ABORT);
         return;
@@ -398,7 +419,7 @@ ngx_http_faas_token_fetched(ngx_http_faas_client_t *client)
     ngx_http_faas_client_close(client);
 
     /* while the current token lasts, this worker tries again in time */
-    if (ngx_time() < cred->cached_expires) {
+    if (ngx_time() < st->cached_expires) {
         ngx_http_faas_token_schedule(cred, 0);
     }
 
@@ -513,7 +534,7 @@ ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
         return NGX_ERROR;
     }
 
-    ngx_http_faas_token_fingerprint(&answer.token, fp);
+    ngx_http_faas_fingerprint(&answer.token, fp);
 
     ngx_log_error(NGX_LOG_INFO, client->log, 0,
                   "faas: credentials \"%V\": new token %*s, valid for %T s",
@@ -524,26 +545,22 @@ ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
 }
 
 
+/* the store keeps the waiters; this worker polls while some wait */
+
 void
 ngx_http_faas_token_wait(ngx_http_faas_waiter_t *w)
 {
-    ngx_http_faas_cred_t  *cred;
+    ngx_http_faas_cred_t        *cred;
+    ngx_http_faas_cred_state_t  *st;
 
     cred = w->cred;
+    st = cred->state;
 
-    w->fail_generation = cred->node->fail_generation;
-    w->waiting = 1;
-
-    ngx_queue_insert_tail(&cred->waiters, &w->queue);
-
-    /* long enough for a fetching worker to die and another to fetch */
-    w->deadline.handler = ngx_http_faas_token_timeout;
-    w->deadline.data = w;
-    ngx_add_timer(&w->deadline, 2 * cred->token_timeout + 2000);
+    ngx_http_faas_store_wait(w);
 
     /* another worker fetches: look at the shared entry now and then */
-    if (cred->fetch == NULL && !cred->poll.timer_set) {
-        ngx_add_timer(&cred->poll, NGX_HTTP_FAAS_POLL_INTERVAL);
+    if (st->fetch == NULL && !st->poll.timer_set) {
+        ngx_add_timer(&st->poll, NGX_HTTP_FAAS_POLL_INTERVAL);
     }
 }
 
@@ -551,98 +568,36 @@ ngx_http_faas_token_wait(ngx_http_faas_waiter_t *w)
 void
 ngx_http_faas_token_unwait(ngx_http_faas_waiter_t *w)
 {
-    if (!w->waiting) {
-        return;
-    }
-
-    w->waiting = 0;
-    ngx_queue_remove(&w->queue);
-
-    if (w->deadline.timer_set) {
-        ngx_del_timer(&w->deadline);
-    }
+    ngx_http_faas_store_unwait(w);
 }
 
 
-void
+static void
 ngx_http_faas_token_wake(ngx_http_faas_cred_t *cred, ngx_int_t rc)
 {
-    ngx_queue_t              *q, list;
-    ngx_http_faas_waiter_t   *w;
+    ngx_http_faas_cred_state_t  *st;
 
-    if (ngx_queue_empty(&cred->waiters)) {
-        return;
+    st = cred->state;
+
+    ngx_http_faas_store_wake(cred, rc);
+
+    if (st->poll.timer_set && ngx_queue_empty(&st->waiters)) {
+        ngx_del_timer(&st->poll);
     }
-
-    /* handlers may wait again: work on a list of our own */
-    list = cred->waiters;
-    list.next->prev = &list;
-    list.prev->next = &list;
-    ngx_queue_init(&cred->waiters);
-
-    while (!ngx_queue_empty(&list)) {
-        q = ngx_queue_head(&list);
-        w = ngx_queue_data(q, ngx_http_faas_waiter_t, queue);
-
-        ngx_queue_remove(q);
-        w->waiting = 0;
-
-        if (w->deadline.timer_set) {
-            ngx_del_timer(&w->deadline);
-        }
-
-        w->handler(w, rc);
-    }
-
-    if (cred->poll.timer_set && ngx_queue_empty(&cred->waiters)) {
-        ngx_del_timer(&cred->poll);
-    }
-}
-
-
-/* a fetch in another worker failed after these requests began to wait */
-
-static ngx_uint_t
-ngx_http_faas_token_wake_failed(ngx_http_faas_cred_t *cred)
-{
-    ngx_uint_t               n;
-    ngx_queue_t             *q, *next;
-    ngx_http_faas_waiter_t  *w;
-
-    n = 0;
-
-    for (q = ngx_queue_head(&cred->waiters);
-         q != ngx_queue_sentinel(&cred->waiters);
-         q = next)
-    {
-        next = ngx_queue_next(q);
-        w = ngx_queue_data(q, ngx_http_faas_waiter_t, queue);
-
-        if (w->fail_generation == cred->node->fail_generation) {
-            continue;
-        }
-
-        ngx_http_faas_token_unwait(w);
-        w->handler(w, NGX_ERROR);
-        n++;
-
-        /* the handler may have changed the queue */
-        next = ngx_queue_head(&cred->waiters);
-    }
-
-    return n;
 }
 
 
 static void
 ngx_http_faas_token_poll(ngx_event_t *ev)
 {
-    ngx_int_t              rc;
-    ngx_http_faas_cred_t  *cred;
+    ngx_int_t                    rc;
+    ngx_http_faas_cred_t        *cred;
+    ngx_http_faas_cred_state_t  *st;
 
     cred = ev->data;
+    st = cred->state;
 
-    if (ngx_queue_empty(&cred->waiters) || cred->fetch != NULL) {
+    if (ngx_queue_empty(&st->waiters) || st->fetch != NULL) {
         return;
     }
 
@@ -651,30 +606,31 @@ ngx_http_faas_token_poll(ngx_event_t *ev)
      * a new Domain API answer; and once a second anyway, so that waiters
      * take over lookups of a worker that died
      */
-    if (cred->node->generation != cred->cached_generation
-        || (ngx_time() < cred->cached_expires
-            && cred->polled_generation != cred->cached_generation)
-        || cred->node->domain_generation != cred->cached_domain_generation
-        || ++cred->polls % (1000 / NGX_HTTP_FAAS_POLL_INTERVAL) == 0)
+    if (cred->node->generation != st->cached_generation
+        || (ngx_time() < st->cached_expires
+            && st->polled_generation != st->cached_generation)
+        || cred->node->domain_generation != st->cached_domain_generation
+        || ++st->polls % (1000 / NGX_HTTP_FAAS_POLL_INTERVAL) == 0)
     {
-        cred->polled_generation = cred->cached_generation;
-        cred->cached_domain_generation = cred->node->domain_generation;
+        st->polled_generation = st->cached_generation;
+        st->cached_domain_generation = cred->node->domain_generation;
         ngx_http_faas_token_wake(cred, NGX_OK);
         return;
     }
 
-    if (ngx_http_faas_token_wake_failed(cred)) {
+    if (ngx_http_faas_store_wake_failed(cred)) {
         return;
     }
 
-    if (ngx_time() < cred->cached_expires) {
+    if (ngx_time() < st->cached_expires) {
         /* the token is here: they wait for a Domain API answer */
         ngx_add_timer(ev, NGX_HTTP_FAAS_POLL_INTERVAL);
         return;
     }
 
     /* the fetching worker may have died: its claim runs out */
-    rc = ngx_http_faas_store_claim(cred, cred->cached_generation);
+    rc = ngx_http_faas_store_claim(cred, NGX_HTTP_FAAS_TOKEN,
+                                   st->cached_generation);
 
     if (rc == NGX_DONE) {
         /* a token came between the look above and the claim */
@@ -686,7 +642,7 @@ ngx_http_faas_token_poll(ngx_event_t *ev)
         (void) ngx_http_faas_token_start(cred);
 
         /* a fetch wakes the waiters when it ends; else look again */
-        if (cred->fetch != NULL) {
+        if (st->fetch != NULL) {
             return;
         }
     }
@@ -700,52 +656,41 @@ ngx_http_faas_token_poll(ngx_event_t *ev)
 }
 
 
-static void
-ngx_http_faas_token_timeout(ngx_event_t *ev)
-{
-    ngx_http_faas_waiter_t  *w;
-
-    w = ev->data;
-
-    w->waiting = 0;
-    ngx_queue_remove(&w->queue);
-
-    w->handler(w, NGX_ABORT);
-}
-
-
 /* work of no request: renew the token ahead of its expiry */
 
 static void
 ngx_http_faas_token_refresh(ngx_event_t *ev)
 {
-    time_t                 now;
-    ngx_int_t              rc;
-    ngx_http_faas_cred_t  *cred;
+    time_t                       now;
+    ngx_int_t                    rc;
+    ngx_http_faas_cred_t        *cred;
+    ngx_http_faas_cred_state_t  *st;
 
     cred = ev->data;
+    st = cred->state;
 
-    if (ngx_exiting || ngx_quit || cred->fetch != NULL) {
+    if (ngx_exiting || ngx_quit || st->fetch != NULL) {
         return;
     }
 
     now = ngx_time();
 
-    if (cred->cached_generation != cred->node->generation
-        || now >= cred->cached_expires)
+    if (st->cached_generation != cred->node->generation
+        || now >= st->cached_expires)
     {
         /* another worker renewed it, or it is gone: requests take over */
         return;
     }
 
-    if (now < cred->cached_refresh) {
+    if (now < st->cached_refresh) {
         ngx_http_faas_token_schedule(cred,
-                               (ngx_msec_t) (cred->cached_refresh - now)
+                               (ngx_msec_t) (st->cached_refresh - now)
                                * 1000);
         return;
     }
 
-    rc = ngx_http_faas_store_claim(cred, cred->cached_generation);
+    rc = ngx_http_faas_store_claim(cred, NGX_HTTP_FAAS_TOKEN,
+                                   st->cached_generation);
 
     if (rc == NGX_OK) {
         (void) ngx_http_faas_token_start(cred);
@@ -765,7 +710,10 @@ ngx_http_faas_token_refresh(ngx_event_t *ev)
 static void
 ngx_http_faas_token_schedule(ngx_http_faas_cred_t *cred, ngx_msec_t delay)
 {
-    ngx_msec_int_t  wait;
+    ngx_msec_int_t               wait;
+    ngx_http_faas_cred_state_t  *st;
+
+    st = cred->state;
 
     if (ngx_exiting || ngx_quit) {
         return;
@@ -773,30 +721,15 @@ ngx_http_faas_token_schedule(ngx_http_faas_cred_t *cred, ngx_msec_t delay)
 
     if (delay == 0) {
         /* when the backoff ends, or in a second */
-        wait = (ngx_msec_int_t) (cred->node->next_attempt - ngx_current_msec);
+        wait = (ngx_msec_int_t) (cred->node->claim.next_attempt
+                                 - ngx_current_msec);
         delay = (wait > 0) ? (ngx_msec_t) wait : 1000;
     }
 
-    if (cred->refresh.timer_set) {
-        ngx_del_timer(&cred->refresh);
+    if (st->refresh.timer_set) {
+        ngx_del_timer(&st->refresh);
     }
 
-    ngx_add_timer(&cred->refresh, delay);
+    ngx_add_timer(&st->refresh, delay);
 }
 
-
-void
-ngx_http_faas_token_fingerprint(ngx_str_t *token, u_char *out)
-{
-    u_char        md[EVP_MAX_MD_SIZE];
-    unsigned int  len;
-
-    if (EVP_Digest(token->data, token->len, md, &len, EVP_sha256(), NULL)
-        != 1)
-    {
-        ngx_memset(out, '-', NGX_HTTP_FAAS_FINGERPRINT_LEN);
-        return;
-    }
-
-    ngx_hex_dump(out, md, NGX_HTTP_FAAS_FINGERPRINT_LEN / 2);
-}

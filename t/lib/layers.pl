@@ -23,11 +23,15 @@ use File::Basename qw(basename);
 my @LAYERS = (
     [wiring    => qw(module)],
     [config    => qw(credentials)],
-    [serving   => qw(invoke body response status variables error)],
+    [serving   => qw(invoke body response status variables error cache)],
     [policy    => qw(token domain)],
-    [store     => qw(store stats)],
-    [transport => qw(client peer ssl)],
-    [pure      => qw(json validate payload platform error_table)],
+    [store     => qw(store)],
+    [transport => qw(client peer resolve ssl)],
+    # counts into the slots of the zone the store made, and calls no part
+    [counters  => qw(stats)],
+    [pure      => qw(validate payload platform cjson client_response
+                     escape gateway_error json_error token_answer
+                     error_table)],
 );
 
 my $verbose = @ARGV && $ARGV[0] eq '-v' ? shift : 0;
