@@ -171,36 +171,14 @@ typedef struct ngx_http_faas_waiter_s  ngx_http_faas_waiter_t;
 typedef struct ngx_http_faas_gateway_s  ngx_http_faas_gateway_t;
 typedef struct ngx_http_faas_body_s    ngx_http_faas_body_t;
 
+/* a credentials set's entry in the shared zone: the store's own */
+typedef struct ngx_http_faas_token_node_s  ngx_http_faas_token_node_t;
+
 
 /* the slots of a credentials set's entry in the shared zone (store.c) */
 #define NGX_HTTP_FAAS_SENTINEL            0
 #define NGX_HTTP_FAAS_FAASGW              1
 #define NGX_HTTP_FAAS_TOKEN               2
-
-
-/*
- * One fetch at a time for all workers, and the backoff after failures:
- * the same for the token and for each host the Domain API gives.
- */
-typedef struct {
-    ngx_pid_t                       fetcher;
-    ngx_msec_t                      claim_expires;  /* monotonic */
-    ngx_msec_t                      next_attempt;   /* monotonic */
-    ngx_uint_t                      failures;       /* in a row */
-} ngx_http_faas_claim_t;
-
-
-/* what the Domain API said of a service, in the shared zone */
-typedef struct {
-    u_char                          host[256];      /* host[:port] */
-    size_t                          host_len;
-    time_t                          expires;
-    time_t                          fetched;
-    ngx_http_faas_claim_t           claim;
-    ngx_uint_t                      lookups;
-    ngx_uint_t                      failed;         /* lookups, in all */
-    u_char                          error[NGX_HTTP_FAAS_ERROR_LEN];
-} ngx_http_faas_domain_entry_t;
 
 
 /* counters of a credentials set, updated with atomic operations */
@@ -260,49 +238,6 @@ typedef struct {
     ngx_http_faas_fn_stats_t        other;
     ngx_http_faas_fn_stats_t       *entries;
 } ngx_http_faas_fn_table_t;
-
-
-/* a token set, as it lives in the shared zone */
-typedef struct {
-    ngx_queue_t                     queue;
-    u_char                          key[NGX_HTTP_FAAS_KEY_LEN];
-    ngx_uint_t                      conf_generation;  /* last used by */
-    ngx_uint_t                      conf_created;     /* allocated by */
-    ngx_atomic_t                    generation;
-    ngx_atomic_t                    fail_generation;
-    time_t                          expires;
-    time_t                          fetched;
-    time_t                          dropped;
-    ngx_http_faas_claim_t           claim;
-    ngx_uint_t                      fetches;
-    time_t                          last_failure;
-    ngx_uint_t                      error_code;   /* the last failure's */
-    u_char                          error[NGX_HTTP_FAAS_ERROR_LEN];
-    size_t                          token_len;
-    u_char                         *token;
-    u_char                          fingerprint[NGX_HTTP_FAAS_FINGERPRINT_LEN];
-
-    ngx_http_faas_domain_entry_t    services[2];
-    ngx_atomic_t                    domain_generation;
-
-    ngx_http_faas_cred_stats_t      stats;
-    ngx_http_faas_gw_stats_t        gateway;
-} ngx_http_faas_token_node_t;
-
-
-/* a worker process and the configuration it runs, in the shared zone */
-typedef struct {
-    ngx_pid_t                       pid;
-    ngx_uint_t                      generation;
-} ngx_http_faas_worker_t;
-
-
-typedef struct {
-    ngx_queue_t                     nodes;
-    ngx_http_faas_fn_table_t       *functions;
-    ngx_uint_t                      generation;   /* of configurations */
-    ngx_http_faas_worker_t         *workers;      /* NGX_MAX_PROCESSES */
-} ngx_http_faas_shctx_t;
 
 
 /* a host the module's own client talks to: token URL, later domain API */
@@ -456,8 +391,10 @@ struct ngx_http_faas_cred_s {
     ngx_flag_t                      ssl_verify;
     u_char                          key[NGX_HTTP_FAAS_KEY_LEN];
 
+    /* the entry in the shared zone: the store's, with the counters */
     ngx_http_faas_token_node_t     *node;
     ngx_slab_pool_t                *shpool;
+    ngx_http_faas_cred_stats_t     *stats;
 
     ngx_http_faas_cred_state_t     *state;        /* made per worker */
 };
@@ -481,6 +418,7 @@ typedef struct {
     ngx_uint_t                      generation; /* in the zone */
     ngx_slab_pool_t                *shpool;
     ngx_http_faas_fn_table_t       *functions;
+    ngx_shmtx_t                    *functions_mutex;  /* the store's */
     ngx_uint_t                      max_functions;
     ngx_ssl_t                      *token_ssl;
     ngx_flag_t                      token_ssl_verify;
@@ -749,6 +687,44 @@ void ngx_http_faas_store_wake(ngx_http_faas_cred_t *cred, ngx_int_t rc);
 ngx_uint_t ngx_http_faas_store_wake_failed(ngx_http_faas_cred_t *cred);
 void ngx_http_faas_fingerprint(ngx_str_t *token, u_char *out);
 
+/*
+ * store: what the others ask of the zone, which only the store reads.
+ * A host as the store shows it, and a credentials set's entry taken at
+ * once for the status endpoint
+ */
+typedef struct {
+    u_char                          host[NGX_HTTP_FAAS_HOST_MAX + 1];
+    size_t                          host_len;
+    time_t                          fetched;
+    ngx_uint_t                      lookups;
+    ngx_uint_t                      failed;
+} ngx_http_faas_store_host_t;
+
+typedef struct {
+    ngx_uint_t                      has_token;  /* stored, maybe expired */
+    ngx_uint_t                      fetching;   /* a claim that runs */
+    time_t                          expires;
+    time_t                          fetched;
+    time_t                          last_failure;
+    ngx_uint_t                      fetches;
+    ngx_msec_t                      backoff;    /* left of it, 0: none */
+    u_char                          fingerprint[
+                                        NGX_HTTP_FAAS_FINGERPRINT_LEN];
+    ngx_http_faas_store_host_t      hosts[2];
+} ngx_http_faas_store_snapshot_t;
+
+ngx_atomic_uint_t ngx_http_faas_store_generation(ngx_http_faas_cred_t *cred);
+ngx_atomic_uint_t ngx_http_faas_store_hosts_generation(
+    ngx_http_faas_cred_t *cred);
+ngx_msec_t ngx_http_faas_store_next_attempt(ngx_http_faas_cred_t *cred,
+    ngx_uint_t slot);
+ngx_uint_t ngx_http_faas_store_host_known(ngx_http_faas_cred_t *cred,
+    ngx_uint_t svc);
+void ngx_http_faas_store_snapshot(ngx_http_faas_cred_t *cred,
+    ngx_http_faas_store_snapshot_t *snapshot);
+ngx_int_t ngx_http_faas_store_zone(ngx_http_faas_main_conf_t *fmcf,
+    size_t *size, size_t *free_bytes);
+
 /* token: fetch, refresh and waiting */
 ngx_int_t ngx_http_faas_token_init_process(ngx_cycle_t *cycle,
     ngx_http_faas_main_conf_t *fmcf);
@@ -925,8 +901,8 @@ void ngx_http_faas_invoke_resume(ngx_http_request_t *r, ngx_int_t rc);
 
 /* stats: the shared counters */
 size_t ngx_http_faas_stats_size(ngx_uint_t max);
-ngx_int_t ngx_http_faas_stats_init_zone(ngx_shm_zone_t *shm_zone,
-    ngx_slab_pool_t *shpool, ngx_http_faas_shctx_t *sh,
+void ngx_http_faas_stats_init_zone(ngx_shm_zone_t *shm_zone,
+    ngx_http_faas_fn_table_t *t, ngx_uint_t fresh, ngx_shmtx_t *mutex,
     ngx_http_faas_main_conf_t *fmcf);
 ngx_http_faas_ctx_t *ngx_http_faas_stats_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_faas_stats_request(ngx_http_request_t *r,

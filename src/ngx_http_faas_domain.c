@@ -221,7 +221,8 @@ ngx_http_faas_domain_start(ngx_http_faas_cred_t *cred, ngx_uint_t svc)
         return NGX_AGAIN;
     }
 
-    return (cred->node->services[svc].host_len) ? NGX_AGAIN : NGX_DECLINED;
+    return ngx_http_faas_store_host_known(cred, svc) ? NGX_AGAIN
+                                                     : NGX_DECLINED;
 }
 
 

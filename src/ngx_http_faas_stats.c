@@ -136,26 +136,25 @@ ngx_http_faas_stats_size(ngx_uint_t max)
 
 
 /*
- * A new zone gets the table; a reload finds it in the zone it reuses.
- * The zone's size follows faas_status_max_functions, so that a changed
- * bound normally means a new zone; one that still fits the old size
- * keeps the old table.
+ * The store makes the table's room in a new zone ("fresh": zeroed) and
+ * lends its lock for entering a UUID; a reload finds the table in the
+ * zone it reuses.  The zone's size follows faas_status_max_functions,
+ * so that a changed bound normally means a new zone; one that still
+ * fits the old size keeps the old table.
  */
 
-ngx_int_t
+void
 ngx_http_faas_stats_init_zone(ngx_shm_zone_t *shm_zone,
-    ngx_slab_pool_t *shpool, ngx_http_faas_shctx_t *sh,
+    ngx_http_faas_fn_table_t *t, ngx_uint_t fresh, ngx_shmtx_t *mutex,
     ngx_http_faas_main_conf_t *fmcf)
 {
-    u_char                    *p;
-    ngx_uint_t                 max;
-    ngx_http_faas_fn_table_t  *t;
+    u_char      *p;
+    ngx_uint_t   max;
 
-    fmcf->shpool = shpool;
+    fmcf->functions = t;
+    fmcf->functions_mutex = mutex;
 
-    if (sh->functions != NULL) {
-        t = sh->functions;
-
+    if (!fresh) {
         if (t->max != fmcf->max_functions) {
             ngx_log_error(NGX_LOG_NOTICE, shm_zone->shm.log, 0,
                           "faas: the zone keeps its table of %ui functions, "
@@ -163,19 +162,11 @@ ngx_http_faas_stats_init_zone(ngx_shm_zone_t *shm_zone,
                           "on restart", t->max, fmcf->max_functions);
         }
 
-        fmcf->functions = t;
-        return NGX_OK;
+        return;
     }
 
     max = fmcf->max_functions;
-
-    p = ngx_slab_calloc(shpool, ngx_http_faas_stats_size(max));
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    t = (ngx_http_faas_fn_table_t *) p;
-    p += sizeof(ngx_http_faas_fn_table_t);
+    p = (u_char *) t + sizeof(ngx_http_faas_fn_table_t);
 
     t->max = max;
     t->cells = 2 * max;
@@ -184,11 +175,6 @@ ngx_http_faas_stats_init_zone(ngx_shm_zone_t *shm_zone,
     t->entries = (ngx_http_faas_fn_stats_t *) p;
 
     ngx_memcpy(t->other.uuid, "other", sizeof("other") - 1);
-
-    sh->functions = t;
-    fmcf->functions = t;
-
-    return NGX_OK;
 }
 
 
@@ -501,7 +487,7 @@ ngx_http_faas_stats_insert(ngx_http_faas_main_conf_t *fmcf, u_char *uuid,
 
     t = fmcf->functions;
 
-    ngx_shmtx_lock(&fmcf->shpool->mutex);
+    ngx_shmtx_lock(fmcf->functions_mutex);
 
     i = hash % t->cells;
 
@@ -518,7 +504,7 @@ ngx_http_faas_stats_insert(ngx_http_faas_main_conf_t *fmcf, u_char *uuid,
         if (fn->hash == hash
             && ngx_memcmp(fn->uuid, uuid, NGX_HTTP_FAAS_UUID_LEN) == 0)
         {
-            ngx_shmtx_unlock(&fmcf->shpool->mutex);
+            ngx_shmtx_unlock(fmcf->functions_mutex);
             return fn;
         }
 
@@ -526,7 +512,7 @@ ngx_http_faas_stats_insert(ngx_http_faas_main_conf_t *fmcf, u_char *uuid,
     }
 
     if (t->used >= t->max || n == t->cells) {
-        ngx_shmtx_unlock(&fmcf->shpool->mutex);
+        ngx_shmtx_unlock(fmcf->functions_mutex);
         return &t->other;
     }
 
@@ -540,7 +526,7 @@ ngx_http_faas_stats_insert(ngx_http_faas_main_conf_t *fmcf, u_char *uuid,
     t->index[i] = t->used + 1;
     t->used++;
 
-    ngx_shmtx_unlock(&fmcf->shpool->mutex);
+    ngx_shmtx_unlock(fmcf->functions_mutex);
 
     return fn;
 }
@@ -550,7 +536,7 @@ void
 ngx_http_faas_stats_fetch_failed(ngx_http_faas_cred_t *cred,
     ngx_uint_t reason)
 {
-    (void) ngx_atomic_fetch_add(&cred->node->stats.failures[reason], 1);
+    (void) ngx_atomic_fetch_add(&cred->stats->failures[reason], 1);
 }
 
 
@@ -561,7 +547,7 @@ ngx_http_faas_stats_wait(ngx_http_faas_ctx_t *ctx)
 {
     if (!ctx->waited) {
         ctx->waited = 1;
-        (void) ngx_atomic_fetch_add(&ctx->cred->node->stats.waits, 1);
+        (void) ngx_atomic_fetch_add(&ctx->cred->stats->waits, 1);
     }
 
     if (!ctx->token_waiting) {
@@ -584,5 +570,5 @@ ngx_http_faas_stats_woken(ngx_http_faas_ctx_t *ctx)
 void
 ngx_http_faas_stats_replay(ngx_http_faas_ctx_t *ctx)
 {
-    (void) ngx_atomic_fetch_add(&ctx->cred->node->stats.replays, 1);
+    (void) ngx_atomic_fetch_add(&ctx->cred->stats->replays, 1);
 }

@@ -611,7 +611,6 @@ ngx_http_faas_status_collect(ngx_http_request_t *r,
     ngx_http_faas_status_t *st)
 {
     ngx_uint_t                  i, n;
-    ngx_slab_pool_t            *shpool;
     ngx_http_faas_cred_t      **creds;
     ngx_http_faas_fn_table_t   *t;
     ngx_http_faas_main_conf_t  *fmcf;
@@ -623,17 +622,12 @@ ngx_http_faas_status_collect(ngx_http_request_t *r,
     fmcf = ngx_http_get_module_main_conf(r, ngx_http_faas_module);
 
     /* no faas_credentials and no faas_invoke: no zone, nothing to show */
-    if (fmcf->functions == NULL || fmcf->shpool == NULL) {
+    if (fmcf->functions == NULL
+        || ngx_http_faas_store_zone(fmcf, &st->zone_size, &st->zone_free)
+           != NGX_OK)
+    {
         return NGX_OK;
     }
-
-    shpool = fmcf->shpool;
-
-    st->zone_size = fmcf->shm_zone->shm.size;
-
-    ngx_shmtx_lock(&shpool->mutex);
-    st->zone_free = shpool->pfree * ngx_pagesize;
-    ngx_shmtx_unlock(&shpool->mutex);
 
     creds = fmcf->creds.elts;
     st->ncreds = fmcf->creds.nelts;
@@ -680,31 +674,26 @@ static void
 ngx_http_faas_status_cred(ngx_http_faas_cred_t *cred,
     ngx_http_faas_status_t *st, ngx_http_faas_status_cred_t *sc)
 {
-    ngx_uint_t                       i, fetching;
-    ngx_msec_t                       now;
-    ngx_http_faas_token_node_t      *node;
-    ngx_http_faas_domain_entry_t    *e;
+    ngx_uint_t                       i;
+    ngx_http_faas_store_host_t      *h;
+    ngx_http_faas_cred_stats_t      *cs;
     ngx_http_faas_status_service_t  *ss;
-
-    node = cred->node;
-    now = ngx_current_msec;
+    ngx_http_faas_store_snapshot_t   snap;
 
     sc->name = &cred->name;
     sc->domain = (cred->domain_api.len != 0);
 
-    ngx_shmtx_lock(&cred->shpool->mutex);
+    ngx_http_faas_store_snapshot(cred, &snap);
 
-    sc->has_token = (node->token_len != 0 && node->expires > st->now);
-    fetching = (node->claim.fetcher != 0
-                && (ngx_msec_int_t) (node->claim.claim_expires - now) > 0);
+    sc->has_token = (snap.has_token && snap.expires > st->now);
 
-    if (fetching) {
+    if (snap.fetching) {
         sc->state = NGX_HTTP_FAAS_STATUS_REFRESHING;
 
     } else if (sc->has_token) {
         sc->state = NGX_HTTP_FAAS_STATUS_VALID;
 
-    } else if (node->fetched != 0) {
+    } else if (snap.fetched != 0) {
         sc->state = NGX_HTTP_FAAS_STATUS_EXPIRED;
 
     } else {
@@ -712,48 +701,43 @@ ngx_http_faas_status_cred(ngx_http_faas_cred_t *cred,
     }
 
     if (sc->has_token) {
-        sc->expires_in = node->expires - st->now;
-        ngx_memcpy(sc->fingerprint_buf, node->fingerprint,
+        sc->expires_in = snap.expires - st->now;
+        ngx_memcpy(sc->fingerprint_buf, snap.fingerprint,
                    NGX_HTTP_FAAS_FINGERPRINT_LEN);
         sc->fingerprint.data = sc->fingerprint_buf;
         sc->fingerprint.len = NGX_HTTP_FAAS_FINGERPRINT_LEN;
     }
 
-    sc->last_fetch = node->fetched;
-    sc->last_failure = node->last_failure;
-    sc->fetches = node->fetches;
-
-    if (node->claim.next_attempt
-        && (ngx_msec_int_t) (node->claim.next_attempt - now) > 0)
-    {
-        sc->backoff = node->claim.next_attempt - now;
-    }
+    sc->last_fetch = snap.fetched;
+    sc->last_failure = snap.last_failure;
+    sc->fetches = snap.fetches;
+    sc->backoff = snap.backoff;
 
     for (i = 0; i < 2; i++) {
         if (!sc->domain || !cred->dynamic[i]) {
             continue;
         }
 
-        e = &node->services[i];
+        h = &snap.hosts[i];
         ss = &sc->services[i];
 
         ss->used = 1;
-        ss->host.len = ngx_min(e->host_len, sizeof(ss->host_buf));
+        ss->host.len = ngx_min(h->host_len, sizeof(ss->host_buf));
         ss->host.data = ss->host_buf;
-        ngx_memcpy(ss->host_buf, e->host, ss->host.len);
-        ss->age = e->fetched ? st->now - e->fetched : 0;
-        ss->lookups = e->lookups;
-        ss->failures = e->failed;
+        ngx_memcpy(ss->host_buf, h->host, ss->host.len);
+        ss->age = h->fetched ? st->now - h->fetched : 0;
+        ss->lookups = h->lookups;
+        ss->failures = h->failed;
     }
 
-    ngx_shmtx_unlock(&cred->shpool->mutex);
+    cs = cred->stats;
 
     for (i = 0; i < NGX_HTTP_FAAS_FAIL_REASONS; i++) {
-        sc->failures[i] = node->stats.failures[i];
+        sc->failures[i] = cs->failures[i];
     }
 
-    sc->waits = node->stats.waits;
-    sc->replays = node->stats.replays;
+    sc->waits = cs->waits;
+    sc->replays = cs->replays;
 
     ngx_http_faas_status_gateway(cred, &sc->gw);
 }

@@ -16,10 +16,83 @@
 #include <openssl/evp.h>
 
 
+/*
+ * One fetch at a time for all workers, and the backoff after failures:
+ * the same for the token and for each host the Domain API gives.
+ */
+typedef struct {
+    ngx_pid_t                       fetcher;
+    ngx_msec_t                      claim_expires;  /* monotonic */
+    ngx_msec_t                      next_attempt;   /* monotonic */
+    ngx_uint_t                      failures;       /* in a row */
+} ngx_http_faas_claim_t;
+
+
+/* what the Domain API said of a service */
+typedef struct {
+    u_char                          host[256];      /* host[:port] */
+    size_t                          host_len;
+    time_t                          expires;
+    time_t                          fetched;
+    ngx_http_faas_claim_t           claim;
+    ngx_uint_t                      lookups;
+    ngx_uint_t                      failed;         /* lookups, in all */
+    u_char                          error[NGX_HTTP_FAAS_ERROR_LEN];
+} ngx_http_faas_domain_entry_t;
+
+
+/*
+ * A credentials set's entry: its token and hosts, read and written here
+ * only, and the counters the stats part and the peer count into
+ */
+struct ngx_http_faas_token_node_s {
+    ngx_queue_t                     queue;
+    u_char                          key[NGX_HTTP_FAAS_KEY_LEN];
+    ngx_uint_t                      conf_generation;  /* last used by */
+    ngx_uint_t                      conf_created;     /* allocated by */
+    ngx_atomic_t                    generation;
+    ngx_atomic_t                    fail_generation;
+    time_t                          expires;
+    time_t                          fetched;
+    time_t                          dropped;
+    ngx_http_faas_claim_t           claim;
+    ngx_uint_t                      fetches;
+    time_t                          last_failure;
+    ngx_uint_t                      error_code;   /* the last failure's */
+    u_char                          error[NGX_HTTP_FAAS_ERROR_LEN];
+    size_t                          token_len;
+    u_char                         *token;
+    u_char                          fingerprint[NGX_HTTP_FAAS_FINGERPRINT_LEN];
+
+    ngx_http_faas_domain_entry_t    services[2];
+    ngx_atomic_t                    domain_generation;
+
+    ngx_http_faas_cred_stats_t      stats;
+    ngx_http_faas_gw_stats_t        gateway;
+};
+
+
+/* a worker process and the configuration it runs */
+typedef struct {
+    ngx_pid_t                       pid;
+    ngx_uint_t                      generation;
+} ngx_http_faas_worker_t;
+
+
+typedef struct {
+    ngx_queue_t                     nodes;
+    ngx_http_faas_fn_table_t       *functions;    /* the stats part's */
+    ngx_uint_t                      generation;   /* of configurations */
+    ngx_http_faas_worker_t         *workers;      /* NGX_MAX_PROCESSES */
+} ngx_http_faas_shctx_t;
+
+
 static ngx_int_t ngx_http_faas_zone_init(ngx_shm_zone_t *shm_zone,
     void *data);
 static ngx_int_t ngx_http_faas_zone_create(ngx_shm_zone_t *shm_zone,
     ngx_slab_pool_t *shpool);
+static ngx_int_t ngx_http_faas_zone_functions(ngx_shm_zone_t *shm_zone,
+    ngx_slab_pool_t *shpool, ngx_http_faas_main_conf_t *fmcf);
 static void ngx_http_faas_zone_full(ngx_shm_zone_t *shm_zone,
     ngx_http_faas_main_conf_t *fmcf, ngx_http_faas_cred_t *cred);
 static ngx_int_t ngx_http_faas_store_attach(ngx_slab_pool_t *shpool,
@@ -110,8 +183,9 @@ ngx_http_faas_zone_init(ngx_shm_zone_t *shm_zone, void *data)
     }
 
     sh = shpool->data;
+    fmcf->shpool = shpool;
 
-    if (ngx_http_faas_stats_init_zone(shm_zone, shpool, sh, fmcf) != NGX_OK) {
+    if (ngx_http_faas_zone_functions(shm_zone, shpool, fmcf) != NGX_OK) {
         ngx_http_faas_zone_full(shm_zone, fmcf, NULL);
         return NGX_ERROR;
     }
@@ -177,6 +251,39 @@ ngx_http_faas_zone_create(ngx_shm_zone_t *shm_zone, ngx_slab_pool_t *shpool)
                  &shm_zone->shm.name);
 
     /* nginx's own "no memory" lines stay: a full zone is news */
+
+    return NGX_OK;
+}
+
+
+/*
+ * The stats part's table of functions: the room is made here, once for
+ * the zone; the table is laid out and read by the stats part, which
+ * takes the zone's lock only to enter a new UUID
+ */
+
+static ngx_int_t
+ngx_http_faas_zone_functions(ngx_shm_zone_t *shm_zone,
+    ngx_slab_pool_t *shpool, ngx_http_faas_main_conf_t *fmcf)
+{
+    ngx_uint_t              fresh;
+    ngx_http_faas_shctx_t  *sh;
+
+    sh = shpool->data;
+    fresh = 0;
+
+    if (sh->functions == NULL) {
+        sh->functions = ngx_slab_calloc(shpool,
+                            ngx_http_faas_stats_size(fmcf->max_functions));
+        if (sh->functions == NULL) {
+            return NGX_ERROR;
+        }
+
+        fresh = 1;
+    }
+
+    ngx_http_faas_stats_init_zone(shm_zone, sh->functions, fresh,
+                                  &shpool->mutex, fmcf);
 
     return NGX_OK;
 }
@@ -267,6 +374,7 @@ ngx_http_faas_store_attach(ngx_slab_pool_t *shpool, ngx_http_faas_shctx_t *sh,
     }
 
     for (i = 0; i < fmcf->creds.nelts; i++) {
+        creds[i]->stats = &creds[i]->node->stats;
         creds[i]->gw.stats = &creds[i]->node->gateway;
     }
 
@@ -451,6 +559,26 @@ ngx_http_faas_store_get(ngx_http_faas_cred_t *cred, ngx_str_t *token,
 }
 
 
+/*
+ * A new generation each time the token is stored or dropped, and each
+ * time a lookup of a host ends: read without the lock, as one atomic
+ * word, so that a request sees at no cost whether its copy is current
+ */
+
+ngx_atomic_uint_t
+ngx_http_faas_store_generation(ngx_http_faas_cred_t *cred)
+{
+    return cred->node->generation;
+}
+
+
+ngx_atomic_uint_t
+ngx_http_faas_store_hosts_generation(ngx_http_faas_cred_t *cred)
+{
+    return cred->node->domain_generation;
+}
+
+
 static ngx_http_faas_claim_t *
 ngx_http_faas_store_slot(ngx_http_faas_cred_t *cred, ngx_uint_t slot)
 {
@@ -526,6 +654,19 @@ ngx_http_faas_store_release(ngx_http_faas_cred_t *cred, ngx_uint_t slot)
     }
 
     ngx_shmtx_unlock(&cred->shpool->mutex);
+}
+
+
+/*
+ * When the next fetch of a slot may go after failures (0: now), read
+ * without the lock: one word, for a timer that looks again anyway
+ */
+
+ngx_msec_t
+ngx_http_faas_store_next_attempt(ngx_http_faas_cred_t *cred,
+    ngx_uint_t slot)
+{
+    return ngx_http_faas_store_slot(cred, slot)->next_attempt;
 }
 
 
@@ -775,6 +916,15 @@ ngx_http_faas_store_host_get(ngx_http_faas_cred_t *cred, ngx_uint_t svc,
 }
 
 
+/* a lookup ever gave the host of a service: read without the lock */
+
+ngx_uint_t
+ngx_http_faas_store_host_known(ngx_http_faas_cred_t *cred, ngx_uint_t svc)
+{
+    return (cred->node->services[svc].host_len != 0);
+}
+
+
 /* why the last lookup failed, and when the next one may go (0: now) */
 
 ngx_msec_t
@@ -968,6 +1118,81 @@ ngx_http_faas_store_wait_timeout(ngx_event_t *ev)
     ngx_queue_remove(&w->queue);
 
     w->handler(w, NGX_ABORT);
+}
+
+
+/*
+ * What the status endpoint shows of a credentials set's token and hosts,
+ * taken under the lock at once; never the token itself
+ */
+
+void
+ngx_http_faas_store_snapshot(ngx_http_faas_cred_t *cred,
+    ngx_http_faas_store_snapshot_t *snapshot)
+{
+    ngx_uint_t                     i;
+    ngx_msec_t                     now;
+    ngx_http_faas_claim_t         *c;
+    ngx_http_faas_store_host_t    *h;
+    ngx_http_faas_token_node_t    *node;
+    ngx_http_faas_domain_entry_t  *e;
+
+    node = cred->node;
+    c = &node->claim;
+    now = ngx_current_msec;
+
+    ngx_shmtx_lock(&cred->shpool->mutex);
+
+    snapshot->has_token = (node->token_len != 0);
+    snapshot->fetching = (c->fetcher != 0
+                          && (ngx_msec_int_t) (c->claim_expires - now) > 0);
+    snapshot->expires = node->expires;
+    snapshot->fetched = node->fetched;
+    snapshot->last_failure = node->last_failure;
+    snapshot->fetches = node->fetches;
+
+    if (c->next_attempt && (ngx_msec_int_t) (c->next_attempt - now) > 0) {
+        snapshot->backoff = c->next_attempt - now;
+
+    } else {
+        snapshot->backoff = 0;
+    }
+
+    ngx_memcpy(snapshot->fingerprint, node->fingerprint,
+               NGX_HTTP_FAAS_FINGERPRINT_LEN);
+
+    for (i = 0; i < 2; i++) {
+        e = &node->services[i];
+        h = &snapshot->hosts[i];
+
+        h->host_len = ngx_min(e->host_len, sizeof(h->host));
+        ngx_memcpy(h->host, e->host, h->host_len);
+        h->fetched = e->fetched;
+        h->lookups = e->lookups;
+        h->failed = e->failed;
+    }
+
+    ngx_shmtx_unlock(&cred->shpool->mutex);
+}
+
+
+/* the zone's size, and its free pages in bytes; NGX_DECLINED: no zone */
+
+ngx_int_t
+ngx_http_faas_store_zone(ngx_http_faas_main_conf_t *fmcf, size_t *size,
+    size_t *free_bytes)
+{
+    if (fmcf->shpool == NULL) {
+        return NGX_DECLINED;
+    }
+
+    *size = fmcf->shm_zone->shm.size;
+
+    ngx_shmtx_lock(&fmcf->shpool->mutex);
+    *free_bytes = fmcf->shpool->pfree * ngx_pagesize;
+    ngx_shmtx_unlock(&fmcf->shpool->mutex);
+
+    return NGX_OK;
 }
 
 

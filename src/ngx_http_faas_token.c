@@ -132,7 +132,7 @@ again:
 
     now = ngx_time();
 
-    if (st->cached_generation != cred->node->generation
+    if (st->cached_generation != ngx_http_faas_store_generation(cred)
         || now >= st->cached_expires)
     {
         /* a copy of the shared token, kept here until it changes */
@@ -279,7 +279,7 @@ ngx_http_faas_token_start(ngx_http_faas_cred_t *cred)
 
     /* it ended at once */
 
-    if (st->cached_generation != cred->node->generation) {
+    if (st->cached_generation != ngx_http_faas_store_generation(cred)) {
         return NGX_AGAIN;
     }
 
@@ -591,6 +591,7 @@ static void
 ngx_http_faas_token_poll(ngx_event_t *ev)
 {
     ngx_int_t                    rc;
+    ngx_atomic_uint_t            hosts;
     ngx_http_faas_cred_t        *cred;
     ngx_http_faas_cred_state_t  *st;
 
@@ -601,19 +602,21 @@ ngx_http_faas_token_poll(ngx_event_t *ev)
         return;
     }
 
+    hosts = ngx_http_faas_store_hosts_generation(cred);
+
     /*
      * a new token, or one a request of this worker has cached already;
      * a new Domain API answer; and once a second anyway, so that waiters
      * take over lookups of a worker that died
      */
-    if (cred->node->generation != st->cached_generation
+    if (ngx_http_faas_store_generation(cred) != st->cached_generation
         || (ngx_time() < st->cached_expires
             && st->polled_generation != st->cached_generation)
-        || cred->node->domain_generation != st->cached_domain_generation
+        || hosts != st->cached_domain_generation
         || ++st->polls % (1000 / NGX_HTTP_FAAS_POLL_INTERVAL) == 0)
     {
         st->polled_generation = st->cached_generation;
-        st->cached_domain_generation = cred->node->domain_generation;
+        st->cached_domain_generation = hosts;
         ngx_http_faas_token_wake(cred, NGX_OK);
         return;
     }
@@ -675,7 +678,7 @@ ngx_http_faas_token_refresh(ngx_event_t *ev)
 
     now = ngx_time();
 
-    if (st->cached_generation != cred->node->generation
+    if (st->cached_generation != ngx_http_faas_store_generation(cred)
         || now >= st->cached_expires)
     {
         /* another worker renewed it, or it is gone: requests take over */
@@ -710,6 +713,7 @@ ngx_http_faas_token_refresh(ngx_event_t *ev)
 static void
 ngx_http_faas_token_schedule(ngx_http_faas_cred_t *cred, ngx_msec_t delay)
 {
+    ngx_msec_t                   next;
     ngx_msec_int_t               wait;
     ngx_http_faas_cred_state_t  *st;
 
@@ -721,8 +725,8 @@ ngx_http_faas_token_schedule(ngx_http_faas_cred_t *cred, ngx_msec_t delay)
 
     if (delay == 0) {
         /* when the backoff ends, or in a second */
-        wait = (ngx_msec_int_t) (cred->node->claim.next_attempt
-                                 - ngx_current_msec);
+        next = ngx_http_faas_store_next_attempt(cred, NGX_HTTP_FAAS_TOKEN);
+        wait = (ngx_msec_int_t) (next - ngx_current_msec);
         delay = (wait > 0) ? (ngx_msec_t) wait : 1000;
     }
 
