@@ -614,7 +614,6 @@ typedef struct {
     ngx_http_chunked_t              chunked;
     off_t                           length;
     ngx_uint_t                      gateway_status;
-    ngx_buf_t                      *http_body;
     ngx_buf_t                      *answer;         /* read whole */
     size_t                          answer_max;
     ngx_chain_t                    *out;            /* what goes out then */
