@@ -99,6 +99,7 @@ ngx_int_t
 ngx_http_faas_invoke_handler(ngx_http_request_t *r)
 {
     ngx_int_t                  rc;
+    ngx_uint_t                 level;
     ngx_http_faas_ctx_t       *ctx;
     ngx_http_faas_loc_conf_t  *flcf;
 
@@ -129,7 +130,8 @@ ngx_http_faas_invoke_handler(ngx_http_request_t *r)
     }
 
     if (ctx->event && !ngx_http_faas_event_valid(&ctx->lambda)) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+        level = ngx_http_faas_error_level(NGX_HTTP_FAAS_ERR_INVALID_EVENT);
+        ngx_log_error(level, r->connection->log, 0,
                       "faas: the event id is not valid");
         ngx_str_null(&ctx->lambda);
 
@@ -140,7 +142,8 @@ ngx_http_faas_invoke_handler(ngx_http_request_t *r)
     }
 
     if (!ctx->event && !ngx_http_faas_uuid_valid(&ctx->lambda)) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+        level = ngx_http_faas_error_level(NGX_HTTP_FAAS_ERR_INVALID_LAMBDA);
+        ngx_log_error(level, r->connection->log, 0,
                       "faas: the lambda UUID is not a UUID");
         ngx_str_null(&ctx->lambda);
 
@@ -232,6 +235,7 @@ ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 {
     ngx_int_t                  rc;
     ngx_str_t                  error;
+    ngx_uint_t                 level;
     ngx_http_faas_loc_conf_t  *flcf;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
@@ -265,7 +269,8 @@ ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     rc = ngx_http_faas_body_verdict(r, ctx->body, &error);
 
     if (rc == NGX_DECLINED) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+        level = ngx_http_faas_error_level(NGX_HTTP_FAAS_ERR_INVALID_JSON);
+        ngx_log_error(level, r->connection->log, 0,
                       "faas: the request body is not valid JSON %V",
                       &error);
 
@@ -510,7 +515,8 @@ ngx_http_faas_invoke_token_failed(ngx_http_request_t *r,
 
     if (rc == NGX_ABORT) {
         status = ngx_http_faas_error(r, NGX_HTTP_FAAS_ERR_AUTH_TIMEOUT, NULL);
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+        ngx_log_error(ngx_http_faas_error_level(NGX_HTTP_FAAS_ERR_AUTH_TIMEOUT),
+                      r->connection->log, 0,
                       "faas: gave up waiting for a token");
 
     } else if (rc == NGX_DECLINED) {
@@ -1513,23 +1519,26 @@ ngx_http_faas_invoke_decide(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
         }
 
         if (ctx->function_error) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+            code = NGX_HTTP_FAAS_ERR_FUNCTION_ERROR;
+
+            ngx_log_error(ngx_http_faas_error_level(code),
+                          r->connection->log, 0,
                           "faas: the function failed, gateway status %ui: "
                           "\"%V\" \"%V\"", status, &gw_code, &gw_message);
 
-            code = NGX_HTTP_FAAS_ERR_FUNCTION_ERROR;
             message = ngx_http_faas_error_get(code)->message;
 
         } else {
             /* faas_response http: the raw error goes to the log only */
             raw.data = body.data;
             raw.len = ngx_min(body.len, 512);
+            code = NGX_HTTP_FAAS_ERR_GATEWAY_ERROR;
 
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+            ngx_log_error(ngx_http_faas_error_level(code),
+                          r->connection->log, 0,
                           "faas: the gateway answered status %ui: \"%V\"",
                           status, &raw);
 
-            code = NGX_HTTP_FAAS_ERR_GATEWAY_ERROR;
             message.data = buf;
             message.len = ngx_snprintf(buf, sizeof(buf),
                                        "the gateway answered status %ui",
@@ -1556,14 +1565,14 @@ ngx_http_faas_invoke_decide(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     }
 
     if (rc != NGX_OK) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+        code = NGX_HTTP_FAAS_ERR_BAD_FUNCTION_RESPONSE;
+
+        ngx_log_error(ngx_http_faas_error_level(code), r->connection->log, 0,
                       "faas: the function's answer is not an HTTP response: "
                       "%s", error);
 
         message.data = (u_char *) error;
         message.len = ngx_strlen(error);
-
-        code = NGX_HTTP_FAAS_ERR_BAD_FUNCTION_RESPONSE;
 
         return ngx_http_faas_invoke_answer_error(r, ctx, code, &message,
                                                  NULL, NULL);

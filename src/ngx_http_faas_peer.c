@@ -587,7 +587,10 @@ ngx_http_faas_peer_place(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     if (conns->nwaiting >= gw->queue) {
         (void) ngx_atomic_fetch_add(&gw->stats->rejected, 1);
 
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+        /* the line of the gateway_busy the request gets */
+        ngx_log_error(ngx_http_faas_error_level(
+                          NGX_HTTP_FAAS_ERR_GATEWAY_BUSY),
+                      r->connection->log, 0,
                       "faas: all %ui connections to the gateway are in use "
                       "and %ui requests wait", gw->keepalive,
                       conns->nwaiting);
@@ -665,7 +668,8 @@ ngx_http_faas_peer_wait_timeout(ngx_event_t *ev)
 
     (void) ngx_atomic_fetch_add(&slot->gw->stats->timeouts, 1);
 
-    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+    ngx_log_error(ngx_http_faas_error_level(NGX_HTTP_FAAS_ERR_GATEWAY_BUSY),
+                  r->connection->log, 0,
                   "faas: no gateway connection came free in time "
                   "(%ui in use)", slot->gw->state->conns.active);
 

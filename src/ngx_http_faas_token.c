@@ -408,7 +408,7 @@ ngx_http_faas_token_fetched(ngx_http_faas_client_t *client)
 
     /* one line for each failed attempt, whatever waited for it */
     if (!client->logged || client->error != NGX_HTTP_FAAS_CLIENT_CONNECT) {
-        ngx_log_error(NGX_LOG_ERR, client->log, 0,
+        ngx_log_error(ngx_http_faas_error_level(code), client->log, 0,
                       "faas: credentials \"%V\": token request failed: %V",
                       &cred->name, &error);
     }
