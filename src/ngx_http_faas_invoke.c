@@ -65,6 +65,12 @@ static ngx_uint_t ngx_http_faas_invoke_kept(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, ngx_http_faas_loc_conf_t *flcf);
 static ngx_int_t ngx_http_faas_invoke_decide(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
+static ngx_int_t ngx_http_faas_invoke_decide_kept(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_str_t *body);
+static ngx_int_t ngx_http_faas_invoke_decide_failed(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_str_t *body);
+static ngx_int_t ngx_http_faas_invoke_decide_http(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_str_t *body);
 static ngx_int_t ngx_http_faas_invoke_answer(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, ngx_str_t *body);
 static ngx_int_t ngx_http_faas_invoke_answer_error(ngx_http_request_t *r,
@@ -1466,13 +1472,9 @@ ngx_http_faas_invoke_keep(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
 static ngx_int_t
 ngx_http_faas_invoke_decide(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 {
-    ngx_int_t                     rc;
-    ngx_str_t                     body, raw, message, gw_code, gw_message;
-    ngx_uint_t                    status, code;
-    const char                   *error;
-    ngx_http_upstream_t          *u;
-    ngx_http_faas_http_answer_t   a;
-    u_char                        buf[NGX_HTTP_FAAS_ERROR_LEN];
+    ngx_str_t             body;
+    ngx_uint_t            status;
+    ngx_http_upstream_t  *u;
 
     u = r->upstream;
     status = ctx->status.code;
@@ -1481,87 +1483,130 @@ ngx_http_faas_invoke_decide(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     body.len = ctx->answer ? (size_t) (ctx->answer->last - body.data) : 0;
 
     if (ctx->cache_body && !ctx->function_error) {
-        u->headers_in.status_n = status;
-
-        if (ctx->answer_too_large) {
-            /* too large to keep: what was read goes first, the rest streams */
-            ctx->whole = 0;
-            u->cacheable = 0;
-            u->buffering = 0;
-            u->headers_in.content_length_n = -1;
-
-            return ngx_http_faas_invoke_answer(r, ctx, &body);
-        }
-
-        u->keepalive = ctx->answer_reusable
-                       && !u->headers_in.connection_close;
-
-        return ngx_http_faas_invoke_answer(r, ctx, &body);
+        return ngx_http_faas_invoke_decide_kept(r, ctx, &body);
     }
 
     u->keepalive = ctx->answer_reusable && !ctx->answer_too_large
                    && !u->headers_in.connection_close;
 
     if (ctx->function_error || status < 200 || status > 299) {
-
-        if (!ctx->answer_too_large) {
-            (void) ngx_http_faas_json_gateway_error(r->pool, body.data,
-                                                    body.len, &gw_code,
-                                                    &gw_message);
-
-        } else if (ngx_http_faas_json_gateway_error_cut(r->pool, body.data,
-                                                        body.len, &gw_code,
-                                                        &gw_message)
-                   != NGX_OK)
-        {
-            ngx_str_set(&gw_message, "no errorCode or errorMsg in the first "
-                        "16384 bytes of a longer error");
-        }
-
-        if (ctx->function_error) {
-            code = NGX_HTTP_FAAS_ERR_FUNCTION_ERROR;
-
-            ngx_log_error(ngx_http_faas_error_level(code),
-                          r->connection->log, 0,
-                          "faas: the function failed, gateway status %ui: "
-                          "\"%V\" \"%V\"", status, &gw_code, &gw_message);
-
-            message = ngx_http_faas_error_get(code)->message;
-
-        } else {
-            /* faas_response http: the raw error goes to the log only */
-            raw.data = body.data;
-            raw.len = ngx_min(body.len, 512);
-            code = NGX_HTTP_FAAS_ERR_GATEWAY_ERROR;
-
-            ngx_log_error(ngx_http_faas_error_level(code),
-                          r->connection->log, 0,
-                          "faas: the gateway answered status %ui: \"%V\"",
-                          status, &raw);
-
-            message.data = buf;
-            message.len = ngx_snprintf(buf, sizeof(buf),
-                                       "the gateway answered status %ui",
-                                       status)
-                          - buf;
-        }
-
-        return ngx_http_faas_invoke_answer_error(r, ctx, code, &message,
-                                                 &gw_code, &gw_message);
+        return ngx_http_faas_invoke_decide_failed(r, ctx, &body);
     }
+
+    return ngx_http_faas_invoke_decide_http(r, ctx, &body);
+}
+
+
+/* the body as the gateway sent it, kept for the cache */
+
+static ngx_int_t
+ngx_http_faas_invoke_decide_kept(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_str_t *body)
+{
+    ngx_http_upstream_t  *u;
+
+    u = r->upstream;
+
+    u->headers_in.status_n = ctx->status.code;
+
+    if (ctx->answer_too_large) {
+        /* too large to keep: what was read goes first, the rest streams */
+        ctx->whole = 0;
+        u->cacheable = 0;
+        u->buffering = 0;
+        u->headers_in.content_length_n = -1;
+
+        return ngx_http_faas_invoke_answer(r, ctx, body);
+    }
+
+    u->keepalive = ctx->answer_reusable
+                   && !u->headers_in.connection_close;
+
+    return ngx_http_faas_invoke_answer(r, ctx, body);
+}
+
+
+/* the function failed (901), or faas_response http met a non-2xx status */
+
+static ngx_int_t
+ngx_http_faas_invoke_decide_failed(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_str_t *body)
+{
+    ngx_str_t   raw, message, gw_code, gw_message;
+    ngx_uint_t  status, code;
+    u_char      buf[NGX_HTTP_FAAS_ERROR_LEN];
+
+    status = ctx->status.code;
+
+    if (!ctx->answer_too_large) {
+        (void) ngx_http_faas_json_gateway_error(r->pool, body->data,
+                                                body->len, &gw_code,
+                                                &gw_message);
+
+    } else if (ngx_http_faas_json_gateway_error_cut(r->pool, body->data,
+                                                    body->len, &gw_code,
+                                                    &gw_message)
+               != NGX_OK)
+    {
+        ngx_str_set(&gw_message, "no errorCode or errorMsg in the first "
+                    "16384 bytes of a longer error");
+    }
+
+    if (ctx->function_error) {
+        code = NGX_HTTP_FAAS_ERR_FUNCTION_ERROR;
+
+        ngx_log_error(ngx_http_faas_error_level(code), r->connection->log, 0,
+                      "faas: the function failed, gateway status %ui: "
+                      "\"%V\" \"%V\"", status, &gw_code, &gw_message);
+
+        message = ngx_http_faas_error_get(code)->message;
+
+    } else {
+        /* faas_response http: the raw error goes to the log only */
+        raw.data = body->data;
+        raw.len = ngx_min(body->len, 512);
+        code = NGX_HTTP_FAAS_ERR_GATEWAY_ERROR;
+
+        ngx_log_error(ngx_http_faas_error_level(code), r->connection->log, 0,
+                      "faas: the gateway answered status %ui: \"%V\"",
+                      status, &raw);
+
+        message.data = buf;
+        message.len = ngx_snprintf(buf, sizeof(buf),
+                                   "the gateway answered status %ui",
+                                   status)
+                      - buf;
+    }
+
+    return ngx_http_faas_invoke_answer_error(r, ctx, code, &message,
+                                             &gw_code, &gw_message);
+}
+
+
+/* faas_response http: the function's status, headers and body */
+
+static ngx_int_t
+ngx_http_faas_invoke_decide_http(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_str_t *body)
+{
+    ngx_int_t                     rc;
+    ngx_str_t                     message;
+    ngx_uint_t                    code;
+    const char                   *error;
+    ngx_http_faas_http_answer_t   a;
 
     if (ctx->answer_too_large) {
         error = "the answer is larger than faas_max_response_size";
         rc = NGX_ERROR;
 
     } else if (ctx->event) {
-        rc = ngx_http_faas_function_response_parse_event(r->pool, body.data,
-                                                         body.len, &a,
+        rc = ngx_http_faas_function_response_parse_event(r->pool, body->data,
+                                                         body->len, &a,
                                                          &error);
 
     } else {
-        rc = ngx_http_faas_function_response_parse(r->pool, body.data,
-                                                   body.len, &a, &error);
+        rc = ngx_http_faas_function_response_parse(r->pool, body->data,
+                                                   body->len, &a, &error);
     }
 
     if (rc != NGX_OK) {
@@ -1587,7 +1632,7 @@ ngx_http_faas_invoke_decide(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
         return NGX_ERROR;
     }
 
-    u->headers_in.status_n = a.status;
+    r->upstream->headers_in.status_n = a.status;
 
     return ngx_http_faas_invoke_answer(r, ctx, &a.body);
 }
