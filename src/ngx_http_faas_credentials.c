@@ -55,6 +55,11 @@ static ngx_int_t ngx_http_faas_cred_read_secret(ngx_conf_t *cf,
     ngx_http_faas_cred_t *cred, ngx_str_t *path);
 static char *ngx_http_faas_cred_finish(ngx_conf_t *cf,
     ngx_http_faas_cred_t *cred);
+static void ngx_http_faas_cred_defaults(ngx_http_faas_cred_t *cred);
+static ngx_int_t ngx_http_faas_cred_token_endpoint(ngx_conf_t *cf,
+    ngx_http_faas_cred_t *cred);
+static char *ngx_http_faas_cred_finish_gateway(ngx_conf_t *cf,
+    ngx_http_faas_cred_t *cred);
 static char *ngx_http_faas_cred_gateway(ngx_conf_t *cf,
     ngx_http_faas_cred_t *cred);
 static ngx_int_t ngx_http_faas_cred_token_request(ngx_conf_t *cf,
@@ -744,7 +749,6 @@ ngx_http_faas_cred_invalid(ngx_conf_t *cf, const char *must)
 static char *
 ngx_http_faas_cred_finish(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
 {
-    u_char      *p;
     const char  *missing;
 
     missing = NULL;
@@ -766,6 +770,29 @@ ngx_http_faas_cred_finish(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
         return NGX_CONF_ERROR;
     }
 
+    ngx_http_faas_cred_defaults(cred);
+
+    if (cred->domain_api.len) {
+        if (ngx_http_faas_cred_domain(cf, cred) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (cred->dynamic[NGX_HTTP_FAAS_SENTINEL]) {
+            return ngx_http_faas_cred_finish_gateway(cf, cred);
+        }
+    }
+
+    if (ngx_http_faas_cred_token_endpoint(cf, cred) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_faas_cred_finish_gateway(cf, cred);
+}
+
+
+static void
+ngx_http_faas_cred_defaults(ngx_http_faas_cred_t *cred)
+{
     if (cred->region == NGX_CONF_UNSET_UINT) {
         cred->region = NGX_HTTP_FAAS_REGION_US;
         cred->region_default = 1;
@@ -786,16 +813,15 @@ ngx_http_faas_cred_finish(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
     if (cred->platform == NGX_CONF_UNSET_UINT) {
         cred->platform = NGX_HTTP_FAAS_PLATFORM_AUTO;
     }
+}
 
-    if (cred->domain_api.len) {
-        if (ngx_http_faas_cred_domain(cf, cred) != NGX_OK) {
-            return NGX_CONF_ERROR;
-        }
 
-        if (cred->dynamic[NGX_HTTP_FAAS_SENTINEL]) {
-            goto gateway;
-        }
-    }
+/* token_url, or the region's Sentinel: known at configuration */
+
+static ngx_int_t
+ngx_http_faas_cred_token_endpoint(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
+{
+    u_char  *p;
 
     if (cred->token_url.len == 0) {
         cred->region_token = 1;
@@ -805,7 +831,7 @@ ngx_http_faas_cred_finish(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
                                          "/app/token?v=2.0")
                                   + cred->account.len);
         if (p == NULL) {
-            return NGX_CONF_ERROR;
+            return NGX_ERROR;
         }
 
         cred->token_url.data = p;
@@ -818,14 +844,17 @@ ngx_http_faas_cred_finish(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
                               - p;
     }
 
-    if (ngx_http_faas_endpoint_parse(cf, &cred->token_url, &cred->token,
-                                     "token_url", &cred->name)
-        != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
+    return ngx_http_faas_endpoint_parse(cf, &cred->token_url, &cred->token,
+                                        "token_url", &cred->name);
+}
 
-gateway:
+
+/* the gateway: from the Domain API at run time, gateway, or the region's */
+
+static char *
+ngx_http_faas_cred_finish_gateway(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
+{
+    u_char  *p;
 
     if (cred->dynamic[NGX_HTTP_FAAS_FAASGW]) {
         /* the gateway host comes from the Domain API at run time */
