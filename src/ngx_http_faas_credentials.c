@@ -65,6 +65,9 @@ static char *ngx_http_faas_cred_gateway(ngx_conf_t *cf,
 static ngx_int_t ngx_http_faas_cred_token_request(ngx_conf_t *cf,
     ngx_http_faas_cred_t *cred);
 static ngx_int_t ngx_http_faas_cred_key(ngx_http_faas_cred_t *cred);
+static ngx_int_t ngx_http_faas_cred_resolve(ngx_conf_t *cf,
+    ngx_http_faas_cred_t *cred, ngx_http_core_loc_conf_t *clcf,
+    ngx_http_upstream_main_conf_t *umcf);
 static ngx_int_t ngx_http_faas_cred_region_resolve(ngx_conf_t *cf,
     ngx_http_faas_cred_t *cred, const char *role, const char *directive,
     ngx_str_t *host, in_port_t port, ngx_addr_t **addrs,
@@ -1092,70 +1095,7 @@ ngx_http_faas_cred_init(ngx_conf_t *cf, ngx_http_faas_main_conf_t *fmcf)
     for (i = 0; i < fmcf->creds.nelts; i++) {
         cred = creds[i];
 
-        if (clcf->resolver != NULL && clcf->resolver->connections.nelts) {
-            cred->resolver = clcf->resolver;
-            cred->resolver_timeout =
-                (clcf->resolver_timeout == NGX_CONF_UNSET_MSEC)
-                ? 30000 : clcf->resolver_timeout;
-
-        } else if (cred->dynamic[NGX_HTTP_FAAS_SENTINEL]
-                   || cred->dynamic[NGX_HTTP_FAAS_FAASGW])
-        {
-            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                          "\"domain_api\" of \"faas_credentials\" \"%V\" "
-                          "needs a \"resolver\" in the http block: the hosts "
-                          "it finds are resolved at run time (%s:%ui)",
-                          &cred->name, cred->conf_file, cred->conf_line);
-            return NGX_ERROR;
-        }
-
-        /*
-         * hosts the region implies, without a resolver: resolved here, so
-         * that a failure names the region rather than a directive the
-         * operator did not write
-         */
-        if (cred->resolver == NULL && cred->region_token
-            && cred->token.naddrs == 0
-            && ngx_http_faas_cred_region_resolve(cf, cred,
-                                                 "authorization server",
-                                                 "token_url",
-                                                 &cred->token.sni,
-                                                 cred->token.port,
-                                                 &cred->token.addrs,
-                                                 &cred->token.naddrs)
-               != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        if (cred->resolver == NULL && cred->region_gateway
-            && cred->gw.naddrs == 0
-            && ngx_http_faas_upstream_block(umcf, &cred->gw.name) == NULL
-            && ngx_http_faas_cred_region_resolve(cf, cred, "gateway",
-                                                 "gateway", &cred->gw.name,
-                                                 cred->gw.port,
-                                                 &cred->gw.addrs,
-                                                 &cred->gw.naddrs)
-               != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        if (!cred->dynamic[NGX_HTTP_FAAS_SENTINEL]
-            && ngx_http_faas_endpoint_resolve(cf, &cred->token,
-                                              cred->resolver, "token_url",
-                                              &cred->name)
-               != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        if (cred->domain_api.len
-            && ngx_http_faas_endpoint_resolve(cf, &cred->domain,
-                                              cred->resolver, "domain_api",
-                                              &cred->name)
-               != NGX_OK)
-        {
+        if (ngx_http_faas_cred_resolve(cf, cred, clcf, umcf) != NGX_OK) {
             return NGX_ERROR;
         }
 
@@ -1173,6 +1113,83 @@ ngx_http_faas_cred_init(ngx_conf_t *cf, ngx_http_faas_main_conf_t *fmcf)
 
         cred->ssl = fmcf->token_ssl;
         cred->ssl_verify = fmcf->token_ssl_verify;
+    }
+
+    return NGX_OK;
+}
+
+
+/* a set's resolver, and the hosts resolved at configuration */
+
+static ngx_int_t
+ngx_http_faas_cred_resolve(ngx_conf_t *cf, ngx_http_faas_cred_t *cred,
+    ngx_http_core_loc_conf_t *clcf, ngx_http_upstream_main_conf_t *umcf)
+{
+    if (clcf->resolver != NULL && clcf->resolver->connections.nelts) {
+        cred->resolver = clcf->resolver;
+        cred->resolver_timeout =
+            (clcf->resolver_timeout == NGX_CONF_UNSET_MSEC)
+            ? 30000 : clcf->resolver_timeout;
+
+    } else if (cred->dynamic[NGX_HTTP_FAAS_SENTINEL]
+               || cred->dynamic[NGX_HTTP_FAAS_FAASGW])
+    {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"domain_api\" of \"faas_credentials\" \"%V\" "
+                      "needs a \"resolver\" in the http block: the hosts "
+                      "it finds are resolved at run time (%s:%ui)",
+                      &cred->name, cred->conf_file, cred->conf_line);
+        return NGX_ERROR;
+    }
+
+    /*
+     * hosts the region implies, without a resolver: resolved here, so
+     * that a failure names the region rather than a directive the
+     * operator did not write
+     */
+    if (cred->resolver == NULL && cred->region_token
+        && cred->token.naddrs == 0
+        && ngx_http_faas_cred_region_resolve(cf, cred,
+                                             "authorization server",
+                                             "token_url",
+                                             &cred->token.sni,
+                                             cred->token.port,
+                                             &cred->token.addrs,
+                                             &cred->token.naddrs)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (cred->resolver == NULL && cred->region_gateway
+        && cred->gw.naddrs == 0
+        && ngx_http_faas_upstream_block(umcf, &cred->gw.name) == NULL
+        && ngx_http_faas_cred_region_resolve(cf, cred, "gateway",
+                                             "gateway", &cred->gw.name,
+                                             cred->gw.port,
+                                             &cred->gw.addrs,
+                                             &cred->gw.naddrs)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (!cred->dynamic[NGX_HTTP_FAAS_SENTINEL]
+        && ngx_http_faas_endpoint_resolve(cf, &cred->token,
+                                          cred->resolver, "token_url",
+                                          &cred->name)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (cred->domain_api.len
+        && ngx_http_faas_endpoint_resolve(cf, &cred->domain,
+                                          cred->resolver, "domain_api",
+                                          &cred->name)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     return NGX_OK;
