@@ -137,6 +137,9 @@ ngx_str_t *ngx_http_faas_error_code(ngx_uint_t err);
 ngx_uint_t ngx_http_faas_error_of_status(ngx_uint_t status);
 time_t ngx_http_faas_error_retry_after(ngx_msec_t retry_at);
 
+/* the level of the module's log line about an error code */
+ngx_uint_t ngx_http_faas_error_level(ngx_uint_t err);
+
 /*
  * error codes counted per function: one for each code of the table, in
  * its order, the last one for any other
@@ -552,7 +555,6 @@ typedef struct {
     ngx_http_chunked_t              chunked;
     off_t                           length;
     ngx_uint_t                      gateway_status;
-    ngx_buf_t                      *http_body;
     ngx_buf_t                      *answer;         /* read whole */
     size_t                          answer_max;
     ngx_chain_t                    *out;            /* what goes out then */

@@ -55,11 +55,19 @@ static ngx_int_t ngx_http_faas_cred_read_secret(ngx_conf_t *cf,
     ngx_http_faas_cred_t *cred, ngx_str_t *path);
 static char *ngx_http_faas_cred_finish(ngx_conf_t *cf,
     ngx_http_faas_cred_t *cred);
+static void ngx_http_faas_cred_defaults(ngx_http_faas_cred_t *cred);
+static ngx_int_t ngx_http_faas_cred_token_endpoint(ngx_conf_t *cf,
+    ngx_http_faas_cred_t *cred);
+static char *ngx_http_faas_cred_finish_gateway(ngx_conf_t *cf,
+    ngx_http_faas_cred_t *cred);
 static char *ngx_http_faas_cred_gateway(ngx_conf_t *cf,
     ngx_http_faas_cred_t *cred);
 static ngx_int_t ngx_http_faas_cred_token_request(ngx_conf_t *cf,
     ngx_http_faas_cred_t *cred);
 static ngx_int_t ngx_http_faas_cred_key(ngx_http_faas_cred_t *cred);
+static ngx_int_t ngx_http_faas_cred_resolve(ngx_conf_t *cf,
+    ngx_http_faas_cred_t *cred, ngx_http_core_loc_conf_t *clcf,
+    ngx_http_upstream_main_conf_t *umcf);
 static ngx_int_t ngx_http_faas_cred_region_resolve(ngx_conf_t *cf,
     ngx_http_faas_cred_t *cred, const char *role, const char *directive,
     ngx_str_t *host, in_port_t port, ngx_addr_t **addrs,
@@ -744,7 +752,6 @@ ngx_http_faas_cred_invalid(ngx_conf_t *cf, const char *must)
 static char *
 ngx_http_faas_cred_finish(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
 {
-    u_char      *p;
     const char  *missing;
 
     missing = NULL;
@@ -766,6 +773,29 @@ ngx_http_faas_cred_finish(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
         return NGX_CONF_ERROR;
     }
 
+    ngx_http_faas_cred_defaults(cred);
+
+    if (cred->domain_api.len) {
+        if (ngx_http_faas_cred_domain(cf, cred) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (cred->dynamic[NGX_HTTP_FAAS_SENTINEL]) {
+            return ngx_http_faas_cred_finish_gateway(cf, cred);
+        }
+    }
+
+    if (ngx_http_faas_cred_token_endpoint(cf, cred) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_faas_cred_finish_gateway(cf, cred);
+}
+
+
+static void
+ngx_http_faas_cred_defaults(ngx_http_faas_cred_t *cred)
+{
     if (cred->region == NGX_CONF_UNSET_UINT) {
         cred->region = NGX_HTTP_FAAS_REGION_US;
         cred->region_default = 1;
@@ -786,16 +816,15 @@ ngx_http_faas_cred_finish(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
     if (cred->platform == NGX_CONF_UNSET_UINT) {
         cred->platform = NGX_HTTP_FAAS_PLATFORM_AUTO;
     }
+}
 
-    if (cred->domain_api.len) {
-        if (ngx_http_faas_cred_domain(cf, cred) != NGX_OK) {
-            return NGX_CONF_ERROR;
-        }
 
-        if (cred->dynamic[NGX_HTTP_FAAS_SENTINEL]) {
-            goto gateway;
-        }
-    }
+/* token_url, or the region's Sentinel: known at configuration */
+
+static ngx_int_t
+ngx_http_faas_cred_token_endpoint(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
+{
+    u_char  *p;
 
     if (cred->token_url.len == 0) {
         cred->region_token = 1;
@@ -805,7 +834,7 @@ ngx_http_faas_cred_finish(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
                                          "/app/token?v=2.0")
                                   + cred->account.len);
         if (p == NULL) {
-            return NGX_CONF_ERROR;
+            return NGX_ERROR;
         }
 
         cred->token_url.data = p;
@@ -818,14 +847,17 @@ ngx_http_faas_cred_finish(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
                               - p;
     }
 
-    if (ngx_http_faas_endpoint_parse(cf, &cred->token_url, &cred->token,
-                                     "token_url", &cred->name)
-        != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
+    return ngx_http_faas_endpoint_parse(cf, &cred->token_url, &cred->token,
+                                        "token_url", &cred->name);
+}
 
-gateway:
+
+/* the gateway: from the Domain API at run time, gateway, or the region's */
+
+static char *
+ngx_http_faas_cred_finish_gateway(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
+{
+    u_char  *p;
 
     if (cred->dynamic[NGX_HTTP_FAAS_FAASGW]) {
         /* the gateway host comes from the Domain API at run time */
@@ -1063,70 +1095,7 @@ ngx_http_faas_cred_init(ngx_conf_t *cf, ngx_http_faas_main_conf_t *fmcf)
     for (i = 0; i < fmcf->creds.nelts; i++) {
         cred = creds[i];
 
-        if (clcf->resolver != NULL && clcf->resolver->connections.nelts) {
-            cred->resolver = clcf->resolver;
-            cred->resolver_timeout =
-                (clcf->resolver_timeout == NGX_CONF_UNSET_MSEC)
-                ? 30000 : clcf->resolver_timeout;
-
-        } else if (cred->dynamic[NGX_HTTP_FAAS_SENTINEL]
-                   || cred->dynamic[NGX_HTTP_FAAS_FAASGW])
-        {
-            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                          "\"domain_api\" of \"faas_credentials\" \"%V\" "
-                          "needs a \"resolver\" in the http block: the hosts "
-                          "it finds are resolved at run time (%s:%ui)",
-                          &cred->name, cred->conf_file, cred->conf_line);
-            return NGX_ERROR;
-        }
-
-        /*
-         * hosts the region implies, without a resolver: resolved here, so
-         * that a failure names the region rather than a directive the
-         * operator did not write
-         */
-        if (cred->resolver == NULL && cred->region_token
-            && cred->token.naddrs == 0
-            && ngx_http_faas_cred_region_resolve(cf, cred,
-                                                 "authorization server",
-                                                 "token_url",
-                                                 &cred->token.sni,
-                                                 cred->token.port,
-                                                 &cred->token.addrs,
-                                                 &cred->token.naddrs)
-               != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        if (cred->resolver == NULL && cred->region_gateway
-            && cred->gw.naddrs == 0
-            && ngx_http_faas_upstream_block(umcf, &cred->gw.name) == NULL
-            && ngx_http_faas_cred_region_resolve(cf, cred, "gateway",
-                                                 "gateway", &cred->gw.name,
-                                                 cred->gw.port,
-                                                 &cred->gw.addrs,
-                                                 &cred->gw.naddrs)
-               != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        if (!cred->dynamic[NGX_HTTP_FAAS_SENTINEL]
-            && ngx_http_faas_endpoint_resolve(cf, &cred->token,
-                                              cred->resolver, "token_url",
-                                              &cred->name)
-               != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        if (cred->domain_api.len
-            && ngx_http_faas_endpoint_resolve(cf, &cred->domain,
-                                              cred->resolver, "domain_api",
-                                              &cred->name)
-               != NGX_OK)
-        {
+        if (ngx_http_faas_cred_resolve(cf, cred, clcf, umcf) != NGX_OK) {
             return NGX_ERROR;
         }
 
@@ -1144,6 +1113,83 @@ ngx_http_faas_cred_init(ngx_conf_t *cf, ngx_http_faas_main_conf_t *fmcf)
 
         cred->ssl = fmcf->token_ssl;
         cred->ssl_verify = fmcf->token_ssl_verify;
+    }
+
+    return NGX_OK;
+}
+
+
+/* a set's resolver, and the hosts resolved at configuration */
+
+static ngx_int_t
+ngx_http_faas_cred_resolve(ngx_conf_t *cf, ngx_http_faas_cred_t *cred,
+    ngx_http_core_loc_conf_t *clcf, ngx_http_upstream_main_conf_t *umcf)
+{
+    if (clcf->resolver != NULL && clcf->resolver->connections.nelts) {
+        cred->resolver = clcf->resolver;
+        cred->resolver_timeout =
+            (clcf->resolver_timeout == NGX_CONF_UNSET_MSEC)
+            ? 30000 : clcf->resolver_timeout;
+
+    } else if (cred->dynamic[NGX_HTTP_FAAS_SENTINEL]
+               || cred->dynamic[NGX_HTTP_FAAS_FAASGW])
+    {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"domain_api\" of \"faas_credentials\" \"%V\" "
+                      "needs a \"resolver\" in the http block: the hosts "
+                      "it finds are resolved at run time (%s:%ui)",
+                      &cred->name, cred->conf_file, cred->conf_line);
+        return NGX_ERROR;
+    }
+
+    /*
+     * hosts the region implies, without a resolver: resolved here, so
+     * that a failure names the region rather than a directive the
+     * operator did not write
+     */
+    if (cred->resolver == NULL && cred->region_token
+        && cred->token.naddrs == 0
+        && ngx_http_faas_cred_region_resolve(cf, cred,
+                                             "authorization server",
+                                             "token_url",
+                                             &cred->token.sni,
+                                             cred->token.port,
+                                             &cred->token.addrs,
+                                             &cred->token.naddrs)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (cred->resolver == NULL && cred->region_gateway
+        && cred->gw.naddrs == 0
+        && ngx_http_faas_upstream_block(umcf, &cred->gw.name) == NULL
+        && ngx_http_faas_cred_region_resolve(cf, cred, "gateway",
+                                             "gateway", &cred->gw.name,
+                                             cred->gw.port,
+                                             &cred->gw.addrs,
+                                             &cred->gw.naddrs)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (!cred->dynamic[NGX_HTTP_FAAS_SENTINEL]
+        && ngx_http_faas_endpoint_resolve(cf, &cred->token,
+                                          cred->resolver, "token_url",
+                                          &cred->name)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (cred->domain_api.len
+        && ngx_http_faas_endpoint_resolve(cf, &cred->domain,
+                                          cred->resolver, "domain_api",
+                                          &cred->name)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     return NGX_OK;

@@ -230,7 +230,7 @@ static void
 ngx_http_faas_domain_fetched(ngx_http_faas_client_t *client)
 {
     ngx_str_t                    base;
-    ngx_uint_t                   svc;
+    ngx_uint_t                   svc, level;
     ngx_http_faas_cred_t        *cred;
     u_char                       error[NGX_HTTP_FAAS_ERROR_LEN];
     ngx_http_faas_cred_state_t  *st;
@@ -267,7 +267,10 @@ ngx_http_faas_domain_fetched(ngx_http_faas_client_t *client)
         if (!client->logged
             || client->error != NGX_HTTP_FAAS_CLIENT_CONNECT)
         {
-            ngx_log_error(NGX_LOG_ERR, client->log, 0,
+            level = ngx_http_faas_error_level(
+                        NGX_HTTP_FAAS_ERR_DOMAIN_LOOKUP_FAILED);
+
+            ngx_log_error(level, client->log, 0,
                           "faas: credentials \"%V\": lookup of service "
                           "\"%V\" failed: %s", &cred->name,
                           &ngx_http_faas_services[svc], error);

@@ -16,10 +16,10 @@
 /*
  * In the order of ngx_http_faas_err_e, which is the order of the
  * per-function counters in the status endpoint.  The level is the one
- * of the module's own line about the error (0: the module writes none,
- * nginx may); "page": the code of nginx's own error page of the status,
- * NGX_HTTP_FAAS_ANY_4XX and _5XX standing for any status of the class
- * without a code of its own.
+ * of the module's own line about the error, which that line takes from
+ * here (0: the module writes none, nginx may); "page": the code of
+ * nginx's own error page of the status, NGX_HTTP_FAAS_ANY_4XX and _5XX
+ * standing for any status of the class without a code of its own.
  */
 
 static ngx_http_faas_error_t  ngx_http_faas_errors[NGX_HTTP_FAAS_ERRORS] = {
@@ -146,6 +146,15 @@ ngx_str_t *
 ngx_http_faas_error_code(ngx_uint_t err)
 {
     return &ngx_http_faas_error_get(err)->code;
+}
+
+
+/* the level of the module's line about an error: 0, it writes none */
+
+ngx_uint_t
+ngx_http_faas_error_level(ngx_uint_t err)
+{
+    return ngx_http_faas_error_get(err)->log_level;
 }
 
 

@@ -65,6 +65,12 @@ static ngx_uint_t ngx_http_faas_invoke_kept(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, ngx_http_faas_loc_conf_t *flcf);
 static ngx_int_t ngx_http_faas_invoke_decide(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
+static ngx_int_t ngx_http_faas_invoke_decide_kept(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_str_t *body);
+static ngx_int_t ngx_http_faas_invoke_decide_failed(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_str_t *body);
+static ngx_int_t ngx_http_faas_invoke_decide_http(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_str_t *body);
 static ngx_int_t ngx_http_faas_invoke_answer(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx, ngx_str_t *body);
 static ngx_int_t ngx_http_faas_invoke_answer_error(ngx_http_request_t *r,
@@ -99,6 +105,7 @@ ngx_int_t
 ngx_http_faas_invoke_handler(ngx_http_request_t *r)
 {
     ngx_int_t                  rc;
+    ngx_uint_t                 level;
     ngx_http_faas_ctx_t       *ctx;
     ngx_http_faas_loc_conf_t  *flcf;
 
@@ -129,7 +136,8 @@ ngx_http_faas_invoke_handler(ngx_http_request_t *r)
     }
 
     if (ctx->event && !ngx_http_faas_event_valid(&ctx->lambda)) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+        level = ngx_http_faas_error_level(NGX_HTTP_FAAS_ERR_INVALID_EVENT);
+        ngx_log_error(level, r->connection->log, 0,
                       "faas: the event id is not valid");
         ngx_str_null(&ctx->lambda);
 
@@ -140,7 +148,8 @@ ngx_http_faas_invoke_handler(ngx_http_request_t *r)
     }
 
     if (!ctx->event && !ngx_http_faas_uuid_valid(&ctx->lambda)) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+        level = ngx_http_faas_error_level(NGX_HTTP_FAAS_ERR_INVALID_LAMBDA);
+        ngx_log_error(level, r->connection->log, 0,
                       "faas: the lambda UUID is not a UUID");
         ngx_str_null(&ctx->lambda);
 
@@ -232,6 +241,7 @@ ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 {
     ngx_int_t                  rc;
     ngx_str_t                  error;
+    ngx_uint_t                 level;
     ngx_http_faas_loc_conf_t  *flcf;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_faas_module);
@@ -265,7 +275,8 @@ ngx_http_faas_invoke_payload(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     rc = ngx_http_faas_body_verdict(r, ctx->body, &error);
 
     if (rc == NGX_DECLINED) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+        level = ngx_http_faas_error_level(NGX_HTTP_FAAS_ERR_INVALID_JSON);
+        ngx_log_error(level, r->connection->log, 0,
                       "faas: the request body is not valid JSON %V",
                       &error);
 
@@ -510,7 +521,8 @@ ngx_http_faas_invoke_token_failed(ngx_http_request_t *r,
 
     if (rc == NGX_ABORT) {
         status = ngx_http_faas_error(r, NGX_HTTP_FAAS_ERR_AUTH_TIMEOUT, NULL);
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+        ngx_log_error(ngx_http_faas_error_level(NGX_HTTP_FAAS_ERR_AUTH_TIMEOUT),
+                      r->connection->log, 0,
                       "faas: gave up waiting for a token");
 
     } else if (rc == NGX_DECLINED) {
@@ -1460,13 +1472,9 @@ ngx_http_faas_invoke_keep(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx,
 static ngx_int_t
 ngx_http_faas_invoke_decide(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
 {
-    ngx_int_t                     rc;
-    ngx_str_t                     body, raw, message, gw_code, gw_message;
-    ngx_uint_t                    status, code;
-    const char                   *error;
-    ngx_http_upstream_t          *u;
-    ngx_http_faas_http_answer_t   a;
-    u_char                        buf[NGX_HTTP_FAAS_ERROR_LEN];
+    ngx_str_t             body;
+    ngx_uint_t            status;
+    ngx_http_upstream_t  *u;
 
     u = r->upstream;
     status = ctx->status.code;
@@ -1475,95 +1483,141 @@ ngx_http_faas_invoke_decide(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     body.len = ctx->answer ? (size_t) (ctx->answer->last - body.data) : 0;
 
     if (ctx->cache_body && !ctx->function_error) {
-        u->headers_in.status_n = status;
-
-        if (ctx->answer_too_large) {
-            /* too large to keep: what was read goes first, the rest streams */
-            ctx->whole = 0;
-            u->cacheable = 0;
-            u->buffering = 0;
-            u->headers_in.content_length_n = -1;
-
-            return ngx_http_faas_invoke_answer(r, ctx, &body);
-        }
-
-        u->keepalive = ctx->answer_reusable
-                       && !u->headers_in.connection_close;
-
-        return ngx_http_faas_invoke_answer(r, ctx, &body);
+        return ngx_http_faas_invoke_decide_kept(r, ctx, &body);
     }
 
     u->keepalive = ctx->answer_reusable && !ctx->answer_too_large
                    && !u->headers_in.connection_close;
 
     if (ctx->function_error || status < 200 || status > 299) {
-
-        if (!ctx->answer_too_large) {
-            (void) ngx_http_faas_json_gateway_error(r->pool, body.data,
-                                                    body.len, &gw_code,
-                                                    &gw_message);
-
-        } else if (ngx_http_faas_json_gateway_error_cut(r->pool, body.data,
-                                                        body.len, &gw_code,
-                                                        &gw_message)
-                   != NGX_OK)
-        {
-            ngx_str_set(&gw_message, "no errorCode or errorMsg in the first "
-                        "16384 bytes of a longer error");
-        }
-
-        if (ctx->function_error) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "faas: the function failed, gateway status %ui: "
-                          "\"%V\" \"%V\"", status, &gw_code, &gw_message);
-
-            code = NGX_HTTP_FAAS_ERR_FUNCTION_ERROR;
-            message = ngx_http_faas_error_get(code)->message;
-
-        } else {
-            /* faas_response http: the raw error goes to the log only */
-            raw.data = body.data;
-            raw.len = ngx_min(body.len, 512);
-
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "faas: the gateway answered status %ui: \"%V\"",
-                          status, &raw);
-
-            code = NGX_HTTP_FAAS_ERR_GATEWAY_ERROR;
-            message.data = buf;
-            message.len = ngx_snprintf(buf, sizeof(buf),
-                                       "the gateway answered status %ui",
-                                       status)
-                          - buf;
-        }
-
-        return ngx_http_faas_invoke_answer_error(r, ctx, code, &message,
-                                                 &gw_code, &gw_message);
+        return ngx_http_faas_invoke_decide_failed(r, ctx, &body);
     }
+
+    return ngx_http_faas_invoke_decide_http(r, ctx, &body);
+}
+
+
+/* the body as the gateway sent it, kept for the cache */
+
+static ngx_int_t
+ngx_http_faas_invoke_decide_kept(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_str_t *body)
+{
+    ngx_http_upstream_t  *u;
+
+    u = r->upstream;
+
+    u->headers_in.status_n = ctx->status.code;
+
+    if (ctx->answer_too_large) {
+        /* too large to keep: what was read goes first, the rest streams */
+        ctx->whole = 0;
+        u->cacheable = 0;
+        u->buffering = 0;
+        u->headers_in.content_length_n = -1;
+
+        return ngx_http_faas_invoke_answer(r, ctx, body);
+    }
+
+    u->keepalive = ctx->answer_reusable
+                   && !u->headers_in.connection_close;
+
+    return ngx_http_faas_invoke_answer(r, ctx, body);
+}
+
+
+/* the function failed (901), or faas_response http met a non-2xx status */
+
+static ngx_int_t
+ngx_http_faas_invoke_decide_failed(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_str_t *body)
+{
+    ngx_str_t   raw, message, gw_code, gw_message;
+    ngx_uint_t  status, code;
+    u_char      buf[NGX_HTTP_FAAS_ERROR_LEN];
+
+    status = ctx->status.code;
+
+    if (!ctx->answer_too_large) {
+        (void) ngx_http_faas_json_gateway_error(r->pool, body->data,
+                                                body->len, &gw_code,
+                                                &gw_message);
+
+    } else if (ngx_http_faas_json_gateway_error_cut(r->pool, body->data,
+                                                    body->len, &gw_code,
+                                                    &gw_message)
+               != NGX_OK)
+    {
+        ngx_str_set(&gw_message, "no errorCode or errorMsg in the first "
+                    "16384 bytes of a longer error");
+    }
+
+    if (ctx->function_error) {
+        code = NGX_HTTP_FAAS_ERR_FUNCTION_ERROR;
+
+        ngx_log_error(ngx_http_faas_error_level(code), r->connection->log, 0,
+                      "faas: the function failed, gateway status %ui: "
+                      "\"%V\" \"%V\"", status, &gw_code, &gw_message);
+
+        message = ngx_http_faas_error_get(code)->message;
+
+    } else {
+        /* faas_response http: the raw error goes to the log only */
+        raw.data = body->data;
+        raw.len = ngx_min(body->len, 512);
+        code = NGX_HTTP_FAAS_ERR_GATEWAY_ERROR;
+
+        ngx_log_error(ngx_http_faas_error_level(code), r->connection->log, 0,
+                      "faas: the gateway answered status %ui: \"%V\"",
+                      status, &raw);
+
+        message.data = buf;
+        message.len = ngx_snprintf(buf, sizeof(buf),
+                                   "the gateway answered status %ui",
+                                   status)
+                      - buf;
+    }
+
+    return ngx_http_faas_invoke_answer_error(r, ctx, code, &message,
+                                             &gw_code, &gw_message);
+}
+
+
+/* faas_response http: the function's status, headers and body */
+
+static ngx_int_t
+ngx_http_faas_invoke_decide_http(ngx_http_request_t *r,
+    ngx_http_faas_ctx_t *ctx, ngx_str_t *body)
+{
+    ngx_int_t                     rc;
+    ngx_str_t                     message;
+    ngx_uint_t                    code;
+    const char                   *error;
+    ngx_http_faas_http_answer_t   a;
 
     if (ctx->answer_too_large) {
         error = "the answer is larger than faas_max_response_size";
         rc = NGX_ERROR;
 
     } else if (ctx->event) {
-        rc = ngx_http_faas_function_response_parse_event(r->pool, body.data,
-                                                         body.len, &a,
+        rc = ngx_http_faas_function_response_parse_event(r->pool, body->data,
+                                                         body->len, &a,
                                                          &error);
 
     } else {
-        rc = ngx_http_faas_function_response_parse(r->pool, body.data,
-                                                   body.len, &a, &error);
+        rc = ngx_http_faas_function_response_parse(r->pool, body->data,
+                                                   body->len, &a, &error);
     }
 
     if (rc != NGX_OK) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+        code = NGX_HTTP_FAAS_ERR_BAD_FUNCTION_RESPONSE;
+
+        ngx_log_error(ngx_http_faas_error_level(code), r->connection->log, 0,
                       "faas: the function's answer is not an HTTP response: "
                       "%s", error);
 
         message.data = (u_char *) error;
         message.len = ngx_strlen(error);
-
-        code = NGX_HTTP_FAAS_ERR_BAD_FUNCTION_RESPONSE;
 
         return ngx_http_faas_invoke_answer_error(r, ctx, code, &message,
                                                  NULL, NULL);
@@ -1578,7 +1632,7 @@ ngx_http_faas_invoke_decide(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
         return NGX_ERROR;
     }
 
-    u->headers_in.status_n = a.status;
+    r->upstream->headers_in.status_n = a.status;
 
     return ngx_http_faas_invoke_answer(r, ctx, &a.body);
 }

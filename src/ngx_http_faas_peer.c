@@ -56,6 +56,10 @@ typedef struct {
 } ngx_http_faas_peer_block_data_t;
 
 
+static void ngx_http_faas_peer_conf_defaults(ngx_http_faas_gateway_t *gw);
+static ngx_int_t ngx_http_faas_peer_conf_blocks(ngx_conf_t *cf);
+static ngx_int_t ngx_http_faas_peer_conf_host(ngx_conf_t *cf,
+    ngx_http_faas_cred_t *cred);
 static ngx_int_t ngx_http_faas_peer_prepare(ngx_http_request_t *r,
     ngx_http_faas_ctx_t *ctx);
 static ngx_int_t ngx_http_faas_peer_place(ngx_http_request_t *r,
@@ -71,6 +75,12 @@ static ngx_int_t ngx_http_faas_peer_get(ngx_peer_connection_t *pc,
     void *data);
 static void ngx_http_faas_peer_free(ngx_peer_connection_t *pc, void *data,
     ngx_uint_t state);
+static ngx_int_t ngx_http_faas_peer_get_address(ngx_peer_connection_t *pc,
+    ngx_http_faas_peer_data_t *pd);
+static ngx_int_t ngx_http_faas_peer_get_kept(ngx_peer_connection_t *pc,
+    ngx_http_faas_peer_data_t *pd);
+static ngx_int_t ngx_http_faas_peer_keep_idle(ngx_peer_connection_t *pc,
+    ngx_http_faas_peer_data_t *pd);
 static ngx_int_t ngx_http_faas_peer_set_session(ngx_peer_connection_t *pc,
     void *data);
 static void ngx_http_faas_peer_save_session(ngx_peer_connection_t *pc,
@@ -115,17 +125,43 @@ static void ngx_http_faas_peer_block_save_session(ngx_peer_connection_t *pc,
 ngx_int_t
 ngx_http_faas_peer_conf(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
 {
-    ngx_url_t                       u;
-    ngx_uint_t                      i;
-    ngx_http_faas_gateway_t        *gw;
-    ngx_http_upstream_srv_conf_t   *uscf, **uscfp;
-    ngx_http_upstream_main_conf_t  *umcf;
+    ngx_http_faas_gateway_t  *gw;
 
     gw = &cred->gw;
 
     gw->resolver = cred->resolver;
     gw->resolver_timeout = cred->resolver_timeout;
 
+    ngx_http_faas_peer_conf_defaults(gw);
+
+    /* any upstream{} block may be a gateway host the Domain API names */
+    if (cred->dynamic[NGX_HTTP_FAAS_FAASGW]
+        && ngx_http_faas_peer_conf_blocks(cf) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    gw->upstream.peer.init = ngx_http_faas_peer_init;
+    gw->upstream.peer.data = gw;
+    gw->upstream.host = gw->name;
+    gw->upstream.port = gw->port;
+    gw->upstream.file_name = cred->conf_file;
+    gw->upstream.line = cred->conf_line;
+
+    cred->upstream = &gw->upstream;
+
+    if (gw->name.len == 0) {
+        /* the host comes from the Domain API */
+        return NGX_OK;
+    }
+
+    return ngx_http_faas_peer_conf_host(cf, cred);
+}
+
+
+static void
+ngx_http_faas_peer_conf_defaults(ngx_http_faas_gateway_t *gw)
+{
     /*
      * a cap, not a number of idle connections: at least the client
      * connections a worker takes with nginx's default worker_connections
@@ -151,35 +187,44 @@ ngx_http_faas_peer_conf(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
     if (gw->keepalive_requests == NGX_CONF_UNSET_UINT) {
         gw->keepalive_requests = 10000;
     }
+}
 
-    /* any upstream{} block may be a gateway host the Domain API names */
-    if (cred->dynamic[NGX_HTTP_FAAS_FAASGW]) {
-        umcf = ngx_http_conf_get_module_main_conf(cf,
-                                                  ngx_http_upstream_module);
-        uscfp = umcf->upstreams.elts;
 
-        for (i = 0; i < umcf->upstreams.nelts; i++) {
-            if ((uscfp[i]->flags & NGX_HTTP_UPSTREAM_CREATE)
-                && ngx_http_faas_peer_block_wrap(cf, uscfp[i]) != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
+/* every upstream{} block of the configuration, wrapped */
+
+static ngx_int_t
+ngx_http_faas_peer_conf_blocks(ngx_conf_t *cf)
+{
+    ngx_uint_t                      i;
+    ngx_http_upstream_srv_conf_t  **uscfp;
+    ngx_http_upstream_main_conf_t  *umcf;
+
+    umcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_upstream_module);
+    uscfp = umcf->upstreams.elts;
+
+    for (i = 0; i < umcf->upstreams.nelts; i++) {
+        if ((uscfp[i]->flags & NGX_HTTP_UPSTREAM_CREATE)
+            && ngx_http_faas_peer_block_wrap(cf, uscfp[i]) != NGX_OK)
+        {
+            return NGX_ERROR;
         }
     }
 
-    gw->upstream.peer.init = ngx_http_faas_peer_init;
-    gw->upstream.peer.data = gw;
-    gw->upstream.host = gw->name;
-    gw->upstream.port = gw->port;
-    gw->upstream.file_name = cred->conf_file;
-    gw->upstream.line = cred->conf_line;
+    return NGX_OK;
+}
 
-    cred->upstream = &gw->upstream;
 
-    if (gw->name.len == 0) {
-        /* the host comes from the Domain API */
-        return NGX_OK;
-    }
+/* the gateway's host from "gateway": an upstream{} block, or addresses */
+
+static ngx_int_t
+ngx_http_faas_peer_conf_host(ngx_conf_t *cf, ngx_http_faas_cred_t *cred)
+{
+    ngx_url_t                       u;
+    ngx_http_faas_gateway_t        *gw;
+    ngx_http_upstream_srv_conf_t   *uscf;
+    ngx_http_upstream_main_conf_t  *umcf;
+
+    gw = &cred->gw;
 
     umcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_upstream_module);
     uscf = ngx_http_faas_upstream_block(umcf, &gw->name);
@@ -587,7 +632,10 @@ ngx_http_faas_peer_place(ngx_http_request_t *r, ngx_http_faas_ctx_t *ctx)
     if (conns->nwaiting >= gw->queue) {
         (void) ngx_atomic_fetch_add(&gw->stats->rejected, 1);
 
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+        /* the line of the gateway_busy the request gets */
+        ngx_log_error(ngx_http_faas_error_level(
+                          NGX_HTTP_FAAS_ERR_GATEWAY_BUSY),
+                      r->connection->log, 0,
                       "faas: all %ui connections to the gateway are in use "
                       "and %ui requests wait", gw->keepalive,
                       conns->nwaiting);
@@ -665,7 +713,8 @@ ngx_http_faas_peer_wait_timeout(ngx_event_t *ev)
 
     (void) ngx_atomic_fetch_add(&slot->gw->stats->timeouts, 1);
 
-    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+    ngx_log_error(ngx_http_faas_error_level(NGX_HTTP_FAAS_ERR_GATEWAY_BUSY),
+                  r->connection->log, 0,
                   "faas: no gateway connection came free in time "
                   "(%ui in use)", slot->gw->state->conns.active);
 
@@ -854,11 +903,7 @@ ngx_http_faas_peer_get(ngx_peer_connection_t *pc, void *data)
 {
     ngx_http_faas_peer_data_t *pd = data;
 
-    u_char                         *p;
-    ngx_addr_t                     *addr;
     ngx_queue_t                    *q;
-    ngx_connection_t               *c;
-    ngx_ssl_t                      *ssl;
     ngx_http_faas_conns_t          *conns;
     ngx_http_faas_gateway_t        *gw;
     ngx_http_faas_keepalive_t      *item;
@@ -867,7 +912,6 @@ ngx_http_faas_peer_get(ngx_peer_connection_t *pc, void *data)
     gw = pd->gw;
     state = gw->state;
     conns = &state->conns;
-    ssl = pd->request->upstream->conf->ssl;
 
     /*
      * nginx's upstream gives a failure on a kept connection a try of its
@@ -884,26 +928,9 @@ ngx_http_faas_peer_get(ngx_peer_connection_t *pc, void *data)
         return NGX_BUSY;
     }
 
-    addr = &state->current[(pd->start + pd->tried) % state->ncurrent];
-    pd->tried++;
-
-    /* the addresses may change before the request ends: a copy */
-    p = ngx_pnalloc(pd->request->pool, addr->socklen + addr->name.len
-                                       + sizeof(ngx_str_t));
-    if (p == NULL) {
+    if (ngx_http_faas_peer_get_address(pc, pd) != NGX_OK) {
         return NGX_ERROR;
     }
-
-    pc->name = (ngx_str_t *) p;
-    p += sizeof(ngx_str_t);
-
-    pc->sockaddr = (struct sockaddr *) p;
-    pc->socklen = addr->socklen;
-    p = ngx_cpymem(p, addr->sockaddr, addr->socklen);
-
-    pc->name->data = p;
-    pc->name->len = addr->name.len;
-    ngx_memcpy(p, addr->name.data, addr->name.len);
 
     /* a try after a failure: the request takes its place back at once */
     if (pd->slot != NULL && !pd->slot->held && gw->keepalive) {
@@ -917,65 +944,8 @@ ngx_http_faas_peer_get(ngx_peer_connection_t *pc, void *data)
 
     /* a kept connection to that address, once per request at most */
 
-    if (!pd->reused) {
-
-        for (q = ngx_queue_head(&conns->cache);
-             q != ngx_queue_sentinel(&conns->cache);
-             q = ngx_queue_next(q))
-        {
-            item = ngx_queue_data(q, ngx_http_faas_keepalive_t, queue);
-
-            if (ngx_cmp_sockaddr((struct sockaddr *) &item->sockaddr,
-                                 item->socklen, pc->sockaddr, pc->socklen, 1)
-                != NGX_OK)
-            {
-                continue;
-            }
-
-            /*
-             * made with the TLS settings of this request's location (its
-             * faas_ssl_verify, trusted certificates, conf commands)
-             */
-            c = item->connection;
-
-            if (c->ssl != NULL && ssl != NULL
-                && SSL_get_SSL_CTX(c->ssl->connection) != ssl->ctx)
-            {
-                continue;
-            }
-
-            ngx_queue_remove(q);
-            ngx_queue_insert_head(&conns->free, q);
-            conns->idle--;
-
-            item->connection = NULL;
-
-            c->idle = 0;
-            c->sent = 0;
-            c->data = NULL;
-            c->log = pc->log;
-            c->read->log = pc->log;
-            c->write->log = pc->log;
-            c->pool->log = pc->log;
-
-            if (c->read->timer_set) {
-                ngx_del_timer(c->read);
-            }
-
-            pc->connection = c;
-            pc->cached = 1;
-            pd->reused = 1;
-            pd->fresh = 0;
-
-            (void) ngx_atomic_fetch_add(&gw->stats->idle, -1);
-            (void) ngx_atomic_fetch_add(&gw->stats->reused, 1);
-
-            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, pc->log, 0,
-                           "faas: gateway connection %p kept open is used",
-                           c);
-
-            return NGX_DONE;
-        }
+    if (!pd->reused && ngx_http_faas_peer_get_kept(pc, pd) == NGX_DONE) {
+        return NGX_DONE;
     }
 
     /* a new connection: an idle one to another address makes room */
@@ -995,13 +965,49 @@ ngx_http_faas_peer_get(ngx_peer_connection_t *pc, void *data)
 }
 
 
-static void
-ngx_http_faas_peer_free(ngx_peer_connection_t *pc, void *data,
-    ngx_uint_t state)
-{
-    ngx_http_faas_peer_data_t *pd = data;
+/* the next address to try, copied: it may change before the request ends */
 
-    ngx_uint_t                  reason;
+static ngx_int_t
+ngx_http_faas_peer_get_address(ngx_peer_connection_t *pc,
+    ngx_http_faas_peer_data_t *pd)
+{
+    u_char                         *p;
+    ngx_addr_t                     *addr;
+    ngx_http_faas_gateway_state_t  *state;
+
+    state = pd->gw->state;
+
+    addr = &state->current[(pd->start + pd->tried) % state->ncurrent];
+    pd->tried++;
+
+    p = ngx_pnalloc(pd->request->pool, addr->socklen + addr->name.len
+                                       + sizeof(ngx_str_t));
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    pc->name = (ngx_str_t *) p;
+    p += sizeof(ngx_str_t);
+
+    pc->sockaddr = (struct sockaddr *) p;
+    pc->socklen = addr->socklen;
+    p = ngx_cpymem(p, addr->sockaddr, addr->socklen);
+
+    pc->name->data = p;
+    pc->name->len = addr->name.len;
+    ngx_memcpy(p, addr->name.data, addr->name.len);
+
+    return NGX_OK;
+}
+
+
+/* a connection kept open to pc's address: NGX_DONE, or NGX_DECLINED */
+
+static ngx_int_t
+ngx_http_faas_peer_get_kept(ngx_peer_connection_t *pc,
+    ngx_http_faas_peer_data_t *pd)
+{
+    ngx_ssl_t                  *ssl;
     ngx_queue_t                *q;
     ngx_connection_t           *c;
     ngx_http_faas_conns_t      *conns;
@@ -1010,6 +1016,80 @@ ngx_http_faas_peer_free(ngx_peer_connection_t *pc, void *data,
 
     gw = pd->gw;
     conns = &gw->state->conns;
+    ssl = pd->request->upstream->conf->ssl;
+
+    for (q = ngx_queue_head(&conns->cache);
+         q != ngx_queue_sentinel(&conns->cache);
+         q = ngx_queue_next(q))
+    {
+        item = ngx_queue_data(q, ngx_http_faas_keepalive_t, queue);
+
+        if (ngx_cmp_sockaddr((struct sockaddr *) &item->sockaddr,
+                             item->socklen, pc->sockaddr, pc->socklen, 1)
+            != NGX_OK)
+        {
+            continue;
+        }
+
+        /*
+         * made with the TLS settings of this request's location (its
+         * faas_ssl_verify, trusted certificates, conf commands)
+         */
+        c = item->connection;
+
+        if (c->ssl != NULL && ssl != NULL
+            && SSL_get_SSL_CTX(c->ssl->connection) != ssl->ctx)
+        {
+            continue;
+        }
+
+        ngx_queue_remove(q);
+        ngx_queue_insert_head(&conns->free, q);
+        conns->idle--;
+
+        item->connection = NULL;
+
+        c->idle = 0;
+        c->sent = 0;
+        c->data = NULL;
+        c->log = pc->log;
+        c->read->log = pc->log;
+        c->write->log = pc->log;
+        c->pool->log = pc->log;
+
+        if (c->read->timer_set) {
+            ngx_del_timer(c->read);
+        }
+
+        pc->connection = c;
+        pc->cached = 1;
+        pd->reused = 1;
+        pd->fresh = 0;
+
+        (void) ngx_atomic_fetch_add(&gw->stats->idle, -1);
+        (void) ngx_atomic_fetch_add(&gw->stats->reused, 1);
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, pc->log, 0,
+                       "faas: gateway connection %p kept open is used", c);
+
+        return NGX_DONE;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static void
+ngx_http_faas_peer_free(ngx_peer_connection_t *pc, void *data,
+    ngx_uint_t state)
+{
+    ngx_http_faas_peer_data_t *pd = data;
+
+    ngx_uint_t                reason;
+    ngx_connection_t         *c;
+    ngx_http_faas_gateway_t  *gw;
+
+    gw = pd->gw;
     c = pc->connection;
 
     if (pc->tries) {
@@ -1037,67 +1117,12 @@ ngx_http_faas_peer_free(ngx_peer_connection_t *pc, void *data,
 
     if (reason == NGX_HTTP_FAAS_CLOSE_REASONS) {
 
-        if (ngx_queue_empty(&conns->free)) {
-            /* items are made as the pool grows, at most "keepalive" */
-            item = ngx_pcalloc(ngx_cycle->pool,
-                               sizeof(ngx_http_faas_keepalive_t));
-            if (item == NULL) {
-                reason = NGX_HTTP_FAAS_CLOSE_OTHER;
-                goto close;
-            }
-
-            item->gateway = gw;
-            conns->items++;
-            q = &item->queue;
-
-        } else {
-            q = ngx_queue_head(&conns->free);
-            ngx_queue_remove(q);
-            item = ngx_queue_data(q, ngx_http_faas_keepalive_t, queue);
+        if (ngx_http_faas_peer_keep_idle(pc, pd) == NGX_OK) {
+            return;
         }
 
-        ngx_queue_insert_head(&conns->cache, q);
-        conns->idle++;
-
-        item->connection = c;
-        item->socklen = pc->socklen;
-        ngx_memcpy(&item->sockaddr, pc->sockaddr, pc->socklen);
-
-        pc->connection = NULL;
-
-        c->read->delayed = 0;
-        ngx_add_timer(c->read, gw->keepalive_timeout);
-
-        if (c->write->timer_set) {
-            ngx_del_timer(c->write);
-        }
-
-        c->read->handler = ngx_http_faas_peer_idle_read;
-        c->write->handler = ngx_http_faas_peer_idle_write;
-        c->data = item;
-        c->idle = 1;
-        c->log = ngx_cycle->log;
-        c->read->log = ngx_cycle->log;
-        c->write->log = ngx_cycle->log;
-        c->pool->log = ngx_cycle->log;
-
-        (void) ngx_atomic_fetch_add(&gw->stats->idle, 1);
-
-        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
-                       "faas: gateway connection %p kept open", c);
-
-        if (pd->slot != NULL) {
-            ngx_http_faas_peer_release(pd->slot);
-        }
-
-        if (c->read->ready) {
-            ngx_http_faas_peer_idle_read(c->read);
-        }
-
-        return;
+        reason = NGX_HTTP_FAAS_CLOSE_OTHER;
     }
-
-close:
 
     /* nginx's upstream closes the connection */
     (void) ngx_atomic_fetch_add(&gw->stats->closed[reason], 1);
@@ -1105,6 +1130,82 @@ close:
     if (pd->slot != NULL) {
         ngx_http_faas_peer_release(pd->slot);
     }
+}
+
+
+/* the connection goes to the pool, idle; NGX_ERROR: no item for it */
+
+static ngx_int_t
+ngx_http_faas_peer_keep_idle(ngx_peer_connection_t *pc,
+    ngx_http_faas_peer_data_t *pd)
+{
+    ngx_queue_t                *q;
+    ngx_connection_t           *c;
+    ngx_http_faas_conns_t      *conns;
+    ngx_http_faas_gateway_t    *gw;
+    ngx_http_faas_keepalive_t  *item;
+
+    gw = pd->gw;
+    conns = &gw->state->conns;
+    c = pc->connection;
+
+    if (ngx_queue_empty(&conns->free)) {
+        /* items are made as the pool grows, at most "keepalive" */
+        item = ngx_pcalloc(ngx_cycle->pool,
+                           sizeof(ngx_http_faas_keepalive_t));
+        if (item == NULL) {
+            return NGX_ERROR;
+        }
+
+        item->gateway = gw;
+        conns->items++;
+        q = &item->queue;
+
+    } else {
+        q = ngx_queue_head(&conns->free);
+        ngx_queue_remove(q);
+        item = ngx_queue_data(q, ngx_http_faas_keepalive_t, queue);
+    }
+
+    ngx_queue_insert_head(&conns->cache, q);
+    conns->idle++;
+
+    item->connection = c;
+    item->socklen = pc->socklen;
+    ngx_memcpy(&item->sockaddr, pc->sockaddr, pc->socklen);
+
+    pc->connection = NULL;
+
+    c->read->delayed = 0;
+    ngx_add_timer(c->read, gw->keepalive_timeout);
+
+    if (c->write->timer_set) {
+        ngx_del_timer(c->write);
+    }
+
+    c->read->handler = ngx_http_faas_peer_idle_read;
+    c->write->handler = ngx_http_faas_peer_idle_write;
+    c->data = item;
+    c->idle = 1;
+    c->log = ngx_cycle->log;
+    c->read->log = ngx_cycle->log;
+    c->write->log = ngx_cycle->log;
+    c->pool->log = ngx_cycle->log;
+
+    (void) ngx_atomic_fetch_add(&gw->stats->idle, 1);
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                   "faas: gateway connection %p kept open", c);
+
+    if (pd->slot != NULL) {
+        ngx_http_faas_peer_release(pd->slot);
+    }
+
+    if (c->read->ready) {
+        ngx_http_faas_peer_idle_read(c->read);
+    }
+
+    return NGX_OK;
 }
 
 

@@ -20,6 +20,12 @@ static void ngx_http_faas_token_fetched(ngx_http_faas_client_t *client);
 static ngx_int_t ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
     ngx_http_faas_client_t *client, ngx_str_t *error, ngx_uint_t *code,
     ngx_uint_t *reason);
+static ngx_int_t ngx_http_faas_token_check_client(
+    ngx_http_faas_client_t *client, ngx_str_t *error, ngx_uint_t *code,
+    ngx_uint_t *reason);
+static ngx_int_t ngx_http_faas_token_check_status(
+    ngx_http_faas_client_t *client, ngx_str_t *error, ngx_uint_t *code,
+    ngx_uint_t *reason);
 static void ngx_http_faas_token_wake(ngx_http_faas_cred_t *cred,
     ngx_int_t rc);
 static void ngx_http_faas_token_poll(ngx_event_t *ev);
@@ -408,7 +414,7 @@ ngx_http_faas_token_fetched(ngx_http_faas_client_t *client)
 
     /* one line for each failed attempt, whatever waited for it */
     if (!client->logged || client->error != NGX_HTTP_FAAS_CLIENT_CONNECT) {
-        ngx_log_error(NGX_LOG_ERR, client->log, 0,
+        ngx_log_error(ngx_http_faas_error_level(code), client->log, 0,
                       "faas: credentials \"%V\": token request failed: %V",
                       &cred->name, &error);
     }
@@ -440,65 +446,15 @@ ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
     last = error->data + NGX_HTTP_FAAS_ERROR_LEN;
     *reason = NGX_HTTP_FAAS_FAIL_BAD_RESPONSE;
 
-    switch (client->error) {
-
-    case NGX_HTTP_FAAS_CLIENT_OK:
-        break;
-
-    case NGX_HTTP_FAAS_CLIENT_TIMEOUT:
-        *code = NGX_HTTP_FAAS_ERR_AUTH_TIMEOUT;
-        *reason = NGX_HTTP_FAAS_FAIL_TIMEOUT;
-        error->len = ngx_slprintf(error->data, last, "%s",
-                                  client->error_text)
-                     - error->data;
-        return NGX_ERROR;
-
-    case NGX_HTTP_FAAS_CLIENT_BAD_RESPONSE:
-        *code = NGX_HTTP_FAAS_ERR_AUTH_BAD_RESPONSE;
-        error->len = ngx_slprintf(error->data, last, "%s",
-                                  client->error_text)
-                     - error->data;
-        return NGX_ERROR;
-
-    case NGX_HTTP_FAAS_CLIENT_TLS:
-        *code = NGX_HTTP_FAAS_ERR_AUTH_TLS;
-        *reason = NGX_HTTP_FAAS_FAIL_TLS;
-        error->len = ngx_slprintf(error->data, last, "%s",
-                                  client->error_text)
-                     - error->data;
-        return NGX_ERROR;
-
-    default:
-        *code = NGX_HTTP_FAAS_ERR_AUTH_UNREACHABLE;
-        *reason = (client->error == NGX_HTTP_FAAS_CLIENT_CONNECT)
-                  ? NGX_HTTP_FAAS_FAIL_CONNECT : NGX_HTTP_FAAS_FAIL_OTHER;
-        error->len = ngx_slprintf(error->data, last, "%s",
-                                  client->error_text)
-                     - error->data;
+    if (ngx_http_faas_token_check_client(client, error, code, reason)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
-    if (client->response.status != NGX_HTTP_OK) {
-        *code = (client->response.status >= 400
-                 && client->response.status < 500)
-                ? NGX_HTTP_FAAS_ERR_AUTH_REJECTED
-                : NGX_HTTP_FAAS_ERR_AUTH_ERROR;
-
-        if (client->response.status >= 400
-            && client->response.status < 500)
-        {
-            *reason = NGX_HTTP_FAAS_FAIL_HTTP_4XX;
-
-        } else if (client->response.status >= 500
-                   && client->response.status < 600)
-        {
-            *reason = NGX_HTTP_FAAS_FAIL_HTTP_5XX;
-        }
-
-        error->len = ngx_slprintf(error->data, last,
-                                  "the authorization server answered "
-                                  "status %ui", client->response.status)
-                     - error->data;
+    if (ngx_http_faas_token_check_status(client, error, code, reason)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -542,6 +498,86 @@ ngx_http_faas_token_check(ngx_http_faas_cred_t *cred,
                   answer.expires - now);
 
     return NGX_OK;
+}
+
+
+/* the client's own failure: no answer, a broken one, or TLS */
+
+static ngx_int_t
+ngx_http_faas_token_check_client(ngx_http_faas_client_t *client,
+    ngx_str_t *error, ngx_uint_t *code, ngx_uint_t *reason)
+{
+    u_char  *last;
+
+    last = error->data + NGX_HTTP_FAAS_ERROR_LEN;
+
+    switch (client->error) {
+
+    case NGX_HTTP_FAAS_CLIENT_OK:
+        return NGX_OK;
+
+    case NGX_HTTP_FAAS_CLIENT_TIMEOUT:
+        *code = NGX_HTTP_FAAS_ERR_AUTH_TIMEOUT;
+        *reason = NGX_HTTP_FAAS_FAIL_TIMEOUT;
+        break;
+
+    case NGX_HTTP_FAAS_CLIENT_BAD_RESPONSE:
+        *code = NGX_HTTP_FAAS_ERR_AUTH_BAD_RESPONSE;
+        break;
+
+    case NGX_HTTP_FAAS_CLIENT_TLS:
+        *code = NGX_HTTP_FAAS_ERR_AUTH_TLS;
+        *reason = NGX_HTTP_FAAS_FAIL_TLS;
+        break;
+
+    default:
+        *code = NGX_HTTP_FAAS_ERR_AUTH_UNREACHABLE;
+        *reason = (client->error == NGX_HTTP_FAAS_CLIENT_CONNECT)
+                  ? NGX_HTTP_FAAS_FAIL_CONNECT : NGX_HTTP_FAAS_FAIL_OTHER;
+        break;
+    }
+
+    error->len = ngx_slprintf(error->data, last, "%s", client->error_text)
+                 - error->data;
+
+    return NGX_ERROR;
+}
+
+
+/* an answer, but not 200 */
+
+static ngx_int_t
+ngx_http_faas_token_check_status(ngx_http_faas_client_t *client,
+    ngx_str_t *error, ngx_uint_t *code, ngx_uint_t *reason)
+{
+    u_char  *last;
+
+    if (client->response.status == NGX_HTTP_OK) {
+        return NGX_OK;
+    }
+
+    last = error->data + NGX_HTTP_FAAS_ERROR_LEN;
+
+    *code = (client->response.status >= 400
+             && client->response.status < 500)
+            ? NGX_HTTP_FAAS_ERR_AUTH_REJECTED
+            : NGX_HTTP_FAAS_ERR_AUTH_ERROR;
+
+    if (client->response.status >= 400 && client->response.status < 500) {
+        *reason = NGX_HTTP_FAAS_FAIL_HTTP_4XX;
+
+    } else if (client->response.status >= 500
+               && client->response.status < 600)
+    {
+        *reason = NGX_HTTP_FAAS_FAIL_HTTP_5XX;
+    }
+
+    error->len = ngx_slprintf(error->data, last,
+                              "the authorization server answered "
+                              "status %ui", client->response.status)
+                 - error->data;
+
+    return NGX_ERROR;
 }
 
 

@@ -1,5 +1,6 @@
 # The error codes live in one table, src/ngx_http_faas_error_table.c:
-# README.md's "Errors" table lists the same codes with the same statuses,
+# README.md's "Errors" table lists the same codes with the same statuses
+# and, where its "error log" column names a level, the table's level,
 # the enum of src/ngx_http_faas.h names them in the table's order, and
 # faas_status counts them in that order.  A code added to one and not to
 # the other fails here.
@@ -31,14 +32,22 @@ sub nginx_statuses {
     return \%s;
 }
 
-# the C table's rows, in order: [code, status]
+# the C table's rows, in order: [code, status, level] (level: "info",
+# "warn", "error" ... of NGX_LOG_*, or "" for 0: the module writes none)
 sub c_table {
     my $src = slurp(repo_root() . '/src/ngx_http_faas_error_table.c');
     my $statuses = nginx_statuses();
+    my %level = (EMERG => 'emerg', ALERT => 'alert', CRIT => 'crit',
+                 ERR => 'error', WARN => 'warn', NOTICE => 'notice',
+                 INFO => 'info', DEBUG => 'debug');
     my @rows;
-    while ($src =~ /\{\s*ngx_string\("(\w+)"\),\s*(NGX_HTTP_\w+)\s*,/g) {
-        my ($code, $macro) = ($1, $2);
-        push @rows, [$code, $statuses->{$macro} // "$macro?"];
+    while ($src =~ /\{\s*ngx_string\("(\w+)"\),\s*(NGX_HTTP_\w+)\s*,
+                    \s*ngx_string\(.*?\),\s*(NGX_LOG_\w+|0)\s*,/gsx)
+    {
+        my ($code, $macro, $log) = ($1, $2, $3);
+        my $lv = $log eq '0' ? ''
+                 : $level{ $log =~ s/^NGX_LOG_//r } // "$log?";
+        push @rows, [$code, $statuses->{$macro} // "$macro?", $lv];
     }
     return \@rows;
 }
@@ -55,6 +64,29 @@ sub readme_table {
         push @{ $rows{$code} }, $status;
     }
     return \%rows;
+}
+
+# README.md's rows of "## Errors" with their "error log" column:
+# [code, column], one for each row
+sub readme_log_column {
+    my ($errors) = slurp(repo_root() . '/README.md')
+        =~ /^## Errors\n(.*?)^## /ms;
+    my @rows;
+    for (split /\n/, $errors // '') {
+        my ($code, $log) = /^\|\s*(?:\d\d\d|\dxx)\s*\|\s*`(\w+)`\s*\|
+                            .*\|\s*([^|]*?)\s*\|\s*$/x
+            or next;
+        push @rows, [$code, $log];
+    }
+    return \@rows;
+}
+
+# the level a column names: `warn`, or a column that is just "info"
+sub level_named {
+    my ($column) = @_;
+    my $levels = qr/emerg|alert|crit|error|warn|notice|info|debug/;
+    return $1 if $column =~ /`($levels)`/ || $column =~ /^($levels)$/;
+    return undef;
 }
 
 default_http_config(demo_http_config());
@@ -117,3 +149,23 @@ my @got = $b =~ /"errors":\{([^}]*)\}/g;
 my @keys = map { /"(\w+)":\d+/g } @got;
 is_deeply(\@keys, \@want, 'the codes counted, in the order of the table');
 like("@got", qr/"invalid_lambda":2\b/, 'invalid_lambda counted twice');
+
+=== TEST 4: README.md's "error log" column names the C table's level
+--- check_eval
+my %c = map { $_->[0] => $_->[2] } @{ main::c_table() };
+my @rows = @{ main::readme_log_column() };
+cmp_ok(scalar @rows, '>=', 25, 'README.md rows read: ' . scalar(@rows));
+my $named = 0;
+for (@rows) {
+    my ($code, $column) = @$_;
+    next unless exists $c{$code};
+    my $level = main::level_named($column);
+    if (defined $level) {
+        $named++;
+        is($c{$code}, $level, "$code: README's \"$column\": $level");
+    } elsif ($column eq "\xe2\x80\x94") {
+        # an em dash: no line at all
+        is($c{$code}, '', "$code: README's dash: no line of the module");
+    }
+}
+cmp_ok($named, '>=', 10, "README.md names a level for $named rows");
