@@ -10,6 +10,9 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_domain.h"
+#include "ngx_http_faas_store.h"
+#include "ngx_http_faas_client.h"
 
 #include <cjson/cJSON.h>
 

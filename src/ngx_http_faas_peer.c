@@ -18,6 +18,9 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_peer.h"
+#include "ngx_http_faas_resolve.h"
+#include "ngx_http_faas_stats.h"
 
 
 typedef struct {
