@@ -40,14 +40,6 @@
 #define NGX_HTTP_FAAS_FAIL_OTHER          6
 #define NGX_HTTP_FAAS_FAIL_REASONS        7
 
-/* outcome classes of an invocation */
-#define NGX_HTTP_FAAS_CLASS_2XX           0
-#define NGX_HTTP_FAAS_CLASS_3XX           1
-#define NGX_HTTP_FAAS_CLASS_4XX           2
-#define NGX_HTTP_FAAS_CLASS_5XX           3
-#define NGX_HTTP_FAAS_CLASS_FUNCTION      4
-#define NGX_HTTP_FAAS_CLASSES             5
-
 /*
  * The module's error codes: indexes of the table of errors
  * (ngx_http_faas_error_table.c), in its order
@@ -82,12 +74,6 @@ typedef enum {
     NGX_HTTP_FAAS_ERRORS
 } ngx_http_faas_err_e;
 
-/*
- * error codes counted per function: one for each code of the table, in
- * its order, the last one for any other
- */
-#define NGX_HTTP_FAAS_ERROR_CODES         NGX_HTTP_FAAS_ERRORS
-
 /* why a connection of the gateway's pool was closed, for the status */
 #define NGX_HTTP_FAAS_CLOSE_IDLE          0
 #define NGX_HTTP_FAAS_CLOSE_REQUESTS      1
@@ -97,23 +83,14 @@ typedef enum {
 #define NGX_HTTP_FAAS_CLOSE_OTHER         5
 #define NGX_HTTP_FAAS_CLOSE_REASONS       6
 
-/*
- * what faas_cache did for a request, by nginx's $upstream_cache_status:
- * none, MISS, BYPASS, EXPIRED, STALE, UPDATING, REVALIDATED, HIT
- */
-#define NGX_HTTP_FAAS_CACHE_STATES        8
-
-/* latency histogram buckets, the last one +Inf */
-#define NGX_HTTP_FAAS_BUCKETS             13
-
-#define NGX_HTTP_FAAS_UUID_LEN            36
-
 
 typedef struct ngx_http_faas_cred_s    ngx_http_faas_cred_t;
 typedef struct ngx_http_faas_client_s  ngx_http_faas_client_t;
 typedef struct ngx_http_faas_waiter_s  ngx_http_faas_waiter_t;
 typedef struct ngx_http_faas_gateway_s  ngx_http_faas_gateway_t;
 typedef struct ngx_http_faas_body_s    ngx_http_faas_body_t;
+typedef struct ngx_http_faas_fn_table_s  ngx_http_faas_fn_table_t;
+typedef struct ngx_http_faas_gateway_state_s  ngx_http_faas_gateway_state_t;
 
 
 /* the slots of a credentials set's entry in the shared zone (store.c) */
@@ -178,34 +155,6 @@ typedef struct {
 } ngx_http_faas_gw_stats_t;
 
 
-/* counters of one function (lambda UUID), in the shared zone */
-typedef struct {
-    uint32_t                        hash;
-    u_char                          uuid[NGX_HTTP_FAAS_UUID_LEN];
-    ngx_atomic_t                    classes[NGX_HTTP_FAAS_CLASSES];
-    ngx_atomic_t                    errors[NGX_HTTP_FAAS_ERROR_CODES];
-    ngx_atomic_t                    buckets[NGX_HTTP_FAAS_BUCKETS];
-    ngx_atomic_t                    latency_ms;     /* the sum */
-    ngx_atomic_t                    cache[NGX_HTTP_FAAS_CACHE_STATES];
-    ngx_atomic_t                    retries;        /* after a 429 */
-} ngx_http_faas_fn_stats_t;
-
-
-/*
- * A fixed table: "max" entries, allocated once, and an open-addressing
- * index of twice as many cells (entry number + 1, 0: empty), so that a
- * lookup takes no lock and the zone never grows with new UUIDs.
- */
-typedef struct {
-    ngx_uint_t                      max;
-    ngx_uint_t                      cells;
-    ngx_atomic_t                    used;
-    ngx_atomic_t                   *index;
-    ngx_http_faas_fn_stats_t        other;
-    ngx_http_faas_fn_stats_t       *entries;
-} ngx_http_faas_fn_table_t;
-
-
 /* a token set, as it lives in the shared zone */
 typedef struct {
     ngx_queue_t                     queue;
@@ -259,42 +208,6 @@ typedef struct {
     ngx_addr_t                     *addrs;
     ngx_uint_t                      naddrs;
 } ngx_http_faas_endpoint_t;
-
-
-/*
- * A worker's pool of connections to the gateway: at most "keepalive" of
- * them, in use and idle together; the requests beyond wait in line.
- * "active" counts the requests that hold a place: from the moment they
- * get one until their connection is released (peer_free), so that a
- * place given is never taken by a connection opened meanwhile.
- */
-typedef struct {
-    ngx_queue_t                     cache;       /* idle, newest first */
-    ngx_queue_t                     free;        /* items unused */
-    ngx_uint_t                      items;       /* made so far */
-    ngx_uint_t                      idle;
-    ngx_uint_t                      active;
-    ngx_queue_t                     waiting;     /* ngx_http_faas_slot_t */
-    ngx_uint_t                      nwaiting;
-    ngx_event_t                     wake;        /* posted: places free */
-} ngx_http_faas_conns_t;
-
-
-/*
- * A worker's part of the gateway, made in init_process: the addresses
- * resolved last, where the next request starts among them, the pool of
- * connections and the TLS session to resume.
- */
-typedef struct {
-    ngx_pool_t                     *pool;        /* of the resolved addrs */
-    ngx_str_t                       resolved;    /* the host they are of */
-    ngx_addr_t                     *current;
-    ngx_uint_t                      ncurrent;
-    time_t                          valid;
-    ngx_uint_t                      next;
-    ngx_http_faas_conns_t           conns;
-    ngx_ssl_session_t              *session;
-} ngx_http_faas_gateway_state_t;
 
 
 /*

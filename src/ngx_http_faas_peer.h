@@ -25,6 +25,42 @@ typedef struct {
 
 
 /*
+ * A worker's pool of connections to the gateway: at most "keepalive" of
+ * them, in use and idle together; the requests beyond wait in line.
+ * "active" counts the requests that hold a place: from the moment they
+ * get one until their connection is released (peer_free), so that a
+ * place given is never taken by a connection opened meanwhile.
+ */
+typedef struct {
+    ngx_queue_t                     cache;       /* idle, newest first */
+    ngx_queue_t                     free;        /* items unused */
+    ngx_uint_t                      items;       /* made so far */
+    ngx_uint_t                      idle;
+    ngx_uint_t                      active;
+    ngx_queue_t                     waiting;     /* ngx_http_faas_slot_t */
+    ngx_uint_t                      nwaiting;
+    ngx_event_t                     wake;        /* posted: places free */
+} ngx_http_faas_conns_t;
+
+
+/*
+ * A worker's part of the gateway, made in init_process: the addresses
+ * resolved last, where the next request starts among them, the pool of
+ * connections and the TLS session to resume.
+ */
+struct ngx_http_faas_gateway_state_s {
+    ngx_pool_t                     *pool;        /* of the resolved addrs */
+    ngx_str_t                       resolved;    /* the host they are of */
+    ngx_addr_t                     *current;
+    ngx_uint_t                      ncurrent;
+    time_t                          valid;
+    ngx_uint_t                      next;
+    ngx_http_faas_conns_t           conns;
+    ngx_ssl_session_t              *session;
+};
+
+
+/*
  * Why the gateway's peer gave a request no connection: peer.c returns the
  * status and says why in the slot; its caller sends the error.
  */

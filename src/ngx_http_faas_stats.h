@@ -14,6 +14,60 @@
 #include "ngx_http_faas.h"
 
 
+/* outcome classes of an invocation */
+#define NGX_HTTP_FAAS_CLASS_2XX           0
+#define NGX_HTTP_FAAS_CLASS_3XX           1
+#define NGX_HTTP_FAAS_CLASS_4XX           2
+#define NGX_HTTP_FAAS_CLASS_5XX           3
+#define NGX_HTTP_FAAS_CLASS_FUNCTION      4
+#define NGX_HTTP_FAAS_CLASSES             5
+
+/*
+ * error codes counted per function: one for each code of the table, in
+ * its order, the last one for any other
+ */
+#define NGX_HTTP_FAAS_ERROR_CODES         NGX_HTTP_FAAS_ERRORS
+
+/*
+ * what faas_cache did for a request, by nginx's $upstream_cache_status:
+ * none, MISS, BYPASS, EXPIRED, STALE, UPDATING, REVALIDATED, HIT
+ */
+#define NGX_HTTP_FAAS_CACHE_STATES        8
+
+/* latency histogram buckets, the last one +Inf */
+#define NGX_HTTP_FAAS_BUCKETS             13
+
+#define NGX_HTTP_FAAS_UUID_LEN            36
+
+
+/* counters of one function (lambda UUID), in the shared zone */
+typedef struct {
+    uint32_t                        hash;
+    u_char                          uuid[NGX_HTTP_FAAS_UUID_LEN];
+    ngx_atomic_t                    classes[NGX_HTTP_FAAS_CLASSES];
+    ngx_atomic_t                    errors[NGX_HTTP_FAAS_ERROR_CODES];
+    ngx_atomic_t                    buckets[NGX_HTTP_FAAS_BUCKETS];
+    ngx_atomic_t                    latency_ms;     /* the sum */
+    ngx_atomic_t                    cache[NGX_HTTP_FAAS_CACHE_STATES];
+    ngx_atomic_t                    retries;        /* after a 429 */
+} ngx_http_faas_fn_stats_t;
+
+
+/*
+ * A fixed table: "max" entries, allocated once, and an open-addressing
+ * index of twice as many cells (entry number + 1, 0: empty), so that a
+ * lookup takes no lock and the zone never grows with new UUIDs.
+ */
+struct ngx_http_faas_fn_table_s {
+    ngx_uint_t                      max;
+    ngx_uint_t                      cells;
+    ngx_atomic_t                    used;
+    ngx_atomic_t                   *index;
+    ngx_http_faas_fn_stats_t        other;
+    ngx_http_faas_fn_stats_t       *entries;
+};
+
+
 /* stats: the shared counters */
 size_t ngx_http_faas_stats_size(ngx_uint_t max);
 ngx_int_t ngx_http_faas_stats_init_zone(ngx_shm_zone_t *shm_zone,
