@@ -7,6 +7,18 @@
 
 
 #include "src/ngx_http_faas.h"
+#include "src/ngx_http_faas_credentials.h"
+#include "src/ngx_http_faas_invoke.h"
+#include "src/ngx_http_faas_body.h"
+#include "src/ngx_http_faas_status.h"
+#include "src/ngx_http_faas_variables.h"
+#include "src/ngx_http_faas_error.h"
+#include "src/ngx_http_faas_token.h"
+#include "src/ngx_http_faas_store.h"
+#include "src/ngx_http_faas_peer.h"
+#include "src/ngx_http_faas_ssl.h"
+#include "src/ngx_http_faas_stats.h"
+#include "src/ngx_http_faas_cjson.h"
 
 
 static void *ngx_http_faas_create_main_conf(ngx_conf_t *cf);

@@ -29,6 +29,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_validate.h"
 
 #include <stdio.h>
 #include <stdlib.h>

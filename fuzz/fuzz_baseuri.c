@@ -11,6 +11,7 @@
 
 
 #include "fuzz_common.h"
+#include "ngx_http_faas_domain.h"
 
 
 int

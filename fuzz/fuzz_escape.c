@@ -13,6 +13,7 @@
 
 
 #include "fuzz_common.h"
+#include "ngx_http_faas_escape.h"
 
 
 static int

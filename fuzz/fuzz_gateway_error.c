@@ -14,6 +14,8 @@
 
 
 #include "fuzz_common.h"
+#include "ngx_http_faas_gateway_error.h"
+#include "ngx_http_faas_json_error.h"
 
 
 static void

@@ -18,6 +18,7 @@
 
 
 #include "fuzz_common.h"
+#include "ngx_http_faas_response.h"
 
 
 static ngx_uint_t

@@ -14,6 +14,7 @@
 
 
 #include "fuzz_common.h"
+#include "ngx_http_faas_json_error.h"
 
 
 static void

@@ -20,6 +20,7 @@
 
 
 #include "fuzz_common.h"
+#include "ngx_http_faas_validate.h"
 #include "fuzz_json_ref.h"
 #include "fuzz_json_check_cases.h"
 

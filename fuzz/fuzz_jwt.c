@@ -6,6 +6,7 @@
 
 
 #include "fuzz_common.h"
+#include "ngx_http_faas_token_answer.h"
 
 
 int

@@ -10,6 +10,7 @@
 
 
 #include "fuzz_common.h"
+#include "ngx_http_faas_client_response.h"
 
 
 static void

@@ -15,6 +15,7 @@
 
 
 #include "fuzz_common.h"
+#include "ngx_http_faas_token_answer.h"
 
 
 #define FUZZ_NOW  1700000000

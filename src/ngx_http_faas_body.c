@@ -11,6 +11,10 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_body.h"
+#include "ngx_http_faas_validate.h"
+#include "ngx_http_faas_payload.h"
+#include "ngx_http_faas_escape.h"
 
 
 /* input read at a time, and input encoded before others get a turn */

@@ -12,6 +12,7 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_cache.h"
 
 #include <openssl/evp.h>
 

@@ -2,7 +2,8 @@
 /*
  * Copyright (C) ngx_http_faas_module authors
  *
- * What the parsers that use cJSON share (ngx_http_faas_cjson.c).
+ * What the parsers that use cJSON share, and the library's version
+ * (ngx_http_faas_cjson.c).
  */
 
 
@@ -17,6 +18,9 @@
 
 ngx_int_t ngx_http_faas_cjson_string(ngx_pool_t *pool, cJSON *item,
     ngx_str_t *value);
+
+/* cjson: the library's version */
+const char *ngx_http_faas_json_library(void);
 
 
 #endif /* _NGX_HTTP_FAAS_CJSON_H_INCLUDED_ */

@@ -9,6 +9,9 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_client.h"
+#include "ngx_http_faas_resolve.h"
+#include "ngx_http_faas_client_response.h"
 
 
 #define NGX_HTTP_FAAS_CLIENT_BUFFER  65536

@@ -9,6 +9,7 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_client_response.h"
 
 
 static ngx_int_t ngx_http_faas_client_response_status_line(u_char **pp,

@@ -7,6 +7,12 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_credentials.h"
+#include "ngx_http_faas_domain.h"
+#include "ngx_http_faas_client.h"
+#include "ngx_http_faas_peer.h"
+#include "ngx_http_faas_platform.h"
+#include "ngx_http_faas_escape.h"
 
 #include <openssl/evp.h>
 

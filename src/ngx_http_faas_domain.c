@@ -10,6 +10,10 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_domain.h"
+#include "ngx_http_faas_store.h"
+#include "ngx_http_faas_client.h"
+#include "ngx_http_faas_error_table.h"
 
 #include <cjson/cJSON.h>
 

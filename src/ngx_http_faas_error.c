@@ -8,6 +8,11 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_error.h"
+#include "ngx_http_faas_stats.h"
+#include "ngx_http_faas_platform.h"
+#include "ngx_http_faas_json_error.h"
+#include "ngx_http_faas_error_table.h"
 
 
 static ngx_int_t ngx_http_faas_error_header_filter(ngx_http_request_t *r);

@@ -11,6 +11,7 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_error_table.h"
 
 
 /*

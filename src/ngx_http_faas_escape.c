@@ -9,6 +9,7 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_escape.h"
 
 
 /* application/x-www-form-urlencoded: all but unreserved characters */

@@ -9,6 +9,8 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_gateway_error.h"
+#include "ngx_http_faas_escape.h"
 
 #include "ngx_http_faas_cjson.h"
 

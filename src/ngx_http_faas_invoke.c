@@ -8,6 +8,23 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_invoke.h"
+#include "ngx_http_faas_body.h"
+#include "ngx_http_faas_response.h"
+#include "ngx_http_faas_variables.h"
+#include "ngx_http_faas_error.h"
+#include "ngx_http_faas_cache.h"
+#include "ngx_http_faas_token.h"
+#include "ngx_http_faas_domain.h"
+#include "ngx_http_faas_store.h"
+#include "ngx_http_faas_peer.h"
+#include "ngx_http_faas_stats.h"
+#include "ngx_http_faas_payload.h"
+#include "ngx_http_faas_platform.h"
+#include "ngx_http_faas_escape.h"
+#include "ngx_http_faas_gateway_error.h"
+#include "ngx_http_faas_json_error.h"
+#include "ngx_http_faas_error_table.h"
 
 
 #define NGX_HTTP_FAAS_ERROR_BODY_MAX  16384

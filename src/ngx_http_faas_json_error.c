@@ -9,6 +9,7 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_json_error.h"
 
 
 /* {"error":"<code>","message":"<text>"[,"errorCode":..,"errorMsg":..]} */

@@ -8,6 +8,8 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_payload.h"
+#include "ngx_http_faas_escape.h"
 
 
 typedef struct {

@@ -18,6 +18,10 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_peer.h"
+#include "ngx_http_faas_resolve.h"
+#include "ngx_http_faas_stats.h"
+#include "ngx_http_faas_error_table.h"
 
 
 typedef struct {

@@ -10,6 +10,7 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_platform.h"
 
 
 static size_t ngx_http_faas_platform_arg_len(ngx_str_t *value);

@@ -8,6 +8,7 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_resolve.h"
 
 
 /* the addresses a resolver answered, with the port: NULL, no memory */

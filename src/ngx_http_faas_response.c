@@ -10,6 +10,7 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_response.h"
 
 #include "ngx_http_faas_cjson.h"
 

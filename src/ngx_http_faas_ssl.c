@@ -8,6 +8,7 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_ssl.h"
 
 
 static ngx_uint_t ngx_http_faas_ssl_same_commands(ngx_array_t *a,

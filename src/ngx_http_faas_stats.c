@@ -10,6 +10,8 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_stats.h"
+#include "ngx_http_faas_error_table.h"
 
 
 static ngx_int_t ngx_http_faas_stats_body_filter(ngx_http_request_t *r,

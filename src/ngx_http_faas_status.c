@@ -13,6 +13,11 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_status.h"
+#include "ngx_http_faas_domain.h"
+#include "ngx_http_faas_store.h"
+#include "ngx_http_faas_stats.h"
+#include "ngx_http_faas_escape.h"
 
 
 #define NGX_HTTP_FAAS_STATUS_BUF    32768

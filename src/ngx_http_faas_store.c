@@ -12,6 +12,8 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_store.h"
+#include "ngx_http_faas_stats.h"
 
 #include <openssl/evp.h>
 

@@ -8,6 +8,13 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_token.h"
+#include "ngx_http_faas_domain.h"
+#include "ngx_http_faas_store.h"
+#include "ngx_http_faas_client.h"
+#include "ngx_http_faas_stats.h"
+#include "ngx_http_faas_token_answer.h"
+#include "ngx_http_faas_error_table.h"
 
 
 #define NGX_HTTP_FAAS_POLL_INTERVAL  25

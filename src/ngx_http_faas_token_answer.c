@@ -9,6 +9,7 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_token_answer.h"
 
 #include "ngx_http_faas_cjson.h"
 

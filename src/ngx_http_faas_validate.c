@@ -37,6 +37,7 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_validate.h"
 
 #if (defined __SSE2__)
 #include <emmintrin.h>

@@ -10,6 +10,10 @@
 
 
 #include "ngx_http_faas.h"
+#include "ngx_http_faas_variables.h"
+#include "ngx_http_faas_cache.h"
+#include "ngx_http_faas_stats.h"
+#include "ngx_http_faas_error_table.h"
 
 
 #define NGX_HTTP_FAAS_VAR_LAMBDA          0
