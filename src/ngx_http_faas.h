@@ -1,6 +1,12 @@
 
 /*
  * Copyright (C) ngx_http_faas_module authors
+ *
+ * What several parts share: the version, the constants, the error codes,
+ * the configuration (credentials, gateway, main and location), the
+ * counters in the shared zone, the waiter, the slot and the request's
+ * context.  What one part gives its callers is in its own header,
+ * ngx_http_faas_<part>.h.
  */
 
 
