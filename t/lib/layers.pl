@@ -12,13 +12,15 @@
 # A call into a file of a higher layer fails, and so does a circle of
 # calls within a layer.  A file missing from the table fails too, so that
 # a new file takes its place on purpose.  Prints every call it read with
-# -v.
+# -v.  The includes must agree: a file includes the header of each part
+# it calls, and no file or header includes one of a higher layer.
 #
 # The layers, from the top (README.md, "Architecture", draws the same):
 use strict;
 use warnings;
 
-use File::Basename qw(basename);
+use Cwd qw(abs_path);
+use File::Basename qw(basename dirname);
 
 my @LAYERS = (
     [wiring    => qw(module)],
@@ -112,6 +114,39 @@ $visit = sub {
     $state{$n} = 2;
 };
 $visit->($_) for grep { !$state{$_} } sort keys %calls;
+
+# the includes say the same: a file includes the header of each part it
+# calls (src/ngx_http_faas_PART.h), and no file or header includes the
+# header of a part above it
+my $root = dirname(dirname(dirname(abs_path($0))));
+my @sources = ("$root/ngx_http_faas_module.c",
+               glob("$root/src/ngx_http_faas_*.[ch]"));
+my %includes;
+for my $file (@sources) {
+    my ($part, $ext) = basename($file) =~ /^ngx_http_faas_(\w+)\.([ch])$/
+        or next;
+    open my $fh, '<', $file or die "layers.pl: $file: $!\n";
+    while (<$fh>) {
+        my ($to) = /^#include\s+"(?:src\/)?ngx_http_faas_(\w+)\.h"/
+            or next;
+        next if $to eq $part;
+        $includes{$part}{$to} = 1 if $ext eq 'c';
+        next unless exists $rank{$part} && exists $rank{$to};
+        push @bad, "an include up: " . basename($file)
+                   . " ($layer{$part}) includes ngx_http_faas_$to.h"
+                   . " ($layer{$to})"
+            if $rank{$to} < $rank{$part};
+    }
+    close $fh;
+}
+for my $from (sort keys %calls) {
+    for my $to (sort keys %{ $calls{$from} }) {
+        push @bad, "ngx_http_faas_$from.c calls $to but does not include"
+                   . " ngx_http_faas_$to.h"
+            if -e "$root/src/ngx_http_faas_$to.h"
+               && !$includes{$from}{$to};
+    }
+}
 
 if (@bad) {
     print "layers: $_\n" for @bad;
