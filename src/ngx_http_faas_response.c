@@ -436,13 +436,26 @@ ngx_http_faas_response_header_in(ngx_http_request_t *r, ngx_str_t *key,
         return NGX_ERROR;
     }
 
-    h->key = *key;
-    h->value = *value;
-
-    h->lowcase_key = ngx_pnalloc(r->pool, h->key.len);
-    if (h->lowcase_key == NULL) {
+    /*
+     * nginx's own header handlers read a value up to its NUL (the
+     * Content-Type's charset, for one), as its parser leaves them
+     */
+    h->key.len = key->len;
+    h->key.data = ngx_pnalloc(r->pool, key->len + 1 + value->len + 1
+                                       + key->len + 1);
+    if (h->key.data == NULL) {
         return NGX_ERROR;
     }
+
+    h->value.len = value->len;
+    h->value.data = h->key.data + key->len + 1;
+    h->lowcase_key = h->value.data + value->len + 1;
+
+    ngx_memcpy(h->key.data, key->data, key->len);
+    h->key.data[key->len] = '\0';
+    ngx_memcpy(h->value.data, value->data, value->len);
+    h->value.data[value->len] = '\0';
+    h->lowcase_key[key->len] = '\0';
 
     h->hash = ngx_hash_strlow(h->lowcase_key, h->key.data, h->key.len);
 

@@ -276,6 +276,10 @@ my $before = main::peak_kb();
 my @st = main::uploads(n => 16, uri => '/web', body => '{}');
 is(scalar(grep { $_ == 502 } @st), 16, 'every answer: 502') or diag("@st");
 my $rise = main::peak_kb() - $before;
-cmp_ok($rise, '<', 24 * 1024, "peak RSS rose by $rise kB (16 x 1 MB kept at most)");
+SKIP: {
+    # valgrind's own memory grows with what the process touches
+    skip 'the peak RSS of valgrind, not of nginx', 1 if $ENV{FAAS_VALGRIND};
+    cmp_ok($rise, '<', 24 * 1024, "peak RSS rose by $rise kB (16 x 1 MB kept at most)");
+}
 like(error_log_text(), qr/the answer is larger than faas_max_response_size/,
      'bad_function_response: larger than faas_max_response_size');

@@ -288,7 +288,9 @@ my $t0 = time;
 my ($s, $h, $b) = http_request('GET', '/retry');
 my $took = time - $t0;
 is($s, 200, 'the second try answers');
-ok($took >= 0.95 && $took < 1.5, "after Retry-After: 1 ($took s)");
+# under valgrind the request's own work takes part of a second more
+my $most = $ENV{FAAS_VALGRIND} ? 3 : 1.5;
+ok($took >= 0.95 && $took < $most, "after Retry-After: 1 ($took s)");
 is(main::invokes(), 2, 'two invocations');
 standin_control({ gateway => { fail => 3, retry_after => 30 } });
 $t0 = time;
