@@ -14,6 +14,7 @@
 #include "ngx_http_faas.h"
 #include "ngx_http_faas_store.h"
 #include "ngx_http_faas_stats.h"
+#include "ngx_http_faas_error_table.h"
 
 #include <openssl/evp.h>
 
@@ -32,7 +33,8 @@ typedef struct {
 
 /* what the Domain API said of a service */
 typedef struct {
-    u_char                          host[256];      /* host[:port] */
+    /* host[:port], as the Domain API's baseURI gave it */
+    u_char                          host[NGX_HTTP_FAAS_HOST_MAX + 1];
     size_t                          host_len;
     time_t                          expires;
     time_t                          fetched;
@@ -863,8 +865,7 @@ ngx_http_faas_store_error(ngx_http_faas_cred_t *cred, ngx_pool_t *pool,
                            : NGX_HTTP_FAAS_ERR_UNAVAILABLE;
 
     error->len = ngx_strlen(node->error);
-    *retry = ((ngx_msec_int_t) (node->claim.next_attempt - ngx_current_msec)
-              + 999) / 1000;
+    *retry = ngx_http_faas_error_retry_after(node->claim.next_attempt);
 
     error->data = ngx_pnalloc(pool, error->len + 1);
 
@@ -876,10 +877,6 @@ ngx_http_faas_store_error(ngx_http_faas_cred_t *cred, ngx_pool_t *pool,
     }
 
     ngx_shmtx_unlock(&cred->shpool->mutex);
-
-    if (*retry < 1) {
-        *retry = 1;
-    }
 
     return err;
 }
